@@ -1,0 +1,76 @@
+// The typed shape of the hub configuration file (config/hub.example.yaml) and the environment.
+// The zod schema in hub-config.schema.ts is checked against these types, so the two cannot drift.
+
+export type FolderName = 'emergency' | 'elective';
+export const FOLDER_NAMES: readonly FolderName[] = ['emergency', 'elective'];
+
+export type ReceiveMode = 'push' | 'pull' | 'none';
+
+export interface CoercionRule {
+  op: 'set' | 'prefix' | 'copy' | 'remove';
+  /** DICOM keyword (PatientID) or tag in (gggg,eeee) / ggggeeee form. */
+  tag: string;
+  /** Template for set/prefix; source tag for copy. */
+  value?: string;
+  from?: string;
+}
+
+export interface NodeConfig {
+  aeTitle: string;
+  host: string;
+  port: number;
+  allowedIps: string[];
+  send: boolean;
+  receive: ReceiveMode;
+  maxAssociations: number;
+  queryRetrieve: boolean;
+}
+
+export interface TrustConfig {
+  /** ODS code, e.g. RVJ */
+  code: string;
+  name: string;
+  patientIdIssuer: string;
+  /** Hub AE titles that address this trust, one per folder. */
+  inbound: Partial<Record<FolderName, string>>;
+  nodes: NodeConfig[];
+  coercion: CoercionRule[];
+}
+
+export interface AgreementConfig {
+  from: string;
+  to: string;
+  folders: FolderName[];
+  modalities?: string[];
+  /** ISO date (YYYY-MM-DD) or date-time; absent = open-ended. */
+  activeFrom?: string;
+  activeUntil?: string;
+  suspended: boolean;
+}
+
+export interface HubSection {
+  aeTitle: string;
+  /** Interface the DICOM and HTTP listeners bind to. */
+  bindAddress: string;
+  dicomPort: number;
+  httpPort: number;
+  storageDir: string;
+  stableStudySeconds: number;
+  /** Largest PDU the hub accepts from a peer, in bytes. */
+  maxPduLength: number;
+}
+
+export interface HubConfig {
+  hub: HubSection;
+  folders: Record<FolderName, { retentionHours: number }>;
+  trusts: TrustConfig[];
+  agreements: AgreementConfig[];
+}
+
+export interface EnvConfig {
+  hubConfigPath: string;
+  databaseUrl: string;
+  redisUrl: string;
+  /** Log level for Nest's logger: error, warn, log, debug, verbose. */
+  logLevel: 'error' | 'warn' | 'log' | 'debug' | 'verbose';
+}
