@@ -1,0 +1,29 @@
+import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import { HUB_CONFIG, HubConfig } from '@hub/config';
+import { DicomListener, HEADER_SCAN_LIMIT } from '@hub/dicom';
+import { AssociationPolicyService } from '@hub/ingest';
+
+/** The receiver's DICOM port: opens after start-up, and is the first thing to close on shutdown. */
+@Injectable()
+export class DicomScpAdapter implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly listener: DicomListener;
+
+  constructor(policy: AssociationPolicyService, @Inject(HUB_CONFIG) config: HubConfig) {
+    this.listener = new DicomListener({
+      host: config.hub.bindAddress,
+      port: config.hub.dicomPort,
+      handler: policy,
+      maxPduLength: config.hub.maxPduLength,
+      memoryLimit: HEADER_SCAN_LIMIT,
+      timeouts: { associationMs: 30000, pduMs: 60000 },
+    });
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.listener.listen();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.listener.close();
+  }
+}

@@ -1,0 +1,5 @@
+import 'reflect-metadata';
+import { startHubProcess } from '@hub/core';
+import { RouterModule } from './router.module';
+
+void startHubProcess((config) => RouterModule.forRoot(config), { http: false });

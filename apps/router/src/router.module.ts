@@ -1,0 +1,24 @@
+import { BullModule } from '@nestjs/bullmq';
+import { DynamicModule, Module } from '@nestjs/common';
+import { LoadedConfig } from '@hub/config';
+import { CoreModule } from '@hub/core';
+import { StudyCompletionService } from '@hub/ingest';
+import { QueueName, redisOptions } from '@hub/queue';
+import { CompletionSweepAdapter } from './completion-sweep.adapter';
+import { StudyProcessor } from './study.processor';
+
+/** BullMQ workers for the study queue: completion now, routing and expiry next. */
+@Module({})
+export class RouterModule {
+  static forRoot(config: LoadedConfig, options = { core: true }): DynamicModule {
+    return {
+      module: RouterModule,
+      imports: [
+        ...(options.core ? [CoreModule.forRoot(config)] : []),
+        BullModule.forRoot({ connection: redisOptions(config.env.redisUrl, 'worker') }),
+        BullModule.registerQueue({ name: QueueName.Study }),
+      ],
+      providers: [StudyCompletionService, StudyProcessor, CompletionSweepAdapter],
+    };
+  }
+}

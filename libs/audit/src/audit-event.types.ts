@@ -1,0 +1,82 @@
+/** PS3.15 A.5 audit messages the hub writes. */
+export enum AuditAction {
+  ApplicationActivity = 'ApplicationActivity',
+  BeginTransferringDicomInstances = 'BeginTransferringDicomInstances',
+  DicomInstancesTransferred = 'DicomInstancesTransferred',
+  DicomInstancesAccessed = 'DicomInstancesAccessed',
+  Query = 'Query',
+  StudyDeleted = 'StudyDeleted',
+  UserAuthentication = 'UserAuthentication',
+  SecurityAlert = 'SecurityAlert',
+}
+
+/** PS3.15 EventOutcomeIndicator. */
+export enum AuditOutcome {
+  Success = 0,
+  MinorFailure = 4,
+  SeriousFailure = 8,
+  MajorFailure = 12,
+}
+
+export interface AuditActor {
+  aeTitle?: string;
+  address?: string;
+  user?: string;
+}
+
+interface EventBase {
+  outcome: AuditOutcome;
+  actor: AuditActor;
+  sourceTrust?: string;
+  destinationTrust?: string;
+  patientId?: string;
+  studyInstanceUid?: string;
+}
+
+/**
+ * Every audit event by name, with its PS3.15 action and its detail. Adding an event here is the
+ * only way to write one, so the audit trail stays a typed, queryable record.
+ */
+export interface AuditEventMap {
+  'association-accepted': EventBase & { detail: { calledAeTitle: string; folder?: string } };
+  'association-rejected': EventBase & {
+    detail: { calledAeTitle: string; callingAeTitle: string; reason: string; rejectReasonCode: number };
+  };
+  'association-aborted': EventBase & { detail: { calledAeTitle: string; reason: string } };
+  'instances-stored': EventBase & {
+    detail: {
+      calledAeTitle: string;
+      folder: string;
+      stored: number;
+      refused: number;
+      bytes: number;
+      sopClasses: string[];
+    };
+  };
+  'instance-refused': EventBase & {
+    detail: { calledAeTitle: string; sopInstanceUid?: string; status: string; reason: string };
+  };
+  'study-completed': EventBase & { detail: { studyId: string; instances: number; bytes: number } };
+  'config-changed': EventBase & {
+    detail: {
+      entity: 'trust' | 'node' | 'agreement';
+      key: string;
+      change: 'created' | 'updated' | 'removed';
+      fields: string[];
+    };
+  };
+  'application-started': EventBase & { detail: { app: string; version: string } };
+}
+
+export type AuditEventName = keyof AuditEventMap;
+
+export const AUDIT_EVENT_ACTIONS: { [N in AuditEventName]: AuditAction } = {
+  'association-accepted': AuditAction.ApplicationActivity,
+  'association-rejected': AuditAction.SecurityAlert,
+  'association-aborted': AuditAction.ApplicationActivity,
+  'instances-stored': AuditAction.DicomInstancesTransferred,
+  'instance-refused': AuditAction.DicomInstancesTransferred,
+  'study-completed': AuditAction.DicomInstancesTransferred,
+  'config-changed': AuditAction.SecurityAlert,
+  'application-started': AuditAction.ApplicationActivity,
+};

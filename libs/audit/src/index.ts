@@ -1,0 +1,3 @@
+export * from './audit-event.types';
+export * from './audit.module';
+export * from './audit.service';

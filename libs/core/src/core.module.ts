@@ -1,0 +1,51 @@
+import { DynamicModule, Injectable, Logger, Module, OnApplicationBootstrap } from '@nestjs/common';
+import { AuditModule } from '@hub/audit';
+import { HUB_CONFIG, HubConfig, HubConfigModule, LoadedConfig } from '@hub/config';
+import { DbModule, NamedLockRepository } from '@hub/db';
+import { ConfigApplyService } from '@hub/directory';
+import { QueueModule } from '@hub/queue';
+import { StorageModule, StorageService } from '@hub/storage';
+import { Inject } from '@nestjs/common';
+
+/** At start-up: the storage layout exists and the configuration file is applied (once across processes). */
+@Injectable()
+export class HubBootstrap implements OnApplicationBootstrap {
+  private readonly logger = new Logger(HubBootstrap.name);
+
+  constructor(
+    private readonly configApply: ConfigApplyService,
+    private readonly locks: NamedLockRepository,
+    private readonly storage: StorageService,
+    @Inject(HUB_CONFIG) private readonly config: HubConfig,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.storage.prepare();
+    const changes = await this.locks.withLock('image_exchange_hub_config_apply', 60, () =>
+      this.configApply.apply(this.config),
+    );
+    this.logger.log(`configuration in the database (${changes.length} change(s) applied)`);
+  }
+}
+
+/**
+ * What every hub process stands on: typed configuration, MySQL, the storage directory, audit and
+ * the queues. Each app module imports this once and adds its own adapters.
+ */
+@Module({})
+export class CoreModule {
+  static forRoot(config: LoadedConfig): DynamicModule {
+    return {
+      module: CoreModule,
+      imports: [
+        HubConfigModule.forRoot(config),
+        DbModule.forRoot(config.env.databaseUrl),
+        StorageModule,
+        AuditModule,
+        QueueModule,
+      ],
+      providers: [ConfigApplyService, HubBootstrap],
+      exports: [ConfigApplyService],
+    };
+  }
+}

@@ -1,0 +1,41 @@
+import { DynamicModule, Global, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { dataSourceOptions, openDatabase } from './data-source';
+import { ENTITIES } from './entities';
+import { AgreementRepository } from './repositories/agreement.repository';
+import { AuditEventRepository } from './repositories/audit-event.repository';
+import { InstanceRepository } from './repositories/instance.repository';
+import { NamedLockRepository } from './repositories/named-lock.repository';
+import { NodeRepository } from './repositories/node.repository';
+import { StudyRepository } from './repositories/study.repository';
+import { TrustRepository } from './repositories/trust.repository';
+
+const REPOSITORIES = [
+  TrustRepository,
+  NodeRepository,
+  AgreementRepository,
+  StudyRepository,
+  InstanceRepository,
+  AuditEventRepository,
+  NamedLockRepository,
+];
+
+/** MySQL through TypeORM: creates the database when missing and runs migrations at start-up. */
+@Global()
+@Module({})
+export class DbModule {
+  static forRoot(databaseUrl: string): DynamicModule {
+    return {
+      module: DbModule,
+      imports: [
+        TypeOrmModule.forRootAsync({
+          useFactory: () => dataSourceOptions(databaseUrl),
+          dataSourceFactory: (options) => openDatabase(databaseUrl, options),
+        }),
+        TypeOrmModule.forFeature(ENTITIES),
+      ],
+      providers: REPOSITORIES,
+      exports: REPOSITORIES,
+    };
+  }
+}

@@ -1,0 +1,27 @@
+export * from './agreement.entity';
+export * from './audit-event.entity';
+export * from './instance.entity';
+export * from './node.entity';
+export * from './study.entity';
+export * from './transfer.entity';
+export * from './trust.entity';
+
+import { AgreementEntity } from './agreement.entity';
+import { AuditChainHeadEntity, AuditEventEntity } from './audit-event.entity';
+import { InstanceEntity } from './instance.entity';
+import { NodeEntity } from './node.entity';
+import { StudyEntity } from './study.entity';
+import { TransferEntity, TransferInstanceEntity } from './transfer.entity';
+import { TrustEntity } from './trust.entity';
+
+export const ENTITIES = [
+  TrustEntity,
+  NodeEntity,
+  AgreementEntity,
+  StudyEntity,
+  InstanceEntity,
+  TransferEntity,
+  TransferInstanceEntity,
+  AuditEventEntity,
+  AuditChainHeadEntity,
+];

@@ -1,0 +1,4 @@
+import { InitialSchema1795364051938 } from './1795364051938-InitialSchema';
+
+/** Every migration, oldest first. A new migration is generated from data-source.ts and added here. */
+export const MIGRATIONS = [InitialSchema1795364051938];

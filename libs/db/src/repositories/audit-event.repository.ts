@@ -1,0 +1,90 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { createHash } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { AuditChainHeadEntity, AuditEventEntity } from '../entities';
+
+export interface AuditEventValues {
+  occurredAt: Date;
+  action: string;
+  event: string;
+  outcome: number;
+  actorAeTitle?: string | null;
+  actorAddress?: string | null;
+  actorUser?: string | null;
+  sourceTrust?: string | null;
+  destinationTrust?: string | null;
+  patientId?: string | null;
+  studyInstanceUid?: string | null;
+  detail: Record<string, unknown>;
+}
+
+export type AuditEventRecord = Omit<AuditEventEntity, never>;
+
+/** The hash that chains an event to its predecessor; verification recomputes exactly this. */
+export function auditEventHash(prevHash: string, event: AuditEventValues): string {
+  const canonical = JSON.stringify([
+    prevHash,
+    event.occurredAt.toISOString(),
+    event.action,
+    event.event,
+    event.outcome,
+    event.actorAeTitle ?? null,
+    event.actorAddress ?? null,
+    event.actorUser ?? null,
+    event.sourceTrust ?? null,
+    event.destinationTrust ?? null,
+    event.patientId ?? null,
+    event.studyInstanceUid ?? null,
+    event.detail,
+  ]);
+  return createHash('sha256').update(canonical).digest('hex');
+}
+
+@Injectable()
+export class AuditEventRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /**
+   * Appends events in one transaction: the chain head row is locked, so appends from every
+   * process are serialised and each event carries the hash of the one before it.
+   */
+  async append(events: AuditEventValues[]): Promise<void> {
+    if (events.length === 0) {
+      return;
+    }
+    await this.dataSource.transaction(async (manager) => {
+      const head = await manager
+        .getRepository(AuditChainHeadEntity)
+        .createQueryBuilder('head')
+        .setLock('pessimistic_write')
+        .where('head.id = 1')
+        .getOneOrFail();
+      let prevHash = head.lastHash;
+      let lastId = head.lastEventId;
+      for (const event of events) {
+        const hash = auditEventHash(prevHash, event);
+        const result = await manager.getRepository(AuditEventEntity).insert({
+          ...event,
+          detail: event.detail as never,
+          actorAeTitle: event.actorAeTitle ?? null,
+          actorAddress: event.actorAddress ?? null,
+          actorUser: event.actorUser ?? null,
+          sourceTrust: event.sourceTrust ?? null,
+          destinationTrust: event.destinationTrust ?? null,
+          patientId: event.patientId ?? null,
+          studyInstanceUid: event.studyInstanceUid ?? null,
+          prevHash,
+          hash,
+        });
+        prevHash = hash;
+        lastId = String(result.identifiers[0].id);
+      }
+      await manager.getRepository(AuditChainHeadEntity).update({ id: 1 }, { lastHash: prevHash, lastEventId: lastId });
+    });
+  }
+
+  async find(filter: { action?: string; event?: string; studyInstanceUid?: string }): Promise<AuditEventRecord[]> {
+    return this.dataSource.getRepository(AuditEventEntity).find({ where: filter, order: { id: 'ASC' } });
+  }
+}

@@ -1,0 +1,59 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import { InstanceEntity } from '../entities';
+
+export interface StoredInstance {
+  studyId: string;
+  seriesInstanceUid: string;
+  sopInstanceUid: string;
+  sopClassUid: string;
+  transferSyntaxUid: string;
+  modality?: string;
+  seriesNumber?: number;
+  instanceNumber?: number;
+  sizeBytes: number;
+  storagePath: string;
+  receivedAt: Date;
+}
+
+export type InstanceRecord = Omit<InstanceEntity, 'id'> & { id: string };
+
+@Injectable()
+export class InstanceRepository {
+  constructor(@InjectRepository(InstanceEntity) private readonly repository: Repository<InstanceEntity>) {}
+
+  /**
+   * Records a stored instance in one auto-committed statement. A re-sent instance updates its
+   * row in place, so a study holds each SOP Instance UID once.
+   */
+  async recordStored(instance: StoredInstance): Promise<void> {
+    await this.repository.query(
+      `INSERT INTO instances (study_id, series_instance_uid, sop_instance_uid, sop_class_uid, transfer_syntax_uid,
+         modality, series_number, instance_number, size_bytes, storage_path, received_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON DUPLICATE KEY UPDATE series_instance_uid = VALUES(series_instance_uid), sop_class_uid = VALUES(sop_class_uid),
+         transfer_syntax_uid = VALUES(transfer_syntax_uid), modality = VALUES(modality),
+         series_number = VALUES(series_number), instance_number = VALUES(instance_number),
+         size_bytes = VALUES(size_bytes), storage_path = VALUES(storage_path), received_at = VALUES(received_at),
+         purged_at = NULL`,
+      [
+        instance.studyId,
+        instance.seriesInstanceUid,
+        instance.sopInstanceUid,
+        instance.sopClassUid,
+        instance.transferSyntaxUid,
+        instance.modality?.slice(0, 16) ?? null,
+        instance.seriesNumber ?? null,
+        instance.instanceNumber ?? null,
+        instance.sizeBytes,
+        instance.storagePath,
+        instance.receivedAt,
+      ],
+    );
+  }
+
+  async getForStudy(studyId: string): Promise<InstanceRecord[]> {
+    return this.repository.find({ where: { studyId }, order: { id: 'ASC' } });
+  }
+}

@@ -1,0 +1,45 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import { NodeEntity } from '../entities';
+
+export type DicomNode = Omit<NodeEntity, 'createdAt' | 'updatedAt'>;
+export type DicomNodeValues = Omit<DicomNode, 'id'>;
+
+@Injectable()
+export class NodeRepository {
+  constructor(@InjectRepository(NodeEntity) private readonly repository: Repository<NodeEntity>) {}
+
+  async getAll(): Promise<DicomNode[]> {
+    return (await this.repository.find({ order: { aeTitle: 'ASC' } })).map(mapNode);
+  }
+
+  async getActiveByAeTitle(aeTitle: string): Promise<DicomNode | null> {
+    const row = await this.repository.findOneBy({ aeTitle, active: true });
+    return row ? mapNode(row) : null;
+  }
+
+  async create(values: DicomNodeValues): Promise<DicomNode> {
+    return mapNode(await this.repository.save(this.repository.create(values)));
+  }
+
+  async update(id: string, values: Partial<DicomNodeValues>): Promise<void> {
+    await this.repository.update({ id }, values);
+  }
+}
+
+function mapNode(row: NodeEntity): DicomNode {
+  return {
+    id: row.id,
+    trustId: row.trustId,
+    aeTitle: row.aeTitle,
+    host: row.host,
+    port: row.port,
+    allowedIps: row.allowedIps,
+    canSend: row.canSend,
+    receiveMode: row.receiveMode,
+    maxAssociations: row.maxAssociations,
+    queryRetrieve: row.queryRetrieve,
+    active: row.active,
+  };
+}

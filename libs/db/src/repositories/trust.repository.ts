@@ -1,0 +1,56 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import { TrustEntity } from '../entities';
+
+export type Trust = Omit<TrustEntity, 'createdAt' | 'updatedAt'>;
+export type TrustValues = Omit<Trust, 'id'>;
+
+@Injectable()
+export class TrustRepository {
+  constructor(@InjectRepository(TrustEntity) private readonly repository: Repository<TrustEntity>) {}
+
+  async getAll(): Promise<Trust[]> {
+    return (await this.repository.find({ order: { code: 'ASC' } })).map(mapTrust);
+  }
+
+  async getById(id: string): Promise<Trust | null> {
+    const row = await this.repository.findOneBy({ id });
+    return row ? mapTrust(row) : null;
+  }
+
+  /** The active trust that a hub AE title addresses, and which folder it names. */
+  async getByInboundAe(aeTitle: string): Promise<{ trust: Trust; folder: 'emergency' | 'elective' } | null> {
+    const row = await this.repository.findOne({
+      where: [
+        { inboundEmergencyAe: aeTitle, active: true },
+        { inboundElectiveAe: aeTitle, active: true },
+      ],
+    });
+    if (!row) {
+      return null;
+    }
+    return { trust: mapTrust(row), folder: row.inboundEmergencyAe === aeTitle ? 'emergency' : 'elective' };
+  }
+
+  async create(values: TrustValues): Promise<Trust> {
+    return mapTrust(await this.repository.save(this.repository.create(values)));
+  }
+
+  async update(id: string, values: Partial<TrustValues>): Promise<void> {
+    await this.repository.update({ id }, values as never);
+  }
+}
+
+function mapTrust(row: TrustEntity): Trust {
+  return {
+    id: row.id,
+    code: row.code,
+    name: row.name,
+    patientIdIssuer: row.patientIdIssuer,
+    inboundEmergencyAe: row.inboundEmergencyAe,
+    inboundElectiveAe: row.inboundElectiveAe,
+    coercion: row.coercion,
+    active: row.active,
+  };
+}

@@ -1,0 +1,281 @@
+import { Logger } from '@nestjs/common';
+import { Scp, association as dimseAssociation, constants, responses } from 'dcmjs-dimse';
+import type { Socket } from 'node:net';
+import { Writable, finished } from 'node:stream';
+import { normalizeAeTitle } from './ae-title';
+import { AssociationRejectReason, DimseStatus } from './dimse-status';
+import { PduGuard } from './pdu-guard';
+import { ReceivedDataset, SpillFile, StoreSink } from './store-sink';
+import { chooseTransferSyntax, isStorageSopClass, VERIFICATION_SOP_CLASS } from './transfer-syntax-choice';
+
+type Association = dimseAssociation.Association;
+type CStoreRequest = import('dcmjs-dimse').requests.CStoreRequest;
+type CEchoRequest = import('dcmjs-dimse').requests.CEchoRequest;
+type PresentationContext = dimseAssociation.PresentationContext;
+
+export interface AssociationRequest {
+  callingAeTitle: string;
+  calledAeTitle: string;
+  peerAddress: string;
+}
+
+export interface StoreRequest {
+  sopClassUid: string;
+  sopInstanceUid: string;
+  transferSyntaxUid: string;
+}
+
+export interface StoreOutcome {
+  status: DimseStatus;
+  comment?: string;
+}
+
+/** One accepted association, as the application sees it. */
+export interface ScpSession {
+  openSpill(request: StoreRequest): Promise<SpillFile>;
+  store(request: StoreRequest, data: ReceivedDataset): Promise<StoreOutcome>;
+  /** The association ended: released, aborted by either side, or the connection dropped. */
+  end(how: 'released' | 'aborted' | 'closed'): Promise<void>;
+}
+
+export type AssociationDecision =
+  { accept: true; session: ScpSession } | { accept: false; reason: AssociationRejectReason };
+
+export interface ScpHandler {
+  requestAssociation(request: AssociationRequest): Promise<AssociationDecision>;
+  /** A connection was cut for breaking the protocol (e.g. an oversize PDU). */
+  protocolViolation(request: Partial<AssociationRequest> & { peerAddress: string }, problem: string): Promise<void>;
+}
+
+export interface HubScpOptions {
+  handler: ScpHandler;
+  maxPduLength: number;
+  memoryLimit: number;
+  timeouts: { associationMs: number; pduMs: number };
+}
+
+/**
+ * What the store hooks hand to cStoreRequest in place of a parsed Dataset: the request as negotiated
+ * and the data set as received. getTransferSyntaxUid is what the library asks of a dataset.
+ */
+class ReceivedStore {
+  constructor(
+    readonly request: StoreRequest,
+    readonly data: ReceivedDataset,
+  ) {}
+
+  getTransferSyntaxUid(): string {
+    return this.request.transferSyntaxUid;
+  }
+}
+
+const { PresentationContextResult, RejectResult, RejectSource, AbortSource, AbortReason } = constants;
+
+/**
+ * The hub's DICOM upper layer on one connection: dcmjs-dimse does the PDUs and DIMSE; this class
+ * decides associations, streams C-STORE data sets out of memory, and turns every outcome into a
+ * DIMSE status. Nothing here throws into the library.
+ */
+export class HubScp extends Scp {
+  private readonly logger = new Logger(HubScp.name);
+  private readonly hub: HubScpOptions;
+  private readonly peerAddress: string;
+  private readonly connection: Socket;
+  private session?: ScpSession;
+  private sink?: StoreSink;
+  private pendingRequest?: StoreRequest;
+  private ended = false;
+  private callingAeTitle?: string;
+  private calledAeTitle?: string;
+
+  constructor(socket: Socket, options: HubScpOptions) {
+    super(socket, {
+      associationTimeout: options.timeouts.associationMs,
+      pduTimeout: options.timeouts.pduMs,
+      connectTimeout: options.timeouts.associationMs,
+    });
+    this.hub = options;
+    this.connection = socket;
+    this.peerAddress = normalizeAddress(socket.remoteAddress);
+    // dcmjs-dimse's Server sets this for sockets it accepts; the hub accepts its own.
+    (this as unknown as { connected: boolean; connectedTime: number }).connected = true;
+    (this as unknown as { connectedTime: number }).connectedTime = Date.now();
+    this.guardPduSizes(socket);
+    this.on('close', () => void this.finish('closed'));
+    this.on('networkError', (error: Error) => {
+      this.logger.warn(`${this.callingAeTitle ?? this.peerAddress}: ${error.message}`);
+      socket.destroy();
+    });
+  }
+
+  override associationRequested(association: Association): void {
+    this.callingAeTitle = normalizeAeTitle(association.getCallingAeTitle());
+    this.calledAeTitle = normalizeAeTitle(association.getCalledAeTitle());
+    const request = {
+      callingAeTitle: this.callingAeTitle,
+      calledAeTitle: this.calledAeTitle,
+      peerAddress: this.peerAddress,
+    };
+    this.hub.handler.requestAssociation(request).then(
+      (decision) => this.answerAssociation(association, decision),
+      (error: Error) => {
+        this.logger.error(`association from ${request.callingAeTitle}: ${error.message}`);
+        this.reject(AssociationRejectReason.NoReasonGiven, RejectResult.Transient);
+      },
+    );
+  }
+
+  override associationReleaseRequested(): void {
+    this.sendAssociationReleaseResponse();
+    void this.finish('released');
+  }
+
+  override abort(): void {
+    void this.finish('aborted');
+  }
+
+  override cEchoRequest(request: CEchoRequest, callback: (response: responses.CEchoResponse) => void): void {
+    const response = responses.CEchoResponse.fromRequest(request);
+    response.setStatus(DimseStatus.Success);
+    callback(response);
+  }
+
+  override createStoreWritableStream(context: PresentationContext, request: CStoreRequest): Writable {
+    const session = this.session;
+    const storeRequest = toStoreRequest(context, request);
+    this.pendingRequest = storeRequest;
+    this.sink = new StoreSink({
+      memoryLimit: this.hub.memoryLimit,
+      highWaterMark: 4 * this.hub.maxPduLength,
+      openSpill: () => {
+        if (!session) {
+          return Promise.reject(new Error('no association'));
+        }
+        return session.openSpill(storeRequest);
+      },
+      onPressure: (paused) => (paused ? this.connection.pause() : this.connection.resume()),
+    });
+    return this.sink;
+  }
+
+  override createDatasetFromStoreWritableStream(
+    writable: Writable,
+    _context: PresentationContext,
+    callback: (dataset: never) => void,
+  ): void {
+    // The library calls this right after end(): wait until the data set is really written.
+    const sink = writable as StoreSink;
+    const request = this.pendingRequest!;
+    finished(sink as unknown as NodeJS.WritableStream, () =>
+      callback(new ReceivedStore(request, sink.result()) as never),
+    );
+  }
+
+  override cStoreRequest(request: CStoreRequest, callback: (response: responses.CStoreResponse) => void): void {
+    const respond = (outcome: StoreOutcome) => {
+      const response = responses.CStoreResponse.fromRequest(request);
+      response.setStatus(outcome.status);
+      if (outcome.comment) {
+        // Error Comment is LO: at most 64 characters.
+        response.setErrorComment(outcome.comment.slice(0, 64));
+      }
+      callback(response);
+    };
+    const received = request.getDataset() as unknown as ReceivedStore | undefined;
+    this.sink = undefined;
+    this.pendingRequest = undefined;
+    const session = this.session;
+    if (!session || !(received instanceof ReceivedStore)) {
+      respond({ status: DimseStatus.ProcessingFailure, comment: 'no data set received' });
+      return;
+    }
+    const storeRequest = received.request;
+    session.store(storeRequest, received.data).then(respond, (error: Error) => {
+      this.logger.error(`C-STORE ${storeRequest.sopInstanceUid} from ${this.callingAeTitle}: ${error.message}`);
+      respond({ status: DimseStatus.ProcessingFailure, comment: 'processing failure' });
+    });
+  }
+
+  private answerAssociation(association: Association, decision: AssociationDecision): void {
+    if (!decision.accept) {
+      this.reject(decision.reason, RejectResult.Permanent);
+      return;
+    }
+    this.session = decision.session;
+    association.setNegotiateAsyncOps(false);
+    for (const proposed of association.getPresentationContexts()) {
+      const context = association.getPresentationContext(proposed.id);
+      const abstractSyntax = context.getAbstractSyntaxUid();
+      if (abstractSyntax !== VERIFICATION_SOP_CLASS && !isStorageSopClass(abstractSyntax)) {
+        context.setResult(PresentationContextResult.RejectAbstractSyntaxNotSupported);
+        continue;
+      }
+      const transferSyntax = chooseTransferSyntax(context.getTransferSyntaxUids());
+      if (transferSyntax) {
+        context.setResult(PresentationContextResult.Accept, transferSyntax);
+      } else {
+        context.setResult(PresentationContextResult.RejectTransferSyntaxesNotSupported);
+      }
+    }
+    this.sendAssociationAccept();
+  }
+
+  private reject(reason: AssociationRejectReason, result: number): void {
+    this.sendAssociationReject(result, RejectSource.ServiceUser, reason);
+    this.connection.end();
+  }
+
+  private guardPduSizes(socket: Socket): void {
+    // Allow the PDV item header and a little slack over the advertised maximum.
+    const guard = new PduGuard(this.hub.maxPduLength + 64);
+    socket.prependListener('data', (chunk: Buffer) => {
+      const problem = guard.inspect(chunk);
+      if (!problem) {
+        return;
+      }
+      socket.removeAllListeners('data');
+      socket.pause();
+      this.sendAbort(AbortSource.ServiceProvider, AbortReason.InvalidPduParameter);
+      socket.destroy();
+      void this.hub.handler
+        .protocolViolation(
+          { peerAddress: this.peerAddress, callingAeTitle: this.callingAeTitle, calledAeTitle: this.calledAeTitle },
+          problem,
+        )
+        .catch((error: Error) => this.logger.error(`auditing a protocol violation failed: ${error.message}`));
+    });
+  }
+
+  private async finish(how: 'released' | 'aborted' | 'closed'): Promise<void> {
+    if (this.ended) {
+      return;
+    }
+    this.ended = true;
+    const sink = this.sink;
+    this.sink = undefined;
+    try {
+      if (sink) {
+        sink.destroy();
+        await sink.abandon();
+      }
+      await this.session?.end(how);
+    } catch (error) {
+      this.logger.error(`ending association of ${this.callingAeTitle}: ${(error as Error).message}`);
+    }
+  }
+}
+
+function toStoreRequest(context: PresentationContext | undefined, request: CStoreRequest): StoreRequest {
+  return {
+    sopClassUid: (request.getAffectedSopClassUid() ?? '').replace(/\0+$/, ''),
+    sopInstanceUid: (request.getAffectedSopInstanceUid() ?? '').replace(/\0+$/, ''),
+    transferSyntaxUid: context?.getAcceptedTransferSyntaxUid() ?? '',
+  };
+}
+
+function normalizeAddress(address: string | undefined): string {
+  if (!address) {
+    return 'unknown';
+  }
+  return address.startsWith('::ffff:') ? address.slice(7) : address;
+}

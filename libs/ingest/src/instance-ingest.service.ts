@@ -1,0 +1,390 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { AuditOutcome, AuditService } from '@hub/audit';
+import { HUB_CONFIG, HubConfig } from '@hub/config';
+import { DicomNode, InstanceRepository, StudyRepository, Trust } from '@hub/db';
+import {
+  DatasetHeader,
+  DimseStatus,
+  HEADER_SCAN_LIMIT,
+  ReceivedDataset,
+  ScpSession,
+  SpillFile,
+  StoreOutcome,
+  StoreRequest,
+  buildPart10Header,
+  formatStatus,
+  isValidUid,
+  readDatasetHeader,
+} from '@hub/dicom';
+import { StudyQueueProducer } from '@hub/queue';
+import { StorageService, TempFileWriter } from '@hub/storage';
+
+export type IngestDestination = { kind: 'trust'; trust: Trust; folder: 'emergency' | 'elective' } | { kind: 'hub' };
+
+export interface IngestSessionContext {
+  node: DicomNode;
+  senderTrust: Trust;
+  destination: IngestDestination;
+  calledAeTitle: string;
+  peerAddress: string;
+}
+
+/** Refusal of one instance: the DIMSE status and why, for the sender and the audit trail. */
+class Refusal extends Error {
+  constructor(
+    readonly status: DimseStatus,
+    readonly reason: string,
+  ) {
+    super(reason);
+  }
+}
+
+interface StudyTally {
+  studyId: string;
+  patientId?: string;
+  stored: number;
+  bytes: number;
+  sopClasses: Set<string>;
+}
+
+type AuditBatch = Parameters<AuditService['recordMany']>[0];
+
+/** The largest header read back from a spilled file when the in-memory prefix was not enough. */
+const SPILLED_HEADER_LIMIT = 64 << 20;
+
+/**
+ * Turns received data sets into durable, recorded instances. An instance is acknowledged only
+ * after its file is fsynced and renamed into place and its row is committed; every refusal maps
+ * to a DIMSE status and an audit event, and leaves neither a file nor a row behind.
+ */
+@Injectable()
+export class InstanceIngestService {
+  private readonly logger = new Logger(InstanceIngestService.name);
+  private readonly lastScheduled = new Map<string, number>();
+  private readonly hubAeTitle: string;
+
+  constructor(
+    private readonly storage: StorageService,
+    private readonly studies: StudyRepository,
+    private readonly instances: InstanceRepository,
+    private readonly audit: AuditService,
+    private readonly studyQueue: StudyQueueProducer,
+    @Inject(HUB_CONFIG) config: HubConfig,
+  ) {
+    this.hubAeTitle = config.hub.aeTitle;
+  }
+
+  openSession(context: IngestSessionContext): ScpSession {
+    return new IngestSession(this, context);
+  }
+
+  /** Opens the temp file of a large instance and writes its Part-10 header first. */
+  async openSpill(context: IngestSessionContext, request: StoreRequest): Promise<SpillFile & { metaLength: number }> {
+    if (!isValidUid(request.sopInstanceUid) || !isValidUid(request.sopClassUid)) {
+      // Nothing can be stored under such a name: take the bytes and drop them; store() refuses it.
+      return discardingSpill();
+    }
+    const meta = this.part10Header(context, request);
+    const writer = await this.storage.openTempFile();
+    try {
+      await writer.write([meta]);
+    } catch (error) {
+      await writer.discard();
+      throw error;
+    }
+    return Object.assign(writer, { metaLength: meta.length });
+  }
+
+  async store(
+    context: IngestSessionContext,
+    request: StoreRequest,
+    data: ReceivedDataset,
+    studyIds: Map<string, StudyTally>,
+  ): Promise<StoreOutcome> {
+    try {
+      return await this.storeOrRefuse(context, request, data, studyIds);
+    } catch (error) {
+      if (data.kind === 'spilled') {
+        await data.spill.discard().catch(() => undefined);
+      }
+      const refusal =
+        error instanceof Refusal ? error : new Refusal(DimseStatus.OutOfResources, `storage or database unavailable`);
+      if (!(error instanceof Refusal)) {
+        this.logger.error(
+          `C-STORE ${request.sopInstanceUid} from ${context.node.aeTitle}: ${(error as Error).message}`,
+        );
+      }
+      await this.auditRefusal(context, request, refusal);
+      return { status: refusal.status, comment: refusal.reason };
+    }
+  }
+
+  private async storeOrRefuse(
+    context: IngestSessionContext,
+    request: StoreRequest,
+    data: ReceivedDataset,
+    tallies: Map<string, StudyTally>,
+  ): Promise<StoreOutcome> {
+    if (data.kind === 'failed') {
+      this.logger.error(`receiving ${request.sopInstanceUid} from ${context.node.aeTitle}: ${data.error.message}`);
+      throw new Refusal(DimseStatus.OutOfResources, 'storage unavailable');
+    }
+    const destination = context.destination;
+    if (destination.kind === 'hub') {
+      throw new Refusal(DimseStatus.NotAuthorized, `no pending fetch: send to a trust's inbound AE`);
+    }
+    const dataset = data.kind === 'memory' ? Buffer.concat(data.chunks, data.length) : undefined;
+    const header = await this.readHeader(request, data, dataset);
+    this.checkIdentifiers(request, header);
+    const studyInstanceUid = header.studyInstanceUid!;
+
+    let tally = tallies.get(studyInstanceUid);
+    const receivedAt = new Date();
+    if (!tally) {
+      const studyId = await this.studies.upsertForArrival(
+        {
+          senderNodeId: context.node.id,
+          senderTrustId: context.senderTrust.id,
+          recipientTrustId: destination.trust.id,
+          folder: destination.folder,
+          calledAeTitle: context.calledAeTitle,
+          studyInstanceUid,
+        },
+        header,
+        receivedAt,
+      );
+      tally = { studyId, patientId: header.patientId, stored: 0, bytes: 0, sopClasses: new Set() };
+      tallies.set(studyInstanceUid, tally);
+    }
+
+    const storagePath = this.storage.instancePath({
+      recipientTrustId: destination.trust.id,
+      folder: destination.folder,
+      senderNodeId: context.node.id,
+      studyInstanceUid,
+      sopInstanceUid: request.sopInstanceUid,
+    });
+    const existed = await this.storage.exists(storagePath);
+    let sizeBytes: number;
+    if (dataset) {
+      sizeBytes = await this.storage.writeFile(storagePath, [this.part10Header(context, request), dataset]);
+    } else if (data.kind === 'spilled') {
+      await this.storage.commitTempFile(data.spill as TempFileWriter, storagePath);
+      sizeBytes = data.fileSize;
+    } else {
+      throw new Error('unreachable');
+    }
+
+    try {
+      await this.instances.recordStored({
+        studyId: tally.studyId,
+        seriesInstanceUid: header.seriesInstanceUid!,
+        sopInstanceUid: request.sopInstanceUid,
+        sopClassUid: request.sopClassUid,
+        transferSyntaxUid: request.transferSyntaxUid,
+        modality: header.modality,
+        seriesNumber: toInt(header.seriesNumber),
+        instanceNumber: toInt(header.instanceNumber),
+        sizeBytes,
+        storagePath,
+        receivedAt,
+      });
+    } catch (error) {
+      // Not recorded means not stored: a file that was not there before goes again.
+      if (!existed) {
+        await this.storage.remove(storagePath).catch(() => undefined);
+      }
+      throw error;
+    }
+    tally.stored += 1;
+    tally.bytes += sizeBytes;
+    tally.sopClasses.add(request.sopClassUid);
+    this.scheduleCompletion(tally.studyId);
+    return { status: DimseStatus.Success };
+  }
+
+  /** Audits what one association stored, one event per study. */
+  async endSession(
+    context: IngestSessionContext,
+    tallies: Map<string, StudyTally>,
+    refused: number,
+    how: 'released' | 'aborted' | 'closed',
+  ): Promise<void> {
+    const destination = context.destination;
+    const actor = { aeTitle: context.node.aeTitle, address: context.peerAddress };
+    const events: AuditBatch = [...tallies.entries()].map(([studyInstanceUid, tally]) => ({
+      name: 'instances-stored',
+      event: {
+        outcome: how === 'released' ? AuditOutcome.Success : AuditOutcome.MinorFailure,
+        actor,
+        sourceTrust: context.senderTrust.code,
+        destinationTrust: destination.kind === 'trust' ? destination.trust.code : undefined,
+        patientId: tally.patientId,
+        studyInstanceUid,
+        detail: {
+          calledAeTitle: context.calledAeTitle,
+          folder: destination.kind === 'trust' ? destination.folder : 'none',
+          stored: tally.stored,
+          refused,
+          bytes: tally.bytes,
+          sopClasses: [...tally.sopClasses],
+        },
+      },
+    }));
+    if (how !== 'released') {
+      events.push({
+        name: 'association-aborted',
+        event: {
+          outcome: AuditOutcome.MinorFailure,
+          actor,
+          detail: { calledAeTitle: context.calledAeTitle, reason: how === 'aborted' ? 'A-ABORT' : 'connection closed' },
+        },
+      });
+    }
+    await this.audit.recordMany(events);
+  }
+
+  private async readHeader(request: StoreRequest, data: ReceivedDataset, dataset?: Buffer): Promise<DatasetHeader> {
+    let result = dataset
+      ? readDatasetHeader(dataset, request.transferSyntaxUid, { complete: true })
+      : data.kind === 'spilled'
+        ? readDatasetHeader(data.prefix, request.transferSyntaxUid, { complete: false })
+        : ({ status: 'malformed', reason: 'no data set' } as const);
+    if (result.status === 'need-more' && data.kind === 'spilled') {
+      const spill = data.spill as TempFileWriter & { metaLength: number };
+      const head = await this.storage.readHead(spill.path, Math.min(data.fileSize, SPILLED_HEADER_LIMIT));
+      const complete = data.fileSize <= SPILLED_HEADER_LIMIT;
+      result = readDatasetHeader(head.subarray(spill.metaLength), request.transferSyntaxUid, { complete });
+    }
+    if (result.status === 'need-more') {
+      throw new Refusal(DimseStatus.CannotUnderstand, `header longer than ${HEADER_SCAN_LIMIT} bytes`);
+    }
+    if (result.status === 'malformed') {
+      throw new Refusal(DimseStatus.CannotUnderstand, `unreadable data set: ${result.reason}`);
+    }
+    return result.header;
+  }
+
+  private checkIdentifiers(request: StoreRequest, header: DatasetHeader): void {
+    const required: Array<[string, string | undefined]> = [
+      ['StudyInstanceUID', header.studyInstanceUid],
+      ['SeriesInstanceUID', header.seriesInstanceUid],
+      ['SOPInstanceUID', header.sopInstanceUid],
+      ['SOPClassUID', header.sopClassUid],
+    ];
+    for (const [name, value] of required) {
+      if (value === undefined || value === '') {
+        throw new Refusal(DimseStatus.DataSetDoesNotMatchSopClass, `missing ${name}`);
+      }
+      if (!isValidUid(value)) {
+        throw new Refusal(DimseStatus.DataSetDoesNotMatchSopClass, `invalid ${name}`);
+      }
+    }
+    if (!isValidUid(request.sopInstanceUid)) {
+      throw new Refusal(DimseStatus.DataSetDoesNotMatchSopClass, 'invalid AffectedSOPInstanceUID');
+    }
+    if (header.sopInstanceUid !== request.sopInstanceUid) {
+      throw new Refusal(DimseStatus.DataSetDoesNotMatchSopClass, 'SOPInstanceUID differs from the request');
+    }
+    if (header.sopClassUid !== request.sopClassUid) {
+      throw new Refusal(DimseStatus.DataSetDoesNotMatchSopClass, 'SOPClassUID differs from the request');
+    }
+  }
+
+  private part10Header(context: IngestSessionContext, request: StoreRequest): Buffer {
+    return buildPart10Header({
+      sopClassUid: request.sopClassUid,
+      sopInstanceUid: request.sopInstanceUid,
+      transferSyntaxUid: request.transferSyntaxUid,
+      sourceAeTitle: context.node.aeTitle,
+    });
+  }
+
+  /**
+   * Restarts the study's quiet period, at most once a second per study: the router re-checks the
+   * newest arrival in MySQL before completing, so a coarse nudge is enough. Redis being down does
+   * not fail the store: the router's sweep finds receiving studies in MySQL.
+   */
+  private scheduleCompletion(studyId: string): void {
+    const now = Date.now();
+    if (now - (this.lastScheduled.get(studyId) ?? 0) < 1000) {
+      return;
+    }
+    this.lastScheduled.set(studyId, now);
+    if (this.lastScheduled.size > 10000) {
+      this.lastScheduled.clear();
+    }
+    this.studyQueue.scheduleCompletion(studyId).catch((error: Error) => {
+      this.lastScheduled.delete(studyId);
+      this.logger.warn(`could not schedule completion of study ${studyId}: ${error.message}`);
+    });
+  }
+
+  private async auditRefusal(context: IngestSessionContext, request: StoreRequest, refusal: Refusal): Promise<void> {
+    this.logger.warn(
+      `refused ${request.sopInstanceUid} from ${context.node.aeTitle}: ${formatStatus(refusal.status)} ${refusal.reason}`,
+    );
+    await this.audit
+      .record('instance-refused', {
+        outcome:
+          refusal.status === DimseStatus.OutOfResources ? AuditOutcome.SeriousFailure : AuditOutcome.MinorFailure,
+        actor: { aeTitle: context.node.aeTitle, address: context.peerAddress },
+        sourceTrust: context.senderTrust.code,
+        destinationTrust: context.destination.kind === 'trust' ? context.destination.trust.code : undefined,
+        detail: {
+          calledAeTitle: context.calledAeTitle,
+          sopInstanceUid: isValidUid(request.sopInstanceUid) ? request.sopInstanceUid : undefined,
+          status: formatStatus(refusal.status),
+          reason: refusal.reason,
+        },
+      })
+      .catch((error: Error) => this.logger.error(`audit of a refused instance failed: ${error.message}`));
+  }
+}
+
+/** Per-association state: which studies it touched and what it stored, for the batch audit event. */
+class IngestSession implements ScpSession {
+  private readonly tallies = new Map<string, StudyTally>();
+  private refused = 0;
+
+  constructor(
+    private readonly service: InstanceIngestService,
+    private readonly context: IngestSessionContext,
+  ) {}
+
+  openSpill(request: StoreRequest): Promise<SpillFile> {
+    return this.service.openSpill(this.context, request);
+  }
+
+  async store(request: StoreRequest, data: ReceivedDataset): Promise<StoreOutcome> {
+    const outcome = await this.service.store(this.context, request, data, this.tallies);
+    if (outcome.status !== DimseStatus.Success) {
+      this.refused += 1;
+    }
+    return outcome;
+  }
+
+  async end(how: 'released' | 'aborted' | 'closed'): Promise<void> {
+    if (this.tallies.size === 0 && this.refused === 0 && how === 'released') {
+      return;
+    }
+    await this.service.endSession(this.context, this.tallies, this.refused, how);
+  }
+}
+
+function discardingSpill(): SpillFile & { metaLength: number } {
+  return {
+    metaLength: 0,
+    write: () => Promise.resolve(),
+    finish: () => Promise.resolve(0),
+    discard: () => Promise.resolve(),
+  };
+}
+
+function toInt(value: string | undefined): number | undefined {
+  if (value === undefined) {
+    return undefined;
+  }
+  const parsed = Number.parseInt(value, 10);
+  return Number.isFinite(parsed) && Math.abs(parsed) < 2 ** 31 ? parsed : undefined;
+}

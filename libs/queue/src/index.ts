@@ -1,0 +1,4 @@
+export * from './queue.module';
+export * from './queue.types';
+export * from './redis-connection';
+export * from './study-queue.producer';

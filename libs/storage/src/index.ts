@@ -1,0 +1,4 @@
+export * from './durable-file';
+export * from './storage-paths';
+export * from './storage.module';
+export * from './storage.service';

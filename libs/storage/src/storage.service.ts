@@ -1,0 +1,122 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { HUB_CONFIG, HubConfig } from '@hub/config';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { DirectorySyncer, TempFileWriter } from './durable-file';
+import { InstanceLocation, instanceRelativePath } from './storage-paths';
+
+/** Every file path and durable write of the hub. Files are written to a temp name, fsynced, renamed. */
+@Injectable()
+export class StorageService {
+  private readonly logger = new Logger(StorageService.name);
+  private readonly root: string;
+  private readonly tempDir: string;
+  private readonly knownDirs = new Set<string>();
+  private readonly dirSyncer = new DirectorySyncer();
+
+  constructor(@Inject(HUB_CONFIG) config: HubConfig) {
+    this.root = path.resolve(config.hub.storageDir);
+    this.tempDir = path.join(this.root, 'tmp');
+  }
+
+  get rootDir(): string {
+    return this.root;
+  }
+
+  /** Creates the storage layout and clears temp files left by a crash (never acknowledged). */
+  async prepare(): Promise<void> {
+    await fs.mkdir(this.tempDir, { recursive: true });
+    const leftovers = await fs.readdir(this.tempDir);
+    await Promise.all(leftovers.map((name) => fs.rm(path.join(this.tempDir, name), { force: true })));
+    if (leftovers.length > 0) {
+      this.logger.warn(`removed ${leftovers.length} unfinished temp file(s) from ${this.tempDir}`);
+    }
+  }
+
+  instancePath(location: InstanceLocation): string {
+    return instanceRelativePath(location);
+  }
+
+  absolute(relativePath: string): string {
+    return path.join(this.root, relativePath);
+  }
+
+  /** A temp file for an instance too large to hold in memory; commit it with commitTempFile. */
+  async openTempFile(): Promise<TempFileWriter> {
+    const writer = new TempFileWriter(this.tempDir);
+    await writer.open();
+    return writer;
+  }
+
+  /** Writes chunks durably at relativePath (replacing any earlier file atomically); returns the size. */
+  async writeFile(relativePath: string, chunks: Buffer[]): Promise<number> {
+    const target = this.absolute(relativePath);
+    const dir = path.dirname(target);
+    await this.ensureDir(dir);
+    const writer = new TempFileWriter(dir);
+    try {
+      await this.inDir(dir, () => writer.open());
+      await writer.write(chunks);
+      const size = await writer.finish();
+      await fs.rename(writer.path, target);
+      await this.dirSyncer.sync(dir);
+      return size;
+    } catch (error) {
+      await writer.discard();
+      throw error;
+    }
+  }
+
+  /** Moves a finished temp file to relativePath and makes the new name durable. */
+  async commitTempFile(writer: TempFileWriter, relativePath: string): Promise<void> {
+    const target = this.absolute(relativePath);
+    const dir = path.dirname(target);
+    await this.ensureDir(dir);
+    await this.inDir(dir, () => fs.rename(writer.path, target));
+    await this.dirSyncer.sync(dir);
+  }
+
+  async exists(relativePath: string): Promise<boolean> {
+    return fs.access(this.absolute(relativePath)).then(
+      () => true,
+      () => false,
+    );
+  }
+
+  async remove(relativePath: string): Promise<void> {
+    await fs.rm(this.absolute(relativePath), { force: true });
+  }
+
+  async readHead(absolutePath: string, maxBytes: number): Promise<Buffer> {
+    const handle = await fs.open(absolutePath, 'r');
+    try {
+      const buffer = Buffer.alloc(maxBytes);
+      const { bytesRead } = await handle.read(buffer, 0, maxBytes, 0);
+      return buffer.subarray(0, bytesRead);
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /** Runs fn in a directory known to exist; if something removed it since (a purge), recreates it once. */
+  private async inDir<T>(dir: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+        throw error;
+      }
+      this.knownDirs.delete(dir);
+      await this.ensureDir(dir);
+      return fn();
+    }
+  }
+
+  private async ensureDir(dir: string): Promise<void> {
+    if (this.knownDirs.has(dir)) {
+      return;
+    }
+    await fs.mkdir(dir, { recursive: true });
+    this.knownDirs.add(dir);
+  }
+}
