@@ -3,7 +3,7 @@
 const moduleNameMapper = {
   '^@hub/(.*)$': '<rootDir>/libs/$1/src',
 };
-const transform = { '^.+\\.ts$': ['ts-jest', { isolatedModules: true }] };
+const transform = { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] };
 const common = { rootDir: __dirname, testEnvironment: 'node', moduleNameMapper, transform };
 
 module.exports = {

@@ -15,7 +15,7 @@ export class RouterModule {
       module: RouterModule,
       imports: [
         ...(options.core ? [CoreModule.forRoot(config)] : []),
-        BullModule.forRoot({ connection: redisOptions(config.env.redisUrl, 'worker') }),
+        BullModule.forRoot({ connection: redisOptions(config.env.redisUrl, 'worker'), prefix: config.env.queuePrefix }),
         BullModule.registerQueue({ name: QueueName.Study }),
       ],
       providers: [StudyCompletionService, StudyProcessor, CompletionSweepAdapter],

@@ -38,6 +38,7 @@ describe('loadEnvConfig', () => {
       hubConfigPath: join(cwd, 'config/hub.example.yaml'),
       databaseUrl: 'mysql://root@127.0.0.1:3306/image_exchange_hub',
       redisUrl: 'redis://127.0.0.1:6379',
+      queuePrefix: 'iehub',
       logLevel: 'log',
     });
   });
@@ -66,6 +67,7 @@ describe('loadEnvConfig', () => {
       hubConfigPath: custom,
       databaseUrl: 'mariadb://hub:s3cret@db.internal:3307/hub',
       redisUrl: 'rediss://cache.internal:6380/2',
+      queuePrefix: 'iehub',
       logLevel: 'debug',
     });
     expect(loadEnvConfig({ LOG_LEVEL: '', DATABASE_URL: ' ' }, cwd)).toMatchObject({

@@ -92,6 +92,10 @@ export function loadEnvConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd(
   }
 
   const requestedLevel = (read('LOG_LEVEL') ?? 'log').toLowerCase();
+  const queuePrefix = read('QUEUE_PREFIX') ?? 'iehub';
+  if (!/^[A-Za-z0-9_-]{1,32}$/.test(queuePrefix)) {
+    issues.push('QUEUE_PREFIX: 1 to 32 letters, digits, underscores or hyphens');
+  }
   const logLevel = LOG_LEVELS.find((level) => level === requestedLevel);
   if (logLevel === undefined) {
     issues.push(`LOG_LEVEL: expected one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(requestedLevel)}`);
@@ -100,5 +104,5 @@ export function loadEnvConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd(
   if (issues.length > 0 || logLevel === undefined) {
     throw new ConfigError(issues, 'Invalid environment');
   }
-  return { hubConfigPath, databaseUrl, redisUrl, logLevel };
+  return { hubConfigPath, databaseUrl, redisUrl, logLevel, queuePrefix };
 }

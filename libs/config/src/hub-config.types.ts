@@ -73,4 +73,6 @@ export interface EnvConfig {
   redisUrl: string;
   /** Log level for Nest's logger: error, warn, log, debug, verbose. */
   logLevel: 'error' | 'warn' | 'log' | 'debug' | 'verbose';
+  /** Prefix of every BullMQ key in Redis; lets several hubs (or test runs) share one Redis. */
+  queuePrefix: string;
 }

@@ -1,9 +1,18 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AuditOutcome, AuditService } from '@hub/audit';
 import { HUB_CONFIG, HubConfig } from '@hub/config';
-import { NodeRepository, TrustRepository } from '@hub/db';
+import { DicomNode, NodeRepository, Trust, TrustRepository } from '@hub/db';
 import { AssociationDecision, AssociationRejectReason, AssociationRequest, ScpHandler } from '@hub/dicom';
 import { IngestDestination, InstanceIngestService } from './instance-ingest.service';
+
+const DIRECTORY_TTL_MS = 5000;
+
+interface DirectorySnapshot {
+  loadedAt: number;
+  nodes: Map<string, DicomNode>;
+  trusts: Map<string, Trust>;
+  inbound: Map<string, { trust: Trust; folder: 'emergency' | 'elective' }>;
+}
 
 /**
  * Who may open an association: a configured node allowed to send, from one of its addresses,
@@ -13,6 +22,7 @@ import { IngestDestination, InstanceIngestService } from './instance-ingest.serv
 export class AssociationPolicyService implements ScpHandler {
   private readonly logger = new Logger(AssociationPolicyService.name);
   private readonly hubAeTitle: string;
+  private snapshot?: DirectorySnapshot;
 
   constructor(
     private readonly nodes: NodeRepository,
@@ -25,7 +35,8 @@ export class AssociationPolicyService implements ScpHandler {
   }
 
   async requestAssociation(request: AssociationRequest): Promise<AssociationDecision> {
-    const node = await this.nodes.getActiveByAeTitle(request.callingAeTitle);
+    const directory = await this.directory();
+    const node = directory.nodes.get(request.callingAeTitle);
     if (!node || !node.canSend) {
       const reason = node ? 'calling AE is not allowed to send' : 'calling AE not recognized';
       return this.reject(request, AssociationRejectReason.CallingAeNotRecognized, reason);
@@ -37,30 +48,33 @@ export class AssociationPolicyService implements ScpHandler {
         `calling AE not allowed from ${request.peerAddress}`,
       );
     }
-    const senderTrust = await this.trusts.getById(node.trustId);
-    if (!senderTrust || !senderTrust.active) {
+    const senderTrust = directory.trusts.get(node.trustId);
+    if (!senderTrust) {
       return this.reject(request, AssociationRejectReason.CallingAeNotRecognized, 'calling AE has no active trust');
     }
     let destination: IngestDestination;
     if (request.calledAeTitle === this.hubAeTitle) {
       destination = { kind: 'hub' };
     } else {
-      const inbound = await this.trusts.getByInboundAe(request.calledAeTitle);
+      const inbound = directory.inbound.get(request.calledAeTitle);
       if (!inbound) {
         return this.reject(request, AssociationRejectReason.CalledAeNotRecognized, 'called AE not recognized');
       }
-      destination = { kind: 'trust', trust: inbound.trust, folder: inbound.folder };
+      destination = { kind: 'trust', ...inbound };
     }
-    await this.audit.record('association-accepted', {
-      outcome: AuditOutcome.Success,
-      actor: { aeTitle: request.callingAeTitle, address: request.peerAddress },
-      sourceTrust: senderTrust.code,
-      destinationTrust: destination.kind === 'trust' ? destination.trust.code : undefined,
-      detail: {
-        calledAeTitle: request.calledAeTitle,
-        folder: destination.kind === 'trust' ? destination.folder : undefined,
-      },
-    });
+    await this.audit
+      .record('association-accepted', {
+        outcome: AuditOutcome.Success,
+        actor: { aeTitle: request.callingAeTitle, address: request.peerAddress },
+        sourceTrust: senderTrust.code,
+        destinationTrust: destination.kind === 'trust' ? destination.trust.code : undefined,
+        detail: {
+          calledAeTitle: request.calledAeTitle,
+          folder: destination.kind === 'trust' ? destination.folder : undefined,
+        },
+      })
+      // With MySQL down nothing can be stored either: each C-STORE is refused (0xA700) and retried later.
+      .catch((error: Error) => this.logger.error(`audit of an accepted association failed: ${error.message}`));
     return {
       accept: true,
       session: this.ingest.openSession({
@@ -71,6 +85,42 @@ export class AssociationPolicyService implements ScpHandler {
         peerAddress: request.peerAddress,
       }),
     };
+  }
+
+  /**
+   * Nodes and trusts as of at most DIRECTORY_TTL_MS ago. When MySQL does not answer, the last
+   * snapshot stands, so senders get a per-instance 0xA700 they retry, not a rejected association.
+   */
+  private async directory(): Promise<DirectorySnapshot> {
+    const now = Date.now();
+    if (this.snapshot && now - this.snapshot.loadedAt < DIRECTORY_TTL_MS) {
+      return this.snapshot;
+    }
+    try {
+      const [nodes, trusts] = await Promise.all([this.nodes.getAll(), this.trusts.getAll()]);
+      const activeTrusts = new Map(trusts.filter((trust) => trust.active).map((trust) => [trust.id, trust]));
+      const inbound = new Map<string, { trust: Trust; folder: 'emergency' | 'elective' }>();
+      for (const trust of activeTrusts.values()) {
+        if (trust.inboundEmergencyAe) {
+          inbound.set(trust.inboundEmergencyAe, { trust, folder: 'emergency' });
+        }
+        if (trust.inboundElectiveAe) {
+          inbound.set(trust.inboundElectiveAe, { trust, folder: 'elective' });
+        }
+      }
+      this.snapshot = {
+        loadedAt: now,
+        nodes: new Map(nodes.filter((node) => node.active).map((node) => [node.aeTitle, node])),
+        trusts: activeTrusts,
+        inbound,
+      };
+    } catch (error) {
+      if (!this.snapshot) {
+        throw error;
+      }
+      this.logger.warn(`directory reload failed, using the last one: ${(error as Error).message}`);
+    }
+    return this.snapshot;
   }
 
   async protocolViolation(request: Partial<AssociationRequest> & { peerAddress: string }, problem: string) {

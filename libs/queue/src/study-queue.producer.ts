@@ -13,6 +13,7 @@ export class StudyQueueProducer implements OnModuleDestroy {
   constructor(@Inject(ENV_CONFIG) env: EnvConfig, @Inject(HUB_CONFIG) config: HubConfig) {
     this.queue = new Queue(QueueName.Study, {
       connection: redisOptions(env.redisUrl, 'producer'),
+      prefix: env.queuePrefix,
       defaultJobOptions: QUEUE_DEFAULT_JOB_OPTIONS[QueueName.Study],
     });
     this.quietMs = config.hub.stableStudySeconds * 1000;

@@ -14,11 +14,6 @@ export class NodeRepository {
     return (await this.repository.find({ order: { aeTitle: 'ASC' } })).map(mapNode);
   }
 
-  async getActiveByAeTitle(aeTitle: string): Promise<DicomNode | null> {
-    const row = await this.repository.findOneBy({ aeTitle, active: true });
-    return row ? mapNode(row) : null;
-  }
-
   async create(values: DicomNodeValues): Promise<DicomNode> {
     return mapNode(await this.repository.save(this.repository.create(values)));
   }

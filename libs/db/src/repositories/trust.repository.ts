@@ -19,20 +19,6 @@ export class TrustRepository {
     return row ? mapTrust(row) : null;
   }
 
-  /** The active trust that a hub AE title addresses, and which folder it names. */
-  async getByInboundAe(aeTitle: string): Promise<{ trust: Trust; folder: 'emergency' | 'elective' } | null> {
-    const row = await this.repository.findOne({
-      where: [
-        { inboundEmergencyAe: aeTitle, active: true },
-        { inboundElectiveAe: aeTitle, active: true },
-      ],
-    });
-    if (!row) {
-      return null;
-    }
-    return { trust: mapTrust(row), folder: row.inboundEmergencyAe === aeTitle ? 'emergency' : 'elective' };
-  }
-
   async create(values: TrustValues): Promise<Trust> {
     return mapTrust(await this.repository.save(this.repository.create(values)));
   }
