@@ -1,0 +1,299 @@
+import { splitPart10 } from '@hub/dicom';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { echoscu, sleep, storescu } from './support/dcmtk';
+import { makeBigInstances, makeHostile, makeStudy } from './support/dicom-factory';
+import { TcpProxy } from './support/tcp-proxy';
+import { TestHub, startTestHub } from './support/test-hub';
+
+const HOST = '127.0.0.1';
+
+/** Polls until check returns a value, or fails at the deadline: no fixed sleeps standing in for state. */
+async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 20000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) {
+      return value;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out waiting for ${what}`);
+    }
+    await sleep(100);
+  }
+}
+
+function filesUnder(dir: string): string[] {
+  if (!existsSync(dir)) {
+    return [];
+  }
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => path.join(entry.parentPath, entry.name));
+}
+
+describe('receiver (DCMTK peers, real MariaDB and Redis)', () => {
+  let hub: TestHub;
+  let work: string;
+
+  beforeAll(async () => {
+    work = mkdtempSync(path.join(tmpdir(), 'iehub-e2e-'));
+    hub = await startTestHub({ apps: ['receiver', 'router'], stableStudySeconds: 2 });
+  });
+
+  afterAll(async () => {
+    await hub?.destroy();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  async function auditEvents(event: string, actorAeTitle: string) {
+    return (await hub.dataSource.query(
+      'SELECT event, outcome, actor_ae_title, actor_address, detail FROM audit_events WHERE event = ? AND actor_ae_title = ? ORDER BY id',
+      [event, actorAeTitle],
+    )) as Array<{ event: string; outcome: number; actor_ae_title: string; actor_address: string; detail: string }>;
+  }
+
+  async function instanceRows(studyInstanceUid: string) {
+    return (await hub.dataSource.query(
+      `SELECT i.sop_instance_uid, i.storage_path, i.transfer_syntax_uid FROM instances i
+         JOIN studies s ON s.id = i.study_id WHERE s.study_instance_uid = ?`,
+      [studyInstanceUid],
+    )) as Array<{ sop_instance_uid: string; storage_path: string; transfer_syntax_uid: string }>;
+  }
+
+  describe('association policy', () => {
+    it('answers C-ECHO from a known sender calling a trust inbound AE and audits the association', async () => {
+      const result = await echoscu(HOST, hub.port, 'RVJ_PACS', 'RA7_EMER');
+      expect(result.ok).toBe(true);
+      expect(result.association).toBe('accepted');
+      const events = await auditEvents('association-accepted', 'RVJ_PACS');
+      expect(events.length).toBeGreaterThan(0);
+      expect(events.at(-1)?.actor_address).toBe('127.0.0.1');
+    });
+
+    it('answers C-ECHO on the hub AE title', async () => {
+      expect((await echoscu(HOST, hub.port, 'RVJ_PACS', 'IEP_HUB')).ok).toBe(true);
+    });
+
+    it.each([
+      ['an unknown calling AE', 'NOBODY', 'RA7_EMER', 'Calling AE Title Not Recognized', 'calling AE not recognized'],
+      [
+        'a known AE from an address it is not allowed',
+        'RVJ_FAR',
+        'RA7_EMER',
+        'Calling AE Title Not Recognized',
+        'calling AE not allowed from 127.0.0.1',
+      ],
+      [
+        'a node that may not send',
+        'RVJ_VIEW',
+        'RA7_EMER',
+        'Calling AE Title Not Recognized',
+        'calling AE is not allowed to send',
+      ],
+      ['an unknown called AE', 'RVJ_PACS', 'NOWHERE', 'Called AE Title Not Recognized', 'called AE not recognized'],
+    ])(
+      'rejects %s with the standard reason, and audits it with the peer address',
+      async (_, calling, called, reason, audited) => {
+        const result = await echoscu(HOST, hub.port, calling, called);
+        expect(result.ok).toBe(false);
+        expect(result.association).toBe('rejected');
+        expect(result.rejection).toMatchObject({ permanent: true, source: 'Service User', reason });
+        const events = await auditEvents('association-rejected', calling);
+        const detail = events.map((event) =>
+          typeof event.detail === 'string' ? JSON.parse(event.detail) : event.detail,
+        );
+        expect(detail).toContainEqual(expect.objectContaining({ calledAeTitle: called, reason: audited }));
+        expect(events.at(-1)?.actor_address).toBe('127.0.0.1');
+      },
+    );
+  });
+
+  describe('C-STORE', () => {
+    it('stores a multi-series study byte for byte, one row per instance, and completes it with exactly one job', async () => {
+      const study = await makeStudy(path.join(work, 'study'), {
+        patientId: 'E2E0001',
+        patientName: 'TEST^MULTI',
+        series: [
+          { kind: 'ct', count: 20 },
+          { kind: 'mr-small', count: 70 },
+          { kind: 'ct', count: 8, transferSyntax: 'jpeg-lossless' },
+          { kind: 'sr', count: 1 },
+          { kind: 'pdf', count: 1 },
+        ],
+      });
+      expect(study.files.length).toBeGreaterThanOrEqual(100);
+
+      const sent = await storescu(HOST, hub.port, 'RVJ_PACS', 'RA7_EMER', study.files, ['-xs']);
+      expect(sent.association).toBe('accepted');
+      expect(sent.stores).toHaveLength(study.files.length);
+      expect(sent.stores.every((store) => store.status === 0)).toBe(true);
+
+      const rows = await instanceRows(study.studyInstanceUid);
+      expect(rows).toHaveLength(study.files.length);
+      const bySop = new Map(rows.map((row) => [row.sop_instance_uid, row]));
+      for (const series of study.series) {
+        for (const instance of series.instances) {
+          const row = bySop.get(instance.sopInstanceUid);
+          expect(row).toBeDefined();
+          expect(row!.transfer_syntax_uid).toBe(instance.transferSyntaxUid);
+          const stored = splitPart10(readFileSync(path.join(hub.storageDir, row!.storage_path)));
+          const original = splitPart10(readFileSync(instance.path));
+          expect(stored.transferSyntaxUid).toBe(original.transferSyntaxUid);
+          expect(stored.dataset.equals(original.dataset)).toBe(true);
+        }
+      }
+
+      const [studyRow] = await waitFor('the study to complete', async () => {
+        const found = (await hub.dataSource.query(
+          `SELECT id, state, instance_count FROM studies WHERE study_instance_uid = ?`,
+          [study.studyInstanceUid],
+        )) as Array<{ id: string; state: string; instance_count: number }>;
+        return found[0]?.state === 'complete' ? found : undefined;
+      });
+      expect(studyRow.instance_count).toBe(study.files.length);
+      const jobs = await hub.studyQueue().getJobs(['completed', 'waiting', 'delayed', 'active', 'failed']);
+      expect(jobs.filter((job) => job.data.studyId === studyRow.id)).toHaveLength(1);
+
+      const stored = await hub.dataSource.query(
+        `SELECT detail FROM audit_events WHERE event = 'instances-stored' AND study_instance_uid = ?`,
+        [study.studyInstanceUid],
+      );
+      expect(stored).toHaveLength(1);
+      const detail = typeof stored[0].detail === 'string' ? JSON.parse(stored[0].detail) : stored[0].detail;
+      expect(detail).toMatchObject({ stored: study.files.length, refused: 0 });
+    });
+
+    it('is idempotent when an instance is sent again: one file, one row, Success', async () => {
+      const study = await makeStudy(path.join(work, 'resend'), {
+        patientId: 'E2E0002',
+        patientName: 'TEST^RESEND',
+        series: [{ kind: 'mr-small', count: 3 }],
+      });
+      for (let attempt = 0; attempt < 2; attempt += 1) {
+        const sent = await storescu(HOST, hub.port, 'RVJ_PACS', 'RA7_EMER', study.files);
+        expect(sent.stores.map((store) => store.status)).toEqual([0, 0, 0]);
+      }
+      const rows = await instanceRows(study.studyInstanceUid);
+      expect(rows).toHaveLength(3);
+      const studyDir = path.dirname(path.join(hub.storageDir, rows[0].storage_path));
+      expect(filesUnder(studyDir)).toHaveLength(3);
+    });
+
+    it.each([
+      ['a hostile SOP Instance UID', 'bad-uid' as const, 0xa900],
+      ['a data set without StudyInstanceUID', 'no-study-uid' as const, 0xa900],
+    ])('refuses %s with a failure status, leaving no file and no row', async (_, kind, status) => {
+      const hostile = makeHostile(path.join(work, `hostile-${kind}`), kind);
+      const before = filesUnder(hub.storageDir).length;
+      const sent = await storescu(HOST, hub.port, 'RVJ_PACS', 'RA7_EMER', [hostile.path], hostile.storescuArgs);
+      expect(sent.stores).toHaveLength(1);
+      expect(sent.stores[0].status).toBe(status);
+      expect(filesUnder(hub.storageDir)).toHaveLength(before);
+      const rows = (await hub.dataSource.query('SELECT id FROM instances WHERE sop_instance_uid = ?', [
+        hostile.sopInstanceUid.slice(0, 64),
+      ])) as unknown[];
+      expect(rows).toHaveLength(0);
+      const refused = await auditEvents('instance-refused', 'RVJ_PACS');
+      expect(refused.length).toBeGreaterThan(0);
+    });
+
+    // storescu will not send a file it cannot parse (a truncated file fails in DCMTK's reader first),
+    // so the truncated data set a hub really meets is one cut off on the wire: the sender dies mid-instance.
+    it('discards a data set cut off mid-stream: no file, no temp file, no row, an audit event', async () => {
+      const big = makeBigInstances(path.join(work, 'cut'), 1, 16);
+      const sent = await storescu(HOST, hub.port, 'RVJ_PACS', 'RA7_EMER', big.files, [], {
+        killMidTransfer: { afterPdvs: 200 },
+      });
+      expect(sent.stores[0]?.status).toBeUndefined();
+      await waitFor('the aborted association to be audited', async () => {
+        const events = await auditEvents('association-aborted', 'RVJ_PACS');
+        return events.length > 0 ? events : undefined;
+      });
+      expect(filesUnder(hub.storageDir).filter((file) => file.includes(big.instances[0].sopInstanceUid))).toHaveLength(
+        0,
+      );
+      expect(filesUnder(path.join(hub.storageDir, 'tmp'))).toHaveLength(0);
+      expect(await instanceRows(big.studyInstanceUid)).toHaveLength(0);
+      expect((await echoscu(HOST, hub.port, 'RVJ_PACS', 'RA7_EMER')).ok).toBe(true);
+    });
+  });
+});
+
+describe('receiver with MySQL unreachable', () => {
+  it('answers 0xA700, never Success, and stores the same instance once MySQL is back', async () => {
+    const proxy = new TcpProxy('127.0.0.1', 3306);
+    await proxy.start();
+    const real = new URL(process.env.IEHUB_TEST_DATABASE_URL!);
+    real.host = `127.0.0.1:${proxy.port}`;
+    const hub = await startTestHub({ apps: ['receiver'], databaseUrl: real.toString() });
+    const work = mkdtempSync(path.join(tmpdir(), 'iehub-e2e-db-'));
+    try {
+      const study = await makeStudy(work, {
+        patientId: 'E2E0003',
+        patientName: 'TEST^DBDOWN',
+        series: [{ kind: 'mr-small', count: 2 }],
+      });
+      // The association policy has read the directory once; then the database goes away.
+      expect((await echoscu(HOST, hub.port, 'RVJ_PACS', 'RA7_EMER')).ok).toBe(true);
+      await proxy.cut();
+      const refused = await storescu(HOST, hub.port, 'RVJ_PACS', 'RA7_EMER', study.files, ['-nh']);
+      expect(refused.stores.map((store) => store.status)).toEqual([0xa700, 0xa700]);
+      expect(filesUnder(hub.storageDir)).toHaveLength(0);
+
+      await proxy.restore();
+      const accepted = await waitFor('MySQL to be usable again', async () => {
+        const result = await storescu(HOST, hub.port, 'RVJ_PACS', 'RA7_EMER', study.files, ['-nh']);
+        return result.stores.every((store) => store.status === 0) ? result : undefined;
+      });
+      expect(accepted.stores).toHaveLength(2);
+      expect(filesUnder(path.join(hub.storageDir, 'studies'))).toHaveLength(2);
+    } finally {
+      await hub.destroy();
+      await proxy.cut();
+      rmSync(work, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('study completion across a restart', () => {
+  it('completes a study received while no router ran, from what MySQL knows', async () => {
+    const work = mkdtempSync(path.join(tmpdir(), 'iehub-e2e-restart-'));
+    const receiver = await startTestHub({ apps: ['receiver'], stableStudySeconds: 1 });
+    try {
+      const study = await makeStudy(work, {
+        patientId: 'E2E0004',
+        patientName: 'TEST^RESTART',
+        series: [{ kind: 'mr-small', count: 3 }],
+      });
+      const sent = await storescu(HOST, receiver.port, 'RVJ_PACS', 'RA7_ELEC', study.files);
+      expect(sent.stores.every((store) => store.status === 0)).toBe(true);
+      await receiver.stop();
+      // Redis loses the pending job (as if flushed); only MySQL remembers the study is receiving.
+      const queue = receiver.studyQueue();
+      await queue.obliterate({ force: true });
+
+      const router = await startTestHub({
+        apps: ['router'],
+        stableStudySeconds: 1,
+        storageDir: receiver.storageDir,
+        queuePrefix: receiver.queuePrefix,
+      });
+      try {
+        const state = await waitFor('the sweep to complete the study', async () => {
+          const [row] = (await router.dataSource.query('SELECT state FROM studies WHERE study_instance_uid = ?', [
+            study.studyInstanceUid,
+          ])) as Array<{ state: string }>;
+          return row?.state === 'complete' ? row.state : undefined;
+        });
+        expect(state).toBe('complete');
+      } finally {
+        await router.destroy();
+      }
+    } finally {
+      await receiver.destroy();
+      rmSync(work, { recursive: true, force: true });
+    }
+  });
+});

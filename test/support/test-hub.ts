@@ -1,0 +1,157 @@
+import { INestApplicationContext, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { LoadedConfig, parseHubConfig } from '@hub/config';
+import { CoreModule } from '@hub/core';
+import { QueueName, redisOptions } from '@hub/queue';
+import { getDataSourceToken } from '@nestjs/typeorm';
+import { Queue } from 'bullmq';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { DataSource } from 'typeorm';
+import { ReceiverModule } from '../../apps/receiver/src/receiver.module';
+import { RouterModule } from '../../apps/router/src/router.module';
+import { freePort } from './dcmtk';
+
+export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** The hub configuration every end-to-end test starts from: RVJ sends to RA7. */
+export function testHubConfig(port: number, storageDir: string, stableStudySeconds: number): unknown {
+  return {
+    hub: {
+      aeTitle: 'IEP_HUB',
+      bindAddress: '127.0.0.1',
+      dicomPort: port,
+      httpPort: port + 1 > 65535 ? port - 1 : port + 1,
+      storageDir,
+      stableStudySeconds,
+    },
+    trusts: [
+      {
+        code: 'RVJ',
+        name: 'North Bristol NHS Trust',
+        patientIdIssuer: 'RVJ',
+        inbound: { emergency: 'RVJ_EMER', elective: 'RVJ_ELEC' },
+        nodes: [
+          {
+            aeTitle: 'RVJ_PACS',
+            host: '127.0.0.1',
+            port: 4104,
+            allowedIps: ['127.0.0.1'],
+            send: true,
+            receive: 'push',
+          },
+          { aeTitle: 'RVJ_FAR', host: '10.9.8.7', port: 104, allowedIps: ['10.9.8.7'], send: true, receive: 'none' },
+          {
+            aeTitle: 'RVJ_VIEW',
+            host: '127.0.0.1',
+            port: 4106,
+            allowedIps: ['127.0.0.1'],
+            send: false,
+            receive: 'pull',
+          },
+        ],
+      },
+      {
+        code: 'RA7',
+        name: 'University Hospitals Bristol and Weston',
+        patientIdIssuer: 'RA7',
+        inbound: { emergency: 'RA7_EMER', elective: 'RA7_ELEC' },
+        nodes: [
+          {
+            aeTitle: 'RA7_PACS',
+            host: '127.0.0.1',
+            port: 4105,
+            allowedIps: ['127.0.0.1'],
+            send: true,
+            receive: 'push',
+          },
+        ],
+      },
+    ],
+    agreements: [{ from: 'RVJ', to: 'RA7', folders: ['emergency', 'elective'] }],
+  };
+}
+
+export interface TestHubOptions {
+  apps: Array<'receiver' | 'router'>;
+  databaseUrl?: string;
+  storageDir?: string;
+  stableStudySeconds?: number;
+  queuePrefix?: string;
+}
+
+export interface TestHub {
+  app: INestApplicationContext;
+  port: number;
+  storageDir: string;
+  queuePrefix: string;
+  dataSource: DataSource;
+  studyQueue(): Queue;
+  stop(): Promise<void>;
+  /** Removes the run's queue keys and storage (call once, at the end of a spec). */
+  destroy(): Promise<void>;
+}
+
+/** Starts the hub's receiver and/or router in this process on the per-run test database. */
+export async function startTestHub(options: TestHubOptions): Promise<TestHub> {
+  const port = await freePort();
+  const storageDir = options.storageDir ?? mkdtempSync(path.join(tmpdir(), 'iehub-store-'));
+  const queuePrefix = options.queuePrefix ?? `t${randomBytes(4).toString('hex')}`;
+  const databaseUrl = options.databaseUrl ?? process.env.IEHUB_TEST_DATABASE_URL;
+  if (!databaseUrl) {
+    throw new Error('IEHUB_TEST_DATABASE_URL is not set: run through jest (test/support/global-setup.ts)');
+  }
+  const config: LoadedConfig = {
+    hub: parseHubConfig(testHubConfig(port, storageDir, options.stableStudySeconds ?? 2)),
+    env: { hubConfigPath: '(test)', databaseUrl, redisUrl: TEST_REDIS_URL, logLevel: 'error', queuePrefix },
+  };
+  const apps = options.apps.map((name) =>
+    name === 'receiver'
+      ? ReceiverModule.forRoot(config, { core: false })
+      : RouterModule.forRoot(config, { core: false }),
+  );
+
+  @Module({ imports: [CoreModule.forRoot(config), ...apps] })
+  class TestHubModule {}
+
+  const app = await NestFactory.createApplicationContext(TestHubModule, { logger: ['error'] });
+  const queues: Queue[] = [];
+  let stopped = false;
+  const stop = async () => {
+    if (!stopped) {
+      stopped = true;
+      await app.close();
+    }
+  };
+  return {
+    app,
+    port,
+    storageDir,
+    queuePrefix,
+    dataSource: app.get<DataSource>(getDataSourceToken()),
+    studyQueue() {
+      const queue = new Queue(QueueName.Study, {
+        connection: redisOptions(TEST_REDIS_URL, 'worker'),
+        prefix: queuePrefix,
+      });
+      queues.push(queue);
+      return queue;
+    },
+    stop,
+    async destroy() {
+      await stop();
+      const cleaner = new Queue(QueueName.Study, {
+        connection: redisOptions(TEST_REDIS_URL, 'worker'),
+        prefix: queuePrefix,
+      });
+      await cleaner.obliterate({ force: true });
+      await cleaner.close();
+      await Promise.all(queues.map((queue) => queue.close()));
+      if (!options.storageDir) {
+        rmSync(storageDir, { recursive: true, force: true });
+      }
+    },
+  };
+}
