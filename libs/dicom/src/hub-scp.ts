@@ -4,6 +4,7 @@ import type { Socket } from 'node:net';
 import { Writable, finished } from 'node:stream';
 import { normalizeAeTitle } from './ae-title';
 import { AssociationRejectReason, DimseStatus } from './dimse-status';
+import { encodeCStoreResponsePdu } from './dimse-encoding';
 import { PduGuard } from './pdu-guard';
 import { ReceivedDataset, SpillFile, StoreSink } from './store-sink';
 import { chooseTransferSyntax, isStorageSopClass, VERIFICATION_SOP_CLASS } from './transfer-syntax-choice';
@@ -20,6 +21,7 @@ export interface AssociationRequest {
 }
 
 export interface StoreRequest {
+  presentationContextId: number;
   sopClassUid: string;
   sopInstanceUid: string;
   transferSyntaxUid: string;
@@ -172,24 +174,30 @@ export class HubScp extends Scp {
   }
 
   override cStoreRequest(request: CStoreRequest, callback: (response: responses.CStoreResponse) => void): void {
-    const respond = (outcome: StoreOutcome) => {
-      const response = responses.CStoreResponse.fromRequest(request);
-      response.setStatus(outcome.status);
-      if (outcome.comment) {
-        // Error Comment is LO: at most 64 characters.
-        response.setErrorComment(outcome.comment.slice(0, 64));
-      }
-      callback(response);
-    };
     const received = request.getDataset() as unknown as ReceivedStore | undefined;
     this.sink = undefined;
     this.pendingRequest = undefined;
     const session = this.session;
     if (!session || !(received instanceof ReceivedStore)) {
-      respond({ status: DimseStatus.ProcessingFailure, comment: 'no data set received' });
+      const response = responses.CStoreResponse.fromRequest(request);
+      response.setStatus(DimseStatus.ProcessingFailure);
+      callback(response);
       return;
     }
     const storeRequest = received.request;
+    const respond = (outcome: StoreOutcome) => {
+      const pdu = encodeCStoreResponsePdu({
+        presentationContextId: storeRequest.presentationContextId,
+        messageIdBeingRespondedTo: request.getMessageId(),
+        sopClassUid: storeRequest.sopClassUid,
+        sopInstanceUid: storeRequest.sopInstanceUid,
+        status: outcome.status,
+        errorComment: outcome.comment,
+      });
+      if (!this.connection.destroyed) {
+        this.connection.write(pdu);
+      }
+    };
     session.store(storeRequest, received.data).then(respond, (error: Error) => {
       this.logger.error(`C-STORE ${storeRequest.sopInstanceUid} from ${this.callingAeTitle}: ${error.message}`);
       respond({ status: DimseStatus.ProcessingFailure, comment: 'processing failure' });
@@ -217,6 +225,9 @@ export class HubScp extends Scp {
         context.setResult(PresentationContextResult.RejectTransferSyntaxesNotSupported);
       }
     }
+    // The AC's max PDU length is what the hub can receive; dcmjs-dimse would echo the requestor's own
+    // (often 16 KiB), which makes a sender cut every data set into many small PDUs.
+    association.setMaxPduLength(this.hub.maxPduLength);
     this.sendAssociationAccept();
   }
 
@@ -267,6 +278,7 @@ export class HubScp extends Scp {
 
 function toStoreRequest(context: PresentationContext | undefined, request: CStoreRequest): StoreRequest {
   return {
+    presentationContextId: context?.getPresentationContextId() ?? 0,
     sopClassUid: (request.getAffectedSopClassUid() ?? '').replace(/\0+$/, ''),
     sopInstanceUid: (request.getAffectedSopInstanceUid() ?? '').replace(/\0+$/, ''),
     transferSyntaxUid: context?.getAcceptedTransferSyntaxUid() ?? '',
