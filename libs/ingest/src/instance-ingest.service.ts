@@ -49,6 +49,8 @@ interface StudyTally {
 
 type AuditBatch = Parameters<AuditService['recordMany']>[0];
 
+const MEMORY_HEADER_PREFIX = 64 << 10;
+
 /** The largest header read back from a spilled file when the in-memory prefix was not enough. */
 const SPILLED_HEADER_LIMIT = 64 << 20;
 
@@ -133,8 +135,7 @@ export class InstanceIngestService {
     if (destination.kind === 'hub') {
       throw new Refusal(DimseStatus.NotAuthorized, `no pending fetch: send to a trust's inbound AE`);
     }
-    const dataset = data.kind === 'memory' ? Buffer.concat(data.chunks, data.length) : undefined;
-    const header = await this.readHeader(request, data, dataset);
+    const header = await this.readHeader(request, data);
     this.checkIdentifiers(request, header);
     const studyInstanceUid = header.studyInstanceUid!;
 
@@ -166,13 +167,11 @@ export class InstanceIngestService {
     });
     const existed = await this.storage.exists(storagePath);
     let sizeBytes: number;
-    if (dataset) {
-      sizeBytes = await this.storage.writeFile(storagePath, [this.part10Header(context, request), dataset]);
-    } else if (data.kind === 'spilled') {
+    if (data.kind === 'memory') {
+      sizeBytes = await this.storage.writeFile(storagePath, [this.part10Header(context, request), ...data.chunks]);
+    } else {
       await this.storage.commitTempFile(data.spill as TempFileWriter, storagePath);
       sizeBytes = data.fileSize;
-    } else {
-      throw new Error('unreachable');
     }
 
     try {
@@ -244,12 +243,14 @@ export class InstanceIngestService {
     await this.audit.recordMany(events);
   }
 
-  private async readHeader(request: StoreRequest, data: ReceivedDataset, dataset?: Buffer): Promise<DatasetHeader> {
-    let result = dataset
-      ? readDatasetHeader(dataset, request.transferSyntaxUid, { complete: true })
-      : data.kind === 'spilled'
-        ? readDatasetHeader(data.prefix, request.transferSyntaxUid, { complete: false })
-        : ({ status: 'malformed', reason: 'no data set' } as const);
+  private async readHeader(
+    request: StoreRequest,
+    data: Exclude<ReceivedDataset, { kind: 'failed' }>,
+  ): Promise<DatasetHeader> {
+    let result =
+      data.kind === 'memory'
+        ? readMemoryHeader(data.chunks, data.length, request.transferSyntaxUid)
+        : readDatasetHeader(data.prefix, request.transferSyntaxUid, { complete: false });
     if (result.status === 'need-more' && data.kind === 'spilled') {
       const spill = data.spill as TempFileWriter & { metaLength: number };
       const head = await this.storage.readHead(spill.path, Math.min(data.fileSize, SPILLED_HEADER_LIMIT));
@@ -370,6 +371,20 @@ class IngestSession implements ScpSession {
     }
     await this.service.endSession(this.context, this.tallies, this.refused, how);
   }
+}
+
+/** The header sits in the first few KiB: parse a short prefix, and join every chunk only if it needs more. */
+function readMemoryHeader(chunks: Buffer[], length: number, transferSyntaxUid: string) {
+  const prefixLength = Math.min(length, MEMORY_HEADER_PREFIX);
+  const prefix =
+    chunks.length === 1 || chunks[0].length >= prefixLength ? chunks[0] : Buffer.concat(chunks, prefixLength);
+  const result = readDatasetHeader(prefix.subarray(0, prefixLength), transferSyntaxUid, {
+    complete: prefixLength === length,
+  });
+  if (result.status !== 'need-more') {
+    return result;
+  }
+  return readDatasetHeader(Buffer.concat(chunks, length), transferSyntaxUid, { complete: true });
 }
 
 function discardingSpill(): SpillFile & { metaLength: number } {
