@@ -1,7 +1,7 @@
 // Typed helpers to run DCMTK tools as DICOM peers from tests and benchmarks. Every process gets TCP_NODELAY=1:
 // Debian's DCMTK leaves Nagle on, which costs 40–90 ms per instance in delayed-ACK stalls.
 import { ChildProcess, spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -273,9 +273,13 @@ const storescuLogConfigText = (progress: boolean): string =>
   ].join('\n');
 
 function storescuLogConfigPath(progress: boolean): string {
-  const path = join(tmpdir(), `iehub-storescu-log-${progress ? 'progress-' : ''}${process.pid}.cfg`);
-  if (!existsSync(path)) {
-    writeFileSync(path, storescuLogConfigText(progress));
+  const text = storescuLogConfigText(progress);
+  // Shared by every process on the machine: same name, same content, written by rename so no reader sees half.
+  const path = join(tmpdir(), `iehub-storescu-log${progress ? '-progress' : ''}.cfg`);
+  if (!existsSync(path) || readFileSync(path, 'latin1') !== text) {
+    const scratch = `${path}.${process.pid}`;
+    writeFileSync(scratch, text);
+    renameSync(scratch, path);
   }
   return path;
 }

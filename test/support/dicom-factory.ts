@@ -455,7 +455,7 @@ export interface GeneratedStudy {
   series: GeneratedSeries[];
 }
 
-interface InstanceContext {
+export interface InstanceContext {
   patientId: string;
   patientName: string;
   studyInstanceUid: string;
@@ -721,16 +721,25 @@ export interface HostileInstance {
 }
 
 /**
- * The storescu arguments that get each hostile kind onto the wire, found by experiment with DCMTK 3.6.7:
+ * The storescu arguments that get each hostile kind onto the wire, found by experiment with DCMTK 3.6.7 (storescu
+ * always re-encodes the data set it parsed; it never streams file bytes as they are):
  *
- * - bad-uid: none needed. storescu checks neither the SOP Instance UID's syntax nor its length; it copies the data
- *   set's value (`1.2.3/../../x`) into the C-STORE-RQ's AffectedSOPInstanceUID and sends the data set as it is.
- *   storescp answers Success and, since 3.6.7 fixed CVE-2022-2119/2120, refuses to use the UID as a file name
- *   (it writes nothing and logs an error) — see the e2e spec for the details checked.
- * - no-study-uid: none needed; it is a well-formed data set that merely lacks (0020,000D). storescp stores it.
- * - truncated: `-nh` only so a batch keeps going. The file's last element declares more bytes than the file holds;
- *   DCMTK's parser treats that as a premature end of stream, so storescu sends the data set re-encoded with the
- *   bytes actually present. See TRUNCATED_ON_THE_WIRE for what the peer really receives.
+ * - bad-uid: none. storescu checks neither the syntax nor the length of the SOP Instance UID: the C-STORE-RQ's
+ *   AffectedSOPInstanceUID and the data set's (0008,0018) both carry `1.2.3/../../x` (or `../x`) verbatim.
+ *   storescp answers Success, logs "Sanitized unusual characters in SOP Instance UID" and writes
+ *   `MR.1.2.3_.._.._x` (`MR..._x`) inside its output directory (the CVE-2022-2119/2120 fix in 3.6.7).
+ * - no-study-uid: none. A well-formed data set without (0020,000D); storescp stores it with Success.
+ * - truncated: cannot be put on the wire by storescu. PixelData declares 8192 bytes and the file ends 1000 bytes
+ *   into it; storescu negotiates the association first, then fails to load the file ("PixelData (7fe0,0010)
+ *   larger (8192) than remaining bytes in file", "Bad DICOM file: …: I/O suspension or premature end of stream").
+ *   With `-nh` it skips the file and releases the association normally, exit 0: the peer sees an association
+ *   with no C-STORE at all. Without `-nh` it sends A-ABORT, exit 1. No -f/+fo/+sd variant reads the file either.
+ *   Two DCMTK-driven stand-ins reach the wire instead:
+ *   - short-pixel-data (below): PixelData declares and holds 1000 bytes where Rows×Columns×2 needs 8192. storescu
+ *     sends it unchanged with no extra arguments, storescp stores it with Success.
+ *   - a data set cut off mid-stream: storescu(…, { killMidTransfer: { afterPdvs } }) on a makeBigInstances file
+ *     SIGKILLs storescu partway through the data set; the peer gets part of the data set and then a dropped TCP
+ *     connection (no A-ABORT); storescp logs "Peer aborted Association" or "DUL network closed", stores nothing.
  */
 export function hostileStorescuArgs(kind: HostileKind): string[] {
   switch (kind) {

@@ -1,0 +1,270 @@
+// Ingest benchmark: how fast the hub's receiver takes C-STORE traffic compared with DCMTK storescp (the protocol
+// ceiling on this machine) and Orthanc (a real PACS that fsyncs), and how much memory each needs.
+//
+//   npm run bench:ingest -- --runs 3 --sets ct300,small2000,big --receivers hub,storescp,orthanc
+//
+// Wall time runs from spawning the first storescu to the exit of the last one; every configuration is run --runs
+// times with a fresh receiver and fresh storage, and the median is reported. Peak RSS is the larger of the
+// receiver's own VmHWM and the largest sampled (50 ms) sum of VmRSS over its process tree — for storescp --fork that
+// is the parent plus the association handlers alive at that moment.
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runDcmtk } from '../test/support/dcmtk';
+import { installCleanupHandlers, removeDir, trackDir } from './support/cleanup';
+import { Dataset, ensureDataset, SET_NAMES, SetName } from './support/datasets';
+import { RssSampler } from './support/proc-stats';
+import {
+  CALLED_AE,
+  CALLING_AE,
+  DEFAULT_HUB_OPTIONS,
+  hubDriver,
+  orthancDriver,
+  RECEIVER_NAMES,
+  ReceiverDriver,
+  ReceiverName,
+  storescpDriver,
+} from './support/receivers';
+import { ConfigResult, formatTable, RunResult, summarize } from './support/report';
+
+interface Options {
+  runs: number;
+  sets: SetName[];
+  receivers: ReceiverName[];
+  parallelism: number[];
+  dataDir: string;
+  workDir: string;
+  json?: string;
+  hubMain: string;
+  databaseUrl: string;
+  redisUrl: string;
+}
+
+const USAGE = `usage: node dist/bench/ingest.bench.js [options]
+  --runs N               repetitions per configuration, median reported (default 3)
+  --sets LIST            ct300,small2000,big (default all)
+  --receivers LIST       hub,storescp,orthanc (default all; unavailable ones are skipped with a note)
+  --parallel LIST        associations per run for ct300/small2000 (default 1,4; big always uses 1)
+  --data-dir DIR         where generated input sets are cached (default $TMPDIR/iehub-bench-data)
+  --work-dir DIR         where receivers store during a run, removed afterwards (default $TMPDIR)
+  --json FILE            also write every run's figures as JSON
+  --hub-main FILE        built receiver entry point (default ${DEFAULT_HUB_OPTIONS.main})
+  --database-url URL     dropped and recreated before each hub run (default ${DEFAULT_HUB_OPTIONS.databaseUrl})
+  --redis-url URL        (default ${DEFAULT_HUB_OPTIONS.redisUrl})`;
+
+function parseList<T extends string>(value: string, allowed: readonly T[], flag: string): T[] {
+  const items = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const item of items) {
+    if (!allowed.includes(item as T)) {
+      throw new Error(`${flag}: unknown ${JSON.stringify(item)} (expected ${allowed.join(', ')})`);
+    }
+  }
+  return items as T[];
+}
+
+function parseArgs(argv: string[]): Options {
+  const options: Options = {
+    runs: 3,
+    sets: [...SET_NAMES],
+    receivers: [...RECEIVER_NAMES],
+    parallelism: [1, 4],
+    dataDir: join(tmpdir(), 'iehub-bench-data'),
+    workDir: tmpdir(),
+    hubMain: DEFAULT_HUB_OPTIONS.main,
+    databaseUrl: DEFAULT_HUB_OPTIONS.databaseUrl,
+    redisUrl: DEFAULT_HUB_OPTIONS.redisUrl,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i];
+    const value = (): string => {
+      const v = argv[++i];
+      if (v === undefined) {
+        throw new Error(`${flag} needs a value`);
+      }
+      return v;
+    };
+    switch (flag) {
+      case '--runs':
+        options.runs = Number(value());
+        if (!Number.isInteger(options.runs) || options.runs < 1) {
+          throw new Error('--runs: expected a whole number ≥ 1');
+        }
+        break;
+      case '--sets':
+        options.sets = parseList(value(), SET_NAMES, flag);
+        break;
+      case '--receivers':
+        options.receivers = parseList(value(), RECEIVER_NAMES, flag);
+        break;
+      case '--parallel':
+        options.parallelism = value()
+          .split(',')
+          .map((s) => Number(s));
+        if (options.parallelism.some((p) => !Number.isInteger(p) || p < 1)) {
+          throw new Error('--parallel: expected whole numbers ≥ 1');
+        }
+        break;
+      case '--data-dir':
+        options.dataDir = value();
+        break;
+      case '--work-dir':
+        options.workDir = value();
+        break;
+      case '--json':
+        options.json = value();
+        break;
+      case '--hub-main':
+        options.hubMain = value();
+        break;
+      case '--database-url':
+        options.databaseUrl = value();
+        break;
+      case '--redis-url':
+        options.redisUrl = value();
+        break;
+      case '-h':
+      case '--help':
+        process.stdout.write(`${USAGE}\n`);
+        process.exit(0);
+        break;
+      default:
+        throw new Error(`unknown option ${flag}\n${USAGE}`);
+    }
+  }
+  return options;
+}
+
+/** Splits files into n contiguous, near-equal parts. */
+function split<T>(items: readonly T[], n: number): T[][] {
+  const parts: T[][] = [];
+  const size = Math.ceil(items.length / n);
+  for (let i = 0; i < items.length; i += size) {
+    parts.push(items.slice(i, i + size));
+  }
+  return parts;
+}
+
+async function runOnce(
+  driver: ReceiverDriver,
+  dataset: Dataset,
+  parallelism: number,
+  workBase: string,
+): Promise<RunResult> {
+  const workDir = trackDir(mkdtempSync(join(workBase, `iehub-bench-${driver.name}-${dataset.name}-`)));
+  try {
+    const receiver = await driver.start(workDir, parallelism > 1);
+    try {
+      const sampler = new RssSampler(receiver.pid).start();
+      const started = performance.now();
+      const results = await Promise.all(
+        split(dataset.files, parallelism).map((files) =>
+          runDcmtk('storescu', ['-aet', CALLING_AE, '-aec', CALLED_AE, '127.0.0.1', String(receiver.port), ...files], {
+            timeoutMs: 900_000,
+          }),
+        ),
+      );
+      const wallMs = performance.now() - started;
+      const peak = sampler.stop();
+      const stored = await receiver.countStored();
+      const failed = results.find((r) => r.code !== 0);
+      let problem: string | undefined;
+      if (failed) {
+        problem = `storescu exited ${failed.code ?? failed.signal}: ${failed.stderr.trim().split('\n').slice(-3).join(' | ')}`;
+      } else if (stored !== dataset.files.length) {
+        problem = `receiver holds ${stored} of ${dataset.files.length} instances`;
+      }
+      if (problem) {
+        process.stderr.write(
+          `  ${problem}\n  --- ${driver.name} output (tail) ---\n${receiver.logTail().slice(-2000)}\n`,
+        );
+      }
+      return { wallMs, peakRssMiB: peak.peakMiB, stored, problem };
+    } finally {
+      await receiver.stop();
+    }
+  } finally {
+    removeDir(workDir);
+  }
+}
+
+async function main(): Promise<void> {
+  const options = parseArgs(process.argv.slice(2));
+  installCleanupHandlers();
+  mkdirSync(options.dataDir, { recursive: true });
+
+  const allDrivers: Record<ReceiverName, ReceiverDriver> = {
+    hub: hubDriver({ main: options.hubMain, databaseUrl: options.databaseUrl, redisUrl: options.redisUrl }),
+    storescp: storescpDriver,
+    orthanc: orthancDriver,
+  };
+  const drivers: ReceiverDriver[] = [];
+  for (const name of options.receivers) {
+    const why = allDrivers[name].unavailable();
+    if (why) {
+      process.stderr.write(`skipping ${name}: ${why}\n`);
+    } else {
+      drivers.push(allDrivers[name]);
+    }
+  }
+  if (drivers.length === 0) {
+    throw new Error('no receiver to measure');
+  }
+
+  const results: ConfigResult[] = [];
+  for (const set of options.sets) {
+    const dataset = await ensureDataset(set, options.dataDir);
+    const parallelisms = set === 'big' ? [1] : options.parallelism;
+    for (const parallelism of parallelisms) {
+      const byDriver = drivers.map((driver): ConfigResult => ({
+        set,
+        parallelism,
+        receiver: driver.name,
+        instances: dataset.files.length,
+        bytes: dataset.bytes,
+        runs: [],
+      }));
+      // Receivers take turns within each repetition, so drift in the machine's load hits them alike.
+      for (let run = 1; run <= options.runs; run++) {
+        for (const [i, driver] of drivers.entries()) {
+          const result = byDriver[i];
+          if (result.error) {
+            continue;
+          }
+          const label = `${set} ×${parallelism} ${driver.name} run ${run}`;
+          try {
+            const r = await runOnce(driver, dataset, parallelism, options.workDir);
+            result.runs.push(r);
+            process.stderr.write(
+              `${label}: ${(r.wallMs / 1000).toFixed(2)} s, ` +
+                `${(dataset.files.length / (r.wallMs / 1000)).toFixed(0)} inst/s, peak RSS ${r.peakRssMiB.toFixed(0)} MiB` +
+                `${r.problem ? ` (${r.problem})` : ''}\n`,
+            );
+          } catch (err) {
+            result.error = (err as Error).message;
+            process.stderr.write(`${label}: ${result.error}\n`);
+          }
+        }
+      }
+      results.push(...byDriver.map(summarize));
+    }
+  }
+
+  process.stdout.write(
+    `\nIngest benchmark: median of ${options.runs} run(s); storescu with TCP_NODELAY=1, ` +
+      `calling ${CALLING_AE} → called ${CALLED_AE}\n\n${formatTable(results)}\n`,
+  );
+  if (options.json) {
+    writeFileSync(options.json, JSON.stringify({ options, results }, null, 2));
+  }
+  if (results.some((r) => r.error)) {
+    process.exitCode = 1;
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+  process.exitCode = 1;
+});
