@@ -165,7 +165,7 @@ export class InstanceIngestService {
       studyInstanceUid,
       sopInstanceUid: request.sopInstanceUid,
     });
-    const existed = await this.storage.exists(storagePath);
+    const existed = this.storage.exists(storagePath);
     let sizeBytes: number;
     if (data.kind === 'memory') {
       sizeBytes = await this.storage.writeFile(storagePath, [this.part10Header(context, request), ...data.chunks]);

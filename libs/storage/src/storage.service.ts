@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { HUB_CONFIG, HubConfig } from '@hub/config';
-import { promises as fs } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { DirectorySyncer, TempFileWriter } from './durable-file';
+import { DirectorySyncer, TempFileWriter, writeFileDurably } from './durable-file';
 import { InstanceLocation, instanceRelativePath } from './storage-paths';
 
 /** Every file path and durable write of the hub. Files are written to a temp name, fsynced, renamed. */
@@ -53,18 +53,9 @@ export class StorageService {
     const target = this.absolute(relativePath);
     const dir = path.dirname(target);
     await this.ensureDir(dir);
-    const writer = new TempFileWriter(dir);
-    try {
-      await this.inDir(dir, () => writer.open());
-      await writer.write(chunks);
-      const size = await writer.finish();
-      await fs.rename(writer.path, target);
-      await this.dirSyncer.sync(dir);
-      return size;
-    } catch (error) {
-      await writer.discard();
-      throw error;
-    }
+    const size = await this.inDir(dir, () => writeFileDurably(target, chunks));
+    await this.dirSyncer.sync(dir);
+    return size;
   }
 
   /** Moves a finished temp file to relativePath and makes the new name durable. */
@@ -76,11 +67,8 @@ export class StorageService {
     await this.dirSyncer.sync(dir);
   }
 
-  async exists(relativePath: string): Promise<boolean> {
-    return fs.access(this.absolute(relativePath)).then(
-      () => true,
-      () => false,
-    );
+  exists(relativePath: string): boolean {
+    return existsSync(this.absolute(relativePath));
   }
 
   async remove(relativePath: string): Promise<void> {
