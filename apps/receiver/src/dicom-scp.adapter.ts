@@ -14,7 +14,7 @@ export class DicomScpAdapter implements OnApplicationBootstrap, BeforeApplicatio
       port: config.hub.dicomPort,
       handler: policy,
       maxPduLength: config.hub.maxPduLength,
-      memoryLimit: HEADER_SCAN_LIMIT,
+      memoryLimit: 256 << 10,
       timeouts: { associationMs: 30000, pduMs: 60000 },
     });
   }

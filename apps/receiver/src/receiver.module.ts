@@ -3,6 +3,7 @@ import { LoadedConfig } from '@hub/config';
 import { CoreModule } from '@hub/core';
 import { AssociationPolicyService, InstanceIngestService } from '@hub/ingest';
 import { DicomScpAdapter } from './dicom-scp.adapter';
+import { ReconcileAdapter } from './reconcile.adapter';
 
 /** The DICOM face of the hub: C-ECHO and C-STORE SCP. */
 @Module({})
@@ -11,7 +12,7 @@ export class ReceiverModule {
     return {
       module: ReceiverModule,
       imports: options.core ? [CoreModule.forRoot(config)] : [],
-      providers: [AssociationPolicyService, InstanceIngestService, DicomScpAdapter],
+      providers: [AssociationPolicyService, InstanceIngestService, ReconcileAdapter, DicomScpAdapter],
     };
   }
 }

@@ -56,6 +56,7 @@ export interface AuditEventMap {
   'instance-refused': EventBase & {
     detail: { calledAeTitle: string; sopInstanceUid?: string; status: string; reason: string };
   };
+  'instances-lost': EventBase & { detail: { instanceIds: string[]; storagePaths: string[] } };
   'study-completed': EventBase & { detail: { studyId: string; instances: number; bytes: number } };
   'config-changed': EventBase & {
     detail: {
@@ -76,6 +77,7 @@ export const AUDIT_EVENT_ACTIONS: { [N in AuditEventName]: AuditAction } = {
   'association-aborted': AuditAction.ApplicationActivity,
   'instances-stored': AuditAction.DicomInstancesTransferred,
   'instance-refused': AuditAction.DicomInstancesTransferred,
+  'instances-lost': AuditAction.ApplicationActivity,
   'study-completed': AuditAction.DicomInstancesTransferred,
   'config-changed': AuditAction.SecurityAlert,
   'application-started': AuditAction.ApplicationActivity,

@@ -165,17 +165,24 @@ export class InstanceIngestService {
       studyInstanceUid,
       sopInstanceUid: request.sopInstanceUid,
     });
+    // The file's flushes and the row's commit are independent waits on the disk, so they run
+    // together; Success needs both. If one fails the other is undone, and a crash between them can
+    // only leave a row for an instance that was never acknowledged: the receiver's start-up
+    // reconciliation removes rows whose file is missing.
     const existed = this.storage.exists(storagePath);
     let sizeBytes: number;
+    let writing: Promise<unknown>;
     if (data.kind === 'memory') {
-      sizeBytes = await this.storage.writeFile(storagePath, [this.part10Header(context, request), ...data.chunks]);
+      const meta = this.part10Header(context, request);
+      sizeBytes = meta.length + data.length;
+      writing = this.storage.writeFile(storagePath, [meta, ...data.chunks]);
     } else {
-      await this.storage.commitTempFile(data.spill as TempFileWriter, storagePath);
       sizeBytes = data.fileSize;
+      writing = this.storage.commitTempFile(data.spill as TempFileWriter, storagePath);
     }
-
-    try {
-      await this.instances.recordStored({
+    const [written, recorded] = await Promise.allSettled([
+      writing,
+      this.instances.recordStored({
         studyId: tally.studyId,
         seriesInstanceUid: header.seriesInstanceUid!,
         sopInstanceUid: request.sopInstanceUid,
@@ -187,19 +194,49 @@ export class InstanceIngestService {
         sizeBytes,
         storagePath,
         receivedAt,
-      });
-    } catch (error) {
+      }),
+    ]);
+    if (written.status === 'rejected') {
+      if (recorded.status === 'fulfilled' && recorded.value === 'inserted') {
+        await this.instances
+          .removeRecord(tally.studyId, request.sopInstanceUid)
+          .catch((error: Error) => this.logger.error(`undoing the row of ${request.sopInstanceUid}: ${error.message}`));
+      }
+      throw written.reason;
+    }
+    if (recorded.status === 'rejected') {
       // Not recorded means not stored: a file that was not there before goes again.
       if (!existed) {
         await this.storage.remove(storagePath).catch(() => undefined);
       }
-      throw error;
+      throw recorded.reason;
     }
     tally.stored += 1;
     tally.bytes += sizeBytes;
     tally.sopClasses.add(request.sopClassUid);
     this.scheduleCompletion(tally.studyId);
     return { status: DimseStatus.Success };
+  }
+
+  /**
+   * Removes rows whose file is missing: what a crash between the row's commit and the file's rename
+   * leaves (the instance was never acknowledged). Rows younger than RECONCILE_SETTLE_MS are left to
+   * stores still in flight on other receivers. Returns how many rows were removed.
+   */
+  async reconcileMissingFiles(from: Date, until: Date): Promise<number> {
+    const rows = await this.instances.getStoredBetween(from, until);
+    const missing = rows.filter((row) => !this.storage.exists(row.storagePath));
+    if (missing.length === 0) {
+      return 0;
+    }
+    this.logger.warn(`removing ${missing.length} instance row(s) whose file is missing`);
+    await this.instances.removeById(missing.map((row) => row.id));
+    await this.audit.record('instances-lost', {
+      outcome: AuditOutcome.SeriousFailure,
+      actor: { aeTitle: this.hubAeTitle },
+      detail: { instanceIds: missing.map((row) => row.id), storagePaths: missing.map((row) => row.storagePath) },
+    });
+    return missing.length;
   }
 
   /** Audits what one association stored, one event per study. */

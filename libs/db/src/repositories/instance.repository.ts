@@ -27,8 +27,8 @@ export class InstanceRepository {
    * Records a stored instance in one auto-committed statement. A re-sent instance updates its
    * row in place, so a study holds each SOP Instance UID once.
    */
-  async recordStored(instance: StoredInstance): Promise<void> {
-    await this.repository.query(
+  async recordStored(instance: StoredInstance): Promise<'inserted' | 'updated'> {
+    const result = (await this.repository.query(
       `INSERT INTO instances (study_id, series_instance_uid, sop_instance_uid, sop_class_uid, transfer_syntax_uid,
          modality, series_number, instance_number, size_bytes, storage_path, received_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -50,7 +50,30 @@ export class InstanceRepository {
         instance.storagePath,
         instance.receivedAt,
       ],
-    );
+    )) as { affectedRows: number };
+    return result.affectedRows === 1 ? 'inserted' : 'updated';
+  }
+
+  async removeRecord(studyId: string, sopInstanceUid: string): Promise<void> {
+    await this.repository.delete({ studyId, sopInstanceUid });
+  }
+
+  /** Instances received in [from, until) whose file should exist: what reconciliation checks. */
+  async getStoredBetween(from: Date, until: Date): Promise<Array<{ id: string; storagePath: string }>> {
+    return this.repository
+      .createQueryBuilder('instance')
+      .select(['instance.id', 'instance.storagePath'])
+      .where('instance.receivedAt >= :from AND instance.receivedAt < :until AND instance.purgedAt IS NULL', {
+        from,
+        until,
+      })
+      .getMany();
+  }
+
+  async removeById(ids: string[]): Promise<void> {
+    if (ids.length > 0) {
+      await this.repository.delete(ids);
+    }
   }
 
   async getForStudy(studyId: string): Promise<InstanceRecord[]> {
