@@ -1,5 +1,6 @@
 import { splitPart10 } from '@hub/dicom';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { echoscu, sleep, storescu } from './support/dcmtk';
@@ -22,6 +23,14 @@ async function waitFor<T>(what: string, check: () => Promise<T | undefined>, tim
     }
     await sleep(100);
   }
+}
+
+async function instanceRows(hub: TestHub, studyInstanceUid: string) {
+  return (await hub.dataSource.query(
+    `SELECT i.sop_instance_uid, i.storage_path, i.transfer_syntax_uid FROM instances i
+       JOIN studies s ON s.id = i.study_id WHERE s.study_instance_uid = ?`,
+    [studyInstanceUid],
+  )) as Array<{ sop_instance_uid: string; storage_path: string; transfer_syntax_uid: string }>;
 }
 
 function filesUnder(dir: string): string[] {
@@ -52,14 +61,6 @@ describe('receiver (DCMTK peers, real MariaDB and Redis)', () => {
       'SELECT event, outcome, actor_ae_title, actor_address, detail FROM audit_events WHERE event = ? AND actor_ae_title = ? ORDER BY id',
       [event, actorAeTitle],
     )) as Array<{ event: string; outcome: number; actor_ae_title: string; actor_address: string; detail: string }>;
-  }
-
-  async function instanceRows(studyInstanceUid: string) {
-    return (await hub.dataSource.query(
-      `SELECT i.sop_instance_uid, i.storage_path, i.transfer_syntax_uid FROM instances i
-         JOIN studies s ON s.id = i.study_id WHERE s.study_instance_uid = ?`,
-      [studyInstanceUid],
-    )) as Array<{ sop_instance_uid: string; storage_path: string; transfer_syntax_uid: string }>;
   }
 
   describe('association policy', () => {
@@ -130,7 +131,7 @@ describe('receiver (DCMTK peers, real MariaDB and Redis)', () => {
       expect(sent.stores).toHaveLength(study.files.length);
       expect(sent.stores.every((store) => store.status === 0)).toBe(true);
 
-      const rows = await instanceRows(study.studyInstanceUid);
+      const rows = await instanceRows(hub, study.studyInstanceUid);
       expect(rows).toHaveLength(study.files.length);
       const bySop = new Map(rows.map((row) => [row.sop_instance_uid, row]));
       for (const series of study.series) {
@@ -175,7 +176,7 @@ describe('receiver (DCMTK peers, real MariaDB and Redis)', () => {
         const sent = await storescu(HOST, hub.port, 'RVJ_PACS', 'RA7_EMER', study.files);
         expect(sent.stores.map((store) => store.status)).toEqual([0, 0, 0]);
       }
-      const rows = await instanceRows(study.studyInstanceUid);
+      const rows = await instanceRows(hub, study.studyInstanceUid);
       expect(rows).toHaveLength(3);
       const studyDir = path.dirname(path.join(hub.storageDir, rows[0].storage_path));
       expect(filesUnder(studyDir)).toHaveLength(3);
@@ -215,7 +216,7 @@ describe('receiver (DCMTK peers, real MariaDB and Redis)', () => {
         0,
       );
       expect(filesUnder(path.join(hub.storageDir, 'tmp'))).toHaveLength(0);
-      expect(await instanceRows(big.studyInstanceUid)).toHaveLength(0);
+      expect(await instanceRows(hub, big.studyInstanceUid)).toHaveLength(0);
       expect((await echoscu(HOST, hub.port, 'RVJ_PACS', 'RA7_EMER')).ok).toBe(true);
     });
   });
@@ -293,6 +294,75 @@ describe('study completion across a restart', () => {
       }
     } finally {
       await receiver.destroy();
+      rmSync(work, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('receiver against a hostile peer', () => {
+  // No DCMTK tool sends a malformed PDU header, so this one peer is a raw socket.
+  it('aborts a connection announcing an oversize PDU, audits it, and keeps serving', async () => {
+    const hub = await startTestHub({ apps: ['receiver'] });
+    try {
+      const closed = await new Promise<boolean>((resolve) => {
+        const socket = net.connect(hub.port, HOST, () => {
+          const header = Buffer.alloc(6);
+          header.writeUInt8(0x01, 0); // A-ASSOCIATE-RQ claiming 1 GiB
+          header.writeUInt32BE(1 << 30, 2);
+          socket.write(Buffer.concat([header, Buffer.alloc(1024)]));
+        });
+        socket.on('error', () => undefined);
+        socket.on('close', () => resolve(true));
+        setTimeout(() => resolve(false), 10000).unref();
+      });
+      expect(closed).toBe(true);
+      const events = await waitFor('the abort to be audited', async () => {
+        const rows = (await hub.dataSource.query(
+          `SELECT detail FROM audit_events WHERE event = 'association-aborted' AND actor_address = '127.0.0.1'
+             AND JSON_EXTRACT(detail, '$.reason') LIKE '%exceeds the limit%'`,
+        )) as unknown[];
+        return rows.length > 0 ? rows : undefined;
+      });
+      expect(events.length).toBeGreaterThan(0);
+      expect((await echoscu(HOST, hub.port, 'RVJ_PACS', 'RA7_EMER')).ok).toBe(true);
+    } finally {
+      await hub.destroy();
+    }
+  });
+});
+
+describe('receiver with its storage unavailable', () => {
+  it('answers 0xA700 for small and streamed instances, records nothing, and stores once storage is back', async () => {
+    const hub = await startTestHub({ apps: ['receiver'] });
+    const work = mkdtempSync(path.join(tmpdir(), 'iehub-e2e-disk-'));
+    try {
+      const small = await makeStudy(work, {
+        patientId: 'E2E0005',
+        patientName: 'TEST^NODISK',
+        series: [{ kind: 'mr-small', count: 2 }],
+      });
+      const big = makeBigInstances(path.join(work, 'big'), 1, 2);
+      // A file where the study directories and the temp directory must be: every write fails.
+      const studies = path.join(hub.storageDir, 'studies');
+      const temp = path.join(hub.storageDir, 'tmp');
+      rmSync(temp, { recursive: true, force: true });
+      writeFileSync(studies, 'not a directory');
+      writeFileSync(temp, 'not a directory');
+
+      const refused = await storescu(HOST, hub.port, 'RVJ_PACS', 'RA7_EMER', [...small.files, ...big.files], ['-nh']);
+      expect(refused.stores.map((store) => store.status)).toEqual([0xa700, 0xa700, 0xa700]);
+      expect(await instanceRows(hub, small.studyInstanceUid)).toHaveLength(0);
+      expect(await instanceRows(hub, big.studyInstanceUid)).toHaveLength(0);
+
+      rmSync(studies);
+      rmSync(temp);
+      mkdirSync(temp);
+      const stored = await storescu(HOST, hub.port, 'RVJ_PACS', 'RA7_EMER', [...small.files, ...big.files], ['-nh']);
+      expect(stored.stores.map((store) => store.status)).toEqual([0, 0, 0]);
+      expect(await instanceRows(hub, small.studyInstanceUid)).toHaveLength(2);
+      expect(await instanceRows(hub, big.studyInstanceUid)).toHaveLength(1);
+    } finally {
+      await hub.destroy();
       rmSync(work, { recursive: true, force: true });
     }
   });

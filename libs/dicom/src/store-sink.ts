@@ -41,11 +41,15 @@ export class StoreSink extends Writable {
   constructor(private readonly options: StoreSinkOptions) {
     super({ highWaterMark: options.highWaterMark });
     this.on('drain', () => this.setPaused(false));
+    // A failed write is kept and answered as a DIMSE status (result() says 'failed'); dcmjs-dimse
+    // listens for no stream errors, so an unhandled 'error' would otherwise end the process.
+    this.on('error', () => undefined);
   }
 
   override write(chunk: Buffer, ...rest: unknown[]): boolean {
     const ok = super.write(chunk, ...(rest as [BufferEncoding]));
-    if (!ok) {
+    // A failed sink takes the rest of the data set and drops it: pausing would stall the association.
+    if (!ok && !this.destroyed) {
       this.setPaused(true);
     }
     return ok;

@@ -1,0 +1,120 @@
+import { AuditService } from '@hub/audit';
+import { HubConfig } from '@hub/config';
+import { DicomNode, NodeRepository, Trust, TrustRepository } from '@hub/db';
+import { AssociationRejectReason } from '@hub/dicom';
+import { AssociationPolicyService } from './association-policy.service';
+import { InstanceIngestService } from './instance-ingest.service';
+
+const trust = (code: string, inbound: Partial<Trust> = {}): Trust => ({
+  id: `${code}-id`,
+  code,
+  name: code,
+  patientIdIssuer: code,
+  inboundEmergencyAe: null,
+  inboundElectiveAe: null,
+  coercion: [],
+  active: true,
+  ...inbound,
+});
+
+const node = (aeTitle: string, values: Partial<DicomNode> = {}): DicomNode => ({
+  id: `${aeTitle}-id`,
+  trustId: 'RVJ-id',
+  aeTitle,
+  host: '127.0.0.1',
+  port: 104,
+  allowedIps: ['10.0.0.5'],
+  canSend: true,
+  receiveMode: 'push',
+  maxAssociations: 2,
+  queryRetrieve: false,
+  active: true,
+  ...values,
+});
+
+describe('AssociationPolicyService', () => {
+  let nodes: jest.Mocked<Pick<NodeRepository, 'getAll'>>;
+  let trusts: jest.Mocked<Pick<TrustRepository, 'getAll'>>;
+  let audit: jest.Mocked<Pick<AuditService, 'record'>>;
+  let ingest: jest.Mocked<Pick<InstanceIngestService, 'openSession'>>;
+  let policy: AssociationPolicyService;
+
+  beforeEach(() => {
+    nodes = {
+      getAll: jest
+        .fn()
+        .mockResolvedValue([
+          node('RVJ_PACS'),
+          node('RVJ_VIEW', { canSend: false }),
+          node('RVJ_OLD', { active: false }),
+        ]),
+    };
+    trusts = {
+      getAll: jest
+        .fn()
+        .mockResolvedValue([
+          trust('RVJ'),
+          trust('RA7', { inboundEmergencyAe: 'RA7_EMER', inboundElectiveAe: 'RA7_ELEC' }),
+        ]),
+    };
+    audit = { record: jest.fn().mockResolvedValue(undefined) };
+    ingest = { openSession: jest.fn().mockReturnValue({}) };
+    policy = new AssociationPolicyService(
+      nodes as unknown as NodeRepository,
+      trusts as unknown as TrustRepository,
+      audit as unknown as AuditService,
+      ingest as unknown as InstanceIngestService,
+      { hub: { aeTitle: 'IEP_HUB' } } as HubConfig,
+    );
+  });
+
+  const ask = (callingAeTitle: string, calledAeTitle: string, peerAddress = '10.0.0.5') =>
+    policy.requestAssociation({ callingAeTitle, calledAeTitle, peerAddress });
+
+  it('accepts a sending node from its address calling an inbound AE, with the trust and folder it names', async () => {
+    const decision = await ask('RVJ_PACS', 'RA7_ELEC');
+    expect(decision.accept).toBe(true);
+    expect(ingest.openSession).toHaveBeenCalledWith(
+      expect.objectContaining({ destination: expect.objectContaining({ kind: 'trust', folder: 'elective' }) }),
+    );
+    expect(audit.record).toHaveBeenCalledWith('association-accepted', expect.objectContaining({ sourceTrust: 'RVJ' }));
+  });
+
+  it.each([
+    ['an unknown calling AE', 'NOBODY', 'RA7_EMER', '10.0.0.5', AssociationRejectReason.CallingAeNotRecognized],
+    ['a deactivated node', 'RVJ_OLD', 'RA7_EMER', '10.0.0.5', AssociationRejectReason.CallingAeNotRecognized],
+    ['a node without send', 'RVJ_VIEW', 'RA7_EMER', '10.0.0.5', AssociationRejectReason.CallingAeNotRecognized],
+    [
+      'a known node from another address',
+      'RVJ_PACS',
+      'RA7_EMER',
+      '10.0.0.6',
+      AssociationRejectReason.CallingAeNotRecognized,
+    ],
+    ['an unknown called AE', 'RVJ_PACS', 'RA7_OTHER', '10.0.0.5', AssociationRejectReason.CalledAeNotRecognized],
+  ])('rejects %s and audits it', async (_, calling, called, address, reason) => {
+    expect(await ask(calling, called, address)).toEqual({ accept: false, reason });
+    expect(audit.record).toHaveBeenCalledWith(
+      'association-rejected',
+      expect.objectContaining({ actor: { aeTitle: calling, address } }),
+    );
+  });
+
+  it('keeps deciding from the last directory when MySQL stops answering', async () => {
+    jest.useFakeTimers({ now: Date.now() });
+    try {
+      expect((await ask('RVJ_PACS', 'RA7_EMER')).accept).toBe(true);
+      nodes.getAll.mockRejectedValue(new Error('connect ECONNREFUSED'));
+      jest.setSystemTime(Date.now() + 60_000);
+      expect((await ask('RVJ_PACS', 'RA7_EMER')).accept).toBe(true);
+      expect(nodes.getAll).toHaveBeenCalledTimes(2);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it('fails (so the SCP rejects transiently) when MySQL has never answered', async () => {
+    nodes.getAll.mockRejectedValue(new Error('connect ECONNREFUSED'));
+    await expect(ask('RVJ_PACS', 'RA7_EMER')).rejects.toThrow('ECONNREFUSED');
+  });
+});
