@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runDcmtk } from '../test/support/dcmtk';
 import { installCleanupHandlers, removeDir, trackDir } from './support/cleanup';
-import { Dataset, ensureDataset, SET_NAMES, SetName } from './support/datasets';
+import { Dataset, DEFAULT_SET_NAMES, ensureDataset, SET_NAMES, SetName } from './support/datasets';
 import { RssSampler } from './support/proc-stats';
 import {
   CALLED_AE,
@@ -42,7 +42,7 @@ interface Options {
 
 const USAGE = `usage: node dist/bench/ingest.bench.js [options]
   --runs N               repetitions per configuration, median reported (default 3)
-  --sets LIST            ct300,small2000,big (default all)
+  --sets LIST            ct300,small2000,big,study1g (default ct300,small2000,big)
   --receivers LIST       hub,storescp,orthanc (default all; unavailable ones are skipped with a note)
   --parallel LIST        associations per run for ct300/small2000 (default 1,4; big always uses 1)
   --data-dir DIR         where generated input sets are cached (default $TMPDIR/iehub-bench-data)
@@ -68,7 +68,7 @@ function parseList<T extends string>(value: string, allowed: readonly T[], flag:
 function parseArgs(argv: string[]): Options {
   const options: Options = {
     runs: 3,
-    sets: [...SET_NAMES],
+    sets: [...DEFAULT_SET_NAMES],
     receivers: [...RECEIVER_NAMES],
     parallelism: [1, 4],
     dataDir: join(tmpdir(), 'iehub-bench-data'),
@@ -216,7 +216,7 @@ async function main(): Promise<void> {
   const results: ConfigResult[] = [];
   for (const set of options.sets) {
     const dataset = await ensureDataset(set, options.dataDir);
-    const parallelisms = set === 'big' ? [1] : options.parallelism;
+    const parallelisms = set === 'big' || set === 'study1g' ? [1] : options.parallelism;
     for (const parallelism of parallelisms) {
       const byDriver = drivers.map((driver): ConfigResult => ({
         set,

@@ -4,8 +4,10 @@ import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, wr
 import { join } from 'node:path';
 import { makeBigInstances, makeStudy } from '../../test/support/dicom-factory';
 
-export type SetName = 'ct300' | 'small2000' | 'big';
-export const SET_NAMES: readonly SetName[] = ['ct300', 'small2000', 'big'];
+export type SetName = 'ct300' | 'small2000' | 'big' | 'study1g';
+export const SET_NAMES: readonly SetName[] = ['ct300', 'small2000', 'big', 'study1g'];
+/** What runs without --sets: study1g (a 1 GiB study, for memory) is asked for by name. */
+export const DEFAULT_SET_NAMES: readonly SetName[] = ['ct300', 'small2000', 'big'];
 
 export interface Dataset {
   name: SetName;
@@ -33,6 +35,10 @@ async function generate(name: SetName, dir: string): Promise<void> {
       return;
     case 'big':
       makeBigInstances(dir, 2, 64);
+      return;
+    case 'study1g':
+      // One study of 16 × 64 MiB: the receiver's memory must not grow with the study.
+      makeBigInstances(dir, 16, 64);
       return;
   }
 }
