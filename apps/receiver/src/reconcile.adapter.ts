@@ -1,4 +1,5 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { startPeriodicTask } from '@hub/core';
 import { InstanceIngestService } from '@hub/ingest';
 
 /** How far back the first pass looks, how young a row may be and still be in flight, how often to pass. */
@@ -14,26 +15,21 @@ const INTERVAL_MS = 10 * 60 * 1000;
 export class ReconcileAdapter implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(ReconcileAdapter.name);
   private checkedUntil = new Date(Date.now() - FIRST_PASS_WINDOW_MS);
-  private timer?: NodeJS.Timeout;
+  private stop?: () => void;
 
   constructor(private readonly ingest: InstanceIngestService) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.pass();
-    this.timer = setInterval(() => void this.pass(), INTERVAL_MS);
+    this.stop = await startPeriodicTask('instance reconciliation', INTERVAL_MS, () => this.pass(), this.logger);
   }
 
   onApplicationShutdown(): void {
-    clearInterval(this.timer);
+    this.stop?.();
   }
 
   private async pass(): Promise<void> {
     const until = new Date(Date.now() - SETTLE_MS);
-    try {
-      await this.ingest.reconcileMissingFiles(this.checkedUntil, until);
-      this.checkedUntil = until;
-    } catch (error) {
-      this.logger.error(`instance reconciliation failed: ${(error as Error).message}`);
-    }
+    await this.ingest.reconcileMissingFiles(this.checkedUntil, until);
+    this.checkedUntil = until;
   }
 }

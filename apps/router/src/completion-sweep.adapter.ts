@@ -1,4 +1,5 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { startPeriodicTask } from '@hub/core';
 import { StudyCompletionService } from '@hub/ingest';
 
 const SWEEP_INTERVAL_MS = 60_000;
@@ -7,24 +8,20 @@ const SWEEP_INTERVAL_MS = 60_000;
 @Injectable()
 export class CompletionSweepAdapter implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(CompletionSweepAdapter.name);
-  private timer?: NodeJS.Timeout;
+  private stop?: () => void;
 
   constructor(private readonly completion: StudyCompletionService) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.runSweep();
-    this.timer = setInterval(() => void this.runSweep(), SWEEP_INTERVAL_MS);
+    this.stop = await startPeriodicTask(
+      'completion sweep',
+      SWEEP_INTERVAL_MS,
+      () => this.completion.sweep(),
+      this.logger,
+    );
   }
 
   onApplicationShutdown(): void {
-    clearInterval(this.timer);
-  }
-
-  private async runSweep(): Promise<void> {
-    try {
-      await this.completion.sweep();
-    } catch (error) {
-      this.logger.error(`completion sweep failed: ${(error as Error).message}`);
-    }
+    this.stop?.();
   }
 }

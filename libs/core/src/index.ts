@@ -1,2 +1,3 @@
 export * from './bootstrap';
 export * from './core.module';
+export * from './periodic-task';

@@ -18,7 +18,11 @@ export function aeTitleProblem(value: string): string | undefined {
   return undefined;
 }
 
-/** The significant part of an AE title as it arrives in a PDU (space padded). */
+/**
+ * The significant part of an AE title as it arrives in a PDU (space padded). Bytes outside the AE
+ * repertoire are replaced, so a hostile title can be logged, audited and compared safely (it then
+ * matches no configured node).
+ */
 export function normalizeAeTitle(value: string): string {
-  return value.trim();
+  return value.trim().replace(/[^\x20-\x7e]/g, '?');
 }

@@ -3,6 +3,7 @@ import { Scp, association as dimseAssociation, constants, responses } from 'dcmj
 import type { Socket } from 'node:net';
 import { Writable, finished } from 'node:stream';
 import { normalizeAeTitle } from './ae-title';
+import { uidForLog } from './uid';
 import { AssociationRejectReason, DimseStatus } from './dimse-status';
 import { encodeCStoreResponsePdu } from './dimse-encoding';
 import { PduGuard } from './pdu-guard';
@@ -199,7 +200,9 @@ export class HubScp extends Scp {
       }
     };
     session.store(storeRequest, received.data).then(respond, (error: Error) => {
-      this.logger.error(`C-STORE ${storeRequest.sopInstanceUid} from ${this.callingAeTitle}: ${error.message}`);
+      this.logger.error(
+        `C-STORE ${uidForLog(storeRequest.sopInstanceUid)} from ${this.callingAeTitle}: ${error.message}`,
+      );
       respond({ status: DimseStatus.ProcessingFailure, comment: 'processing failure' });
     });
   }

@@ -19,22 +19,7 @@ export const TransferSyntax = {
 
 export type TransferSyntaxUid = (typeof TransferSyntax)[keyof typeof TransferSyntax];
 
-/** Preference order for presentation context negotiation. */
-export const ACCEPTED_TRANSFER_SYNTAXES: readonly TransferSyntaxUid[] = [
-  TransferSyntax.ExplicitVrLittleEndian,
-  TransferSyntax.ImplicitVrLittleEndian,
-  TransferSyntax.JpegBaseline,
-  TransferSyntax.JpegExtended,
-  TransferSyntax.JpegLossless,
-  TransferSyntax.JpegLosslessSv1,
-  TransferSyntax.JpegLsLossless,
-  TransferSyntax.JpegLsNearLossless,
-  TransferSyntax.Jpeg2000Lossless,
-  TransferSyntax.Jpeg2000,
-  TransferSyntax.RleLossless,
-  TransferSyntax.DeflatedExplicitVrLittleEndian,
-  TransferSyntax.ExplicitVrBigEndian,
-];
+// Which of these the hub accepts, and in what preference, is transfer-syntax-choice.ts.
 
 export interface DatasetEncoding {
   explicitVr: boolean;

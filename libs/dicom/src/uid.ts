@@ -13,3 +13,8 @@ export function trimUid(value: string): string {
 export function isValidUid(value: string | undefined): value is string {
   return value !== undefined && value.length > 0 && value.length <= UID_MAX_LENGTH && UID_PATTERN.test(value);
 }
+
+/** A received UID as it may appear in a log line: never raw bytes from the wire that fail the UID rules. */
+export function uidForLog(value: string | undefined): string {
+  return isValidUid(value) ? value : '(invalid UID)';
+}

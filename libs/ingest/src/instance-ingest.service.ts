@@ -15,6 +15,7 @@ import {
   formatStatus,
   isValidUid,
   readDatasetHeader,
+  uidForLog,
 } from '@hub/dicom';
 import { StudyQueueProducer } from '@hub/queue';
 import { StorageService, TempFileWriter } from '@hub/storage';
@@ -113,7 +114,7 @@ export class InstanceIngestService {
         error instanceof Refusal ? error : new Refusal(DimseStatus.OutOfResources, `storage or database unavailable`);
       if (!(error instanceof Refusal)) {
         this.logger.error(
-          `C-STORE ${request.sopInstanceUid} from ${context.node.aeTitle}: ${(error as Error).message}`,
+          `C-STORE ${uidForLog(request.sopInstanceUid)} from ${context.node.aeTitle}: ${(error as Error).message}`,
         );
       }
       await this.auditRefusal(context, request, refusal);
@@ -128,7 +129,9 @@ export class InstanceIngestService {
     tallies: Map<string, StudyTally>,
   ): Promise<StoreOutcome> {
     if (data.kind === 'failed') {
-      this.logger.error(`receiving ${request.sopInstanceUid} from ${context.node.aeTitle}: ${data.error.message}`);
+      this.logger.error(
+        `receiving ${uidForLog(request.sopInstanceUid)} from ${context.node.aeTitle}: ${data.error.message}`,
+      );
       throw new Refusal(DimseStatus.OutOfResources, 'storage unavailable');
     }
     const destination = context.destination;
@@ -200,7 +203,9 @@ export class InstanceIngestService {
       if (recorded.status === 'fulfilled' && recorded.value === 'inserted') {
         await this.instances
           .removeRecord(tally.studyId, request.sopInstanceUid)
-          .catch((error: Error) => this.logger.error(`undoing the row of ${request.sopInstanceUid}: ${error.message}`));
+          .catch((error: Error) =>
+            this.logger.error(`undoing the row of ${uidForLog(request.sopInstanceUid)}: ${error.message}`),
+          );
       }
       throw written.reason;
     }
@@ -360,7 +365,7 @@ export class InstanceIngestService {
 
   private async auditRefusal(context: IngestSessionContext, request: StoreRequest, refusal: Refusal): Promise<void> {
     this.logger.warn(
-      `refused ${request.sopInstanceUid} from ${context.node.aeTitle}: ${formatStatus(refusal.status)} ${refusal.reason}`,
+      `refused ${uidForLog(request.sopInstanceUid)} from ${context.node.aeTitle}: ${formatStatus(refusal.status)} ${refusal.reason}`,
     );
     await this.audit
       .record('instance-refused', {
