@@ -4,10 +4,11 @@ import { LoadedConfig } from '@hub/config';
 import { CoreModule } from '@hub/core';
 import { StudyCompletionService } from '@hub/ingest';
 import { QueueName, redisOptions } from '@hub/queue';
-import { CompletionSweepAdapter } from './completion-sweep.adapter';
+import { ExpiryService, QuarantineService, RoutingService, TransferSweepService } from '@hub/routing';
+import { RouterSweepAdapter } from './router-sweep.adapter';
 import { StudyProcessor } from './study.processor';
 
-/** BullMQ workers for the study queue: completion now, routing and expiry next. */
+/** BullMQ workers for the study queue: completion, routing, expiry; and the sweep that re-derives them. */
 @Module({})
 export class RouterModule {
   static forRoot(config: LoadedConfig, options = { core: true }): DynamicModule {
@@ -18,7 +19,15 @@ export class RouterModule {
         BullModule.forRoot({ connection: redisOptions(config.env.redisUrl, 'worker'), prefix: config.env.queuePrefix }),
         BullModule.registerQueue({ name: QueueName.Study }),
       ],
-      providers: [StudyCompletionService, StudyProcessor, CompletionSweepAdapter],
+      providers: [
+        StudyCompletionService,
+        RoutingService,
+        ExpiryService,
+        QuarantineService,
+        TransferSweepService,
+        StudyProcessor,
+        RouterSweepAdapter,
+      ],
     };
   }
 }

@@ -1,32 +1,49 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
-import { JobName, JobOf, QueueName } from '@hub/queue';
 import { StudyCompletionService } from '@hub/ingest';
+import { JobName, StudyQueueJob, QueueName } from '@hub/queue';
+import { ExpiryService, RoutingService } from '@hub/routing';
 import { DelayedError, Job } from 'bullmq';
 
 /** The study queue: one thin switch, each job name handled by one service method. */
 @Processor(QueueName.Study)
 export class StudyProcessor extends WorkerHost {
-  constructor(private readonly completion: StudyCompletionService) {
+  constructor(
+    private readonly completion: StudyCompletionService,
+    private readonly routing: RoutingService,
+    private readonly expiry: ExpiryService,
+  ) {
     super();
   }
 
   async process(job: Job, token?: string): Promise<unknown> {
-    const name = job.name as JobName;
-    switch (name) {
+    const item = { name: job.name, data: job.data as unknown } as StudyQueueJob;
+    switch (item.name) {
       case JobName.CompleteStudy: {
-        const { data } = job as unknown as JobOf<JobName.CompleteStudy>;
-        const result = await this.completion.handleCompleteStudy(data.studyId);
+        const result = await this.completion.handleCompleteStudy(item.data.studyId);
         if (result.state === 'not-quiet') {
           // Still receiving: wait out the rest of the quiet period without spending an attempt.
-          await job.moveToDelayed(Date.now() + result.retryInMs, token);
-          throw new DelayedError();
+          return this.retryLater(job, token, result.retryInMs);
+        }
+        return result;
+      }
+      case JobName.RouteStudy:
+        return this.routing.handleRouteStudy(item.data.studyId);
+      case JobName.ExpireTransfer: {
+        const result = await this.expiry.handleExpireTransfer(item.data.transferId);
+        if (result.state === 'not-due') {
+          return this.retryLater(job, token, result.dueInMs);
         }
         return result;
       }
       default: {
-        const unhandled: never = name;
-        throw new Error(`unknown job ${String(unhandled)} on queue ${QueueName.Study}`);
+        const unhandled: never = item;
+        throw new Error(`unknown job ${(unhandled as { name: string }).name} on queue ${QueueName.Study}`);
       }
     }
+  }
+
+  private async retryLater(job: Job, token: string | undefined, delayMs: number): Promise<never> {
+    await job.moveToDelayed(Date.now() + delayMs, token);
+    throw new DelayedError();
   }
 }

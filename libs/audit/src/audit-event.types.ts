@@ -58,6 +58,27 @@ export interface AuditEventMap {
   };
   'instances-lost': EventBase & { detail: { instanceIds: string[]; storagePaths: string[] } };
   'study-completed': EventBase & { detail: { studyId: string; instances: number; bytes: number } };
+  'study-routed': EventBase & {
+    detail: {
+      studyId: string;
+      transferId: string;
+      folder: string;
+      state: string;
+      expiresAt: string;
+      instances: number;
+    };
+  };
+  'study-quarantined': EventBase & { detail: { studyId: string; folder: string; reason: string } };
+  'late-instances-joined': EventBase & {
+    detail: { studyId: string; transferId: string; instances: number; sopClasses: string[]; redeliver: boolean };
+  };
+  'quarantine-released': EventBase & { detail: { studyId: string } };
+  'quarantine-discarded': EventBase & { detail: { studyId: string; instancesPurged: number } };
+  'study-deleted': EventBase & {
+    detail: { studyId: string; transferId?: string; reason: 'expired' | 'discarded'; instancesPurged: number };
+  };
+  'transfer-suspended': EventBase & { detail: { transferId: string; reason: string } };
+  'transfer-resumed': EventBase & { detail: { transferId: string } };
   'config-changed': EventBase & {
     detail: {
       entity: 'trust' | 'node' | 'agreement';
@@ -79,6 +100,14 @@ export const AUDIT_EVENT_ACTIONS: { [N in AuditEventName]: AuditAction } = {
   'instance-refused': AuditAction.DicomInstancesTransferred,
   'instances-lost': AuditAction.ApplicationActivity,
   'study-completed': AuditAction.DicomInstancesTransferred,
+  'study-routed': AuditAction.BeginTransferringDicomInstances,
+  'study-quarantined': AuditAction.SecurityAlert,
+  'late-instances-joined': AuditAction.BeginTransferringDicomInstances,
+  'quarantine-released': AuditAction.BeginTransferringDicomInstances,
+  'quarantine-discarded': AuditAction.StudyDeleted,
+  'study-deleted': AuditAction.StudyDeleted,
+  'transfer-suspended': AuditAction.ApplicationActivity,
+  'transfer-resumed': AuditAction.ApplicationActivity,
   'config-changed': AuditAction.SecurityAlert,
   'application-started': AuditAction.ApplicationActivity,
 };

@@ -8,6 +8,7 @@ import { InstanceRepository } from './repositories/instance.repository';
 import { NamedLockRepository } from './repositories/named-lock.repository';
 import { NodeRepository } from './repositories/node.repository';
 import { StudyRepository } from './repositories/study.repository';
+import { TransferRepository } from './repositories/transfer.repository';
 import { TrustRepository } from './repositories/trust.repository';
 
 const REPOSITORIES = [
@@ -18,6 +19,7 @@ const REPOSITORIES = [
   InstanceRepository,
   AuditEventRepository,
   NamedLockRepository,
+  TransferRepository,
 ];
 
 /** MySQL through TypeORM: creates the database when missing and runs migrations at start-up. */

@@ -7,4 +7,5 @@ export * from './repositories/instance.repository';
 export * from './repositories/named-lock.repository';
 export * from './repositories/node.repository';
 export * from './repositories/study.repository';
+export * from './repositories/transfer.repository';
 export * from './repositories/trust.repository';

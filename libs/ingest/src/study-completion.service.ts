@@ -4,7 +4,8 @@ import { HUB_CONFIG, HubConfig } from '@hub/config';
 import { StudyRepository } from '@hub/db';
 import { StudyQueueProducer } from '@hub/queue';
 
-export type CompletionResult = { state: 'completed' | 'not-receiving' } | { state: 'not-quiet'; retryInMs: number };
+export type CompletionResult =
+  { state: 'completed' | 'not-receiving' | 'late-instances' } | { state: 'not-quiet'; retryInMs: number };
 
 /**
  * Decides that a study is complete: no instance of it has arrived for stableStudySeconds. MySQL
@@ -27,6 +28,11 @@ export class StudyCompletionService {
 
   async handleCompleteStudy(studyId: string, now = new Date()): Promise<CompletionResult> {
     const study = await this.studies.getById(studyId);
+    if (study?.state === 'routed' || study?.state === 'complete') {
+      // Instances arrived for a study already complete: routing adds them to its transfer.
+      await this.studyQueue.scheduleRoute(studyId);
+      return { state: 'late-instances' };
+    }
     if (!study || study.state !== 'receiving') {
       return { state: 'not-receiving' };
     }
@@ -38,6 +44,7 @@ export class StudyCompletionService {
     if (!(await this.studies.markComplete(studyId, now))) {
       return { state: 'not-receiving' };
     }
+    await this.studyQueue.scheduleRoute(studyId);
     const completed = await this.studies.getById(studyId);
     this.logger.log(`study ${study.studyInstanceUid} complete (${completed?.instanceCount ?? 0} instances)`);
     await this.audit.record('study-completed', {

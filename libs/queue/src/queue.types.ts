@@ -3,11 +3,17 @@ import { DefaultJobOptions } from 'bullmq';
 // Stable names: these strings live in Redis. Changing one strands the jobs queued under the old
 // name, so a rename needs a migration plan (drain the old queue first).
 export enum QueueName {
+  /** Router: a study's life in the hub (completion, routing, expiry). */
   Study = 'study',
+  /** Forwarder: pushing a transfer to the recipient's node (consumer arrives with delivery). */
+  Delivery = 'delivery',
 }
 
 export enum JobName {
   CompleteStudy = 'CompleteStudy',
+  RouteStudy = 'RouteStudy',
+  ExpireTransfer = 'ExpireTransfer',
+  DeliverTransfer = 'DeliverTransfer',
 }
 
 export interface CompleteStudyJob {
@@ -15,16 +21,46 @@ export interface CompleteStudyJob {
   data: { studyId: string };
 }
 
-export type JobItem = CompleteStudyJob;
+export interface RouteStudyJob {
+  name: JobName.RouteStudy;
+  data: { studyId: string };
+}
+
+export interface ExpireTransferJob {
+  name: JobName.ExpireTransfer;
+  data: { transferId: string };
+}
+
+export interface DeliverTransferJob {
+  name: JobName.DeliverTransfer;
+  data: { transferId: string };
+}
+
+export type JobItem = CompleteStudyJob | RouteStudyJob | ExpireTransferJob | DeliverTransferJob;
+export type StudyQueueJob = CompleteStudyJob | RouteStudyJob | ExpireTransferJob;
 export type JobOf<N extends JobName> = Extract<JobItem, { name: N }>;
 
+const RETRIED: DefaultJobOptions = {
+  attempts: 10,
+  backoff: { type: 'exponential', delay: 1000, jitter: 0.5 },
+  removeOnComplete: { count: 1000, age: 24 * 3600 },
+  removeOnFail: { count: 5000, age: 7 * 24 * 3600 },
+};
+
 export const QUEUE_DEFAULT_JOB_OPTIONS: Record<QueueName, DefaultJobOptions> = {
-  [QueueName.Study]: {
-    attempts: 10,
-    backoff: { type: 'exponential', delay: 1000, jitter: 0.5 },
-    removeOnComplete: { count: 1000, age: 24 * 3600 },
-    removeOnFail: { count: 5000, age: 7 * 24 * 3600 },
-  },
+  [QueueName.Study]: RETRIED,
+  [QueueName.Delivery]: RETRIED,
+};
+
+/**
+ * Keys that make adding the same work twice one job (no ':' and never digits only). Routing and
+ * delivery may be needed again later (late instances), so they deduplicate while pending; expiry
+ * happens once, so it has a fixed job id.
+ */
+export const jobKeys = {
+  routeStudy: (studyId: string) => `route-${studyId}`,
+  expireTransfer: (transferId: string) => `expire-${transferId}`,
+  deliverTransfer: (transferId: string) => `deliver-${transferId}`,
 };
 
 /** Deduplication key of a study's completion job: one pending job per study, debounced. */

@@ -14,6 +14,17 @@ export class AgreementRepository {
     return (await this.repository.find()).map(mapAgreement);
   }
 
+  /** The agreement for studies flowing from one trust to another (active or not), if there is one. */
+  async getBetween(fromTrustId: string, toTrustId: string): Promise<Agreement | null> {
+    const row = await this.repository.findOneBy({ fromTrustId, toTrustId });
+    return row ? mapAgreement(row) : null;
+  }
+
+  async getById(id: string): Promise<Agreement | null> {
+    const row = await this.repository.findOneBy({ id });
+    return row ? mapAgreement(row) : null;
+  }
+
   async create(values: AgreementValues): Promise<Agreement> {
     return mapAgreement(await this.repository.save(this.repository.create(values)));
   }

@@ -79,4 +79,14 @@ export class InstanceRepository {
   async getForStudy(studyId: string): Promise<InstanceRecord[]> {
     return this.repository.find({ where: { studyId }, order: { id: 'ASC' } });
   }
+
+  /** Marks the study's files purged (the rows stay, for the record). */
+  async markPurged(studyId: string, at: Date): Promise<void> {
+    await this.repository
+      .createQueryBuilder()
+      .update()
+      .set({ purgedAt: at })
+      .where('study_id = :studyId AND purged_at IS NULL', { studyId })
+      .execute();
+  }
 }

@@ -14,6 +14,11 @@ export class NodeRepository {
     return (await this.repository.find({ order: { aeTitle: 'ASC' } })).map(mapNode);
   }
 
+  /** The trust's active nodes that take pushed studies. */
+  async getPushNodes(trustId: string): Promise<DicomNode[]> {
+    return (await this.repository.findBy({ trustId, active: true, receiveMode: 'push' })).map(mapNode);
+  }
+
   async create(values: DicomNodeValues): Promise<DicomNode> {
     return mapNode(await this.repository.save(this.repository.create(values)));
   }

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { Repository } from 'typeorm';
-import { StudyEntity } from '../entities';
+import { StudyEntity, StudyState } from '../entities';
 
 export type Study = Omit<StudyEntity, 'createdAt' | 'updatedAt'>;
 
@@ -87,6 +87,26 @@ export class StudyRepository {
     return this.repository.findOneBy({ id });
   }
 
+  async getByState(state: StudyState): Promise<Study[]> {
+    return this.repository.find({ where: { state }, order: { completedAt: 'ASC' } });
+  }
+
+  /** Moves a study from one of the given states to another; false when it was in none of them. */
+  async transition(
+    id: string,
+    from: StudyState[],
+    to: StudyState,
+    values: { quarantineReason?: string | null } = {},
+  ): Promise<boolean> {
+    const result = await this.repository
+      .createQueryBuilder()
+      .update()
+      .set({ state: to, ...values })
+      .where('id = :id AND state IN (:...from)', { id, from })
+      .execute();
+    return result.affected === 1;
+  }
+
   /** Studies still receiving: the work a completion sweep must (re)schedule. */
   async getReceiving(): Promise<Array<{ id: string; lastReceivedAt: Date }>> {
     const rows = await this.repository.find({
@@ -123,6 +143,8 @@ export class StudyRepository {
     return result.affectedRows === 1;
   }
 }
+
+export type StudyFilter = { state?: StudyState };
 
 function cut(value: string | undefined, length: number): string | null {
   return value === undefined || value === '' ? null : value.slice(0, length);

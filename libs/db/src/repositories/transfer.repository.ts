@@ -1,0 +1,147 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import { DataSource, Repository } from 'typeorm';
+import { TransferEntity, TransferState } from '../entities';
+
+export type Transfer = Omit<TransferEntity, 'createdAt' | 'updatedAt'> & { createdAt: Date };
+
+export interface NewTransfer {
+  studyId: string;
+  agreementId: string;
+  senderTrustId: string;
+  recipientTrustId: string;
+  folder: 'emergency' | 'elective';
+  state: TransferState;
+  expiresAt: Date;
+}
+
+export interface TransferFilter {
+  state?: TransferState;
+  trustId?: string;
+  folder?: 'emergency' | 'elective';
+  withoutReport?: boolean;
+}
+
+/** SOP classes whose arrival means the report is there: Basic/Enhanced/Comprehensive SR, encapsulated PDF. */
+const REPORT_SOP_CLASSES = [
+  '1.2.840.10008.5.1.4.1.1.88.11',
+  '1.2.840.10008.5.1.4.1.1.88.22',
+  '1.2.840.10008.5.1.4.1.1.88.33',
+  '1.2.840.10008.5.1.4.1.1.88.34',
+  '1.2.840.10008.5.1.4.1.1.104.1',
+];
+
+@Injectable()
+export class TransferRepository {
+  constructor(
+    @InjectRepository(TransferEntity) private readonly repository: Repository<TransferEntity>,
+    @InjectDataSource() private readonly dataSource: DataSource,
+  ) {}
+
+  /** Creates the study's transfer, or returns the one already there (a job may run twice). */
+  async createForStudy(values: NewTransfer): Promise<{ transfer: Transfer; created: boolean }> {
+    const result = await this.repository.createQueryBuilder().insert().values(values).orIgnore().execute();
+    const transfer = await this.repository.findOneByOrFail({ studyId: values.studyId });
+    return { transfer, created: (result.raw as { affectedRows?: number }).affectedRows === 1 };
+  }
+
+  async getById(id: string): Promise<Transfer | null> {
+    return this.repository.findOneBy({ id });
+  }
+
+  async getByStudy(studyId: string): Promise<Transfer | null> {
+    return this.repository.findOneBy({ studyId });
+  }
+
+  async getByStates(states: TransferState[]): Promise<Transfer[]> {
+    return this.repository
+      .createQueryBuilder('transfer')
+      .where('transfer.state IN (:...states)', { states })
+      .orderBy('transfer.expiresAt', 'ASC')
+      .getMany();
+  }
+
+  /** Live transfers whose folder time is up. */
+  async getDueForExpiry(now: Date): Promise<Transfer[]> {
+    return this.repository
+      .createQueryBuilder('transfer')
+      .where("transfer.state <> 'expired' AND transfer.expiresAt <= :now", { now })
+      .getMany();
+  }
+
+  async list(filter: TransferFilter): Promise<Transfer[]> {
+    const query = this.repository.createQueryBuilder('transfer').orderBy('transfer.createdAt', 'DESC');
+    if (filter.state) {
+      query.andWhere('transfer.state = :state', { state: filter.state });
+    }
+    if (filter.trustId) {
+      query.andWhere('(transfer.senderTrustId = :trustId OR transfer.recipientTrustId = :trustId)', {
+        trustId: filter.trustId,
+      });
+    }
+    if (filter.folder) {
+      query.andWhere('transfer.folder = :folder', { folder: filter.folder });
+    }
+    if (filter.withoutReport) {
+      query.andWhere('transfer.hasReport = false');
+    }
+    return query.getMany();
+  }
+
+  /** Moves a transfer between states; false when it was in none of the `from` states. */
+  async transition(
+    id: string,
+    from: TransferState[],
+    to: TransferState,
+    values: { expiredAt?: Date; lastError?: string | null } = {},
+  ): Promise<boolean> {
+    const result = await this.repository
+      .createQueryBuilder()
+      .update()
+      .set({ state: to, ...values })
+      .where('id = :id AND state IN (:...from)', { id, from })
+      .execute();
+    return result.affected === 1;
+  }
+
+  /**
+   * Adds every instance of the study not yet in the transfer as pending, and brings the report flag
+   * up to date. Returns the instances added (the late arrivals, after the first call).
+   */
+  async addStudyInstances(transferId: string, studyId: string): Promise<Array<{ id: string; sopClassUid: string }>> {
+    return this.dataSource.transaction(async (manager) => {
+      const added = (await manager.query(
+        `SELECT i.id, i.sop_class_uid AS sopClassUid FROM instances i
+           LEFT JOIN transfer_instances ti ON ti.instance_id = i.id AND ti.transfer_id = ?
+          WHERE i.study_id = ? AND ti.id IS NULL AND i.purged_at IS NULL
+          ORDER BY i.id`,
+        [transferId, studyId],
+      )) as Array<{ id: string; sopClassUid: string }>;
+      if (added.length > 0) {
+        await manager.query(
+          `INSERT IGNORE INTO transfer_instances (transfer_id, instance_id, state) VALUES ${added
+            .map(() => "(?, ?, 'pending')")
+            .join(', ')}`,
+          added.flatMap((row) => [transferId, row.id]),
+        );
+      }
+      await manager.query(
+        `UPDATE transfers t
+            JOIN (SELECT MIN(i.received_at) AS first_report FROM transfer_instances ti
+                    JOIN instances i ON i.id = ti.instance_id
+                   WHERE ti.transfer_id = ? AND i.sop_class_uid IN (?)) r
+             SET t.has_report = r.first_report IS NOT NULL, t.report_received_at = r.first_report
+           WHERE t.id = ?`,
+        [transferId, REPORT_SOP_CLASSES, transferId],
+      );
+      return added;
+    });
+  }
+
+  async countInstances(transferId: string): Promise<number> {
+    const [row] = (await this.dataSource.query('SELECT COUNT(*) AS n FROM transfer_instances WHERE transfer_id = ?', [
+      transferId,
+    ])) as Array<{ n: string | number }>;
+    return Number(row?.n ?? 0);
+  }
+}

@@ -1,0 +1,5 @@
+export * from './agreement-policy';
+export * from './expiry.service';
+export * from './quarantine.service';
+export * from './routing.service';
+export * from './transfer-sweep.service';

@@ -1,0 +1,152 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { AuditOutcome, AuditService } from '@hub/audit';
+import { HUB_CONFIG, HubConfig } from '@hub/config';
+import {
+  AgreementRepository,
+  NodeRepository,
+  Study,
+  StudyRepository,
+  TransferRepository,
+  TrustRepository,
+} from '@hub/db';
+import { StudyQueueProducer } from '@hub/queue';
+import { evaluateAgreement } from './agreement-policy';
+import { studySubject } from './study-subject';
+
+export type RouteResult =
+  | { state: 'routed'; transferId: string }
+  | { state: 'late-instances'; transferId: string; added: number }
+  | { state: 'quarantined'; reason: string }
+  | { state: 'skipped'; studyState: string };
+
+const ROUTER_ACTOR = { aeTitle: undefined, user: 'router' };
+
+/**
+ * Files a complete study in the recipient's folder when a sharing agreement allows it, or
+ * quarantines it with the reason. Idempotent: a second run of the same job finds the study routed
+ * and only adds instances that arrived since (late reports, missed series).
+ */
+@Injectable()
+export class RoutingService {
+  private readonly logger = new Logger(RoutingService.name);
+
+  constructor(
+    private readonly studies: StudyRepository,
+    private readonly agreements: AgreementRepository,
+    private readonly transfers: TransferRepository,
+    private readonly nodes: NodeRepository,
+    private readonly trusts: TrustRepository,
+    private readonly audit: AuditService,
+    private readonly queue: StudyQueueProducer,
+    @Inject(HUB_CONFIG) private readonly config: HubConfig,
+  ) {}
+
+  async handleRouteStudy(studyId: string, now = new Date()): Promise<RouteResult> {
+    const study = await this.studies.getById(studyId);
+    if (!study) {
+      return { state: 'skipped', studyState: 'missing' };
+    }
+    if (study.state === 'complete') {
+      return this.routeComplete(study, now);
+    }
+    if (study.state === 'routed') {
+      return this.joinLateInstances(study);
+    }
+    return { state: 'skipped', studyState: study.state };
+  }
+
+  private async routeComplete(study: Study, now: Date): Promise<RouteResult> {
+    const codes = await this.trustCodes();
+    const agreement = await this.agreements.getBetween(study.senderTrustId, study.recipientTrustId);
+    const decision = evaluateAgreement(agreement, {
+      folder: study.folder,
+      modalities: study.modalitiesInStudy ? study.modalitiesInStudy.split('\\') : [],
+      at: now,
+    });
+    if (!decision.allowed || !agreement) {
+      const reason = decision.allowed ? 'no sharing agreement between these trusts' : decision.reason;
+      if (await this.studies.transition(study.id, ['complete'], 'quarantined', { quarantineReason: reason })) {
+        this.logger.warn(`study ${study.studyInstanceUid} quarantined: ${reason}`);
+        await this.audit.record('study-quarantined', {
+          outcome: AuditOutcome.MinorFailure,
+          ...studySubject(study, codes, ROUTER_ACTOR),
+          detail: { studyId: study.id, folder: study.folder, reason },
+        });
+      }
+      return { state: 'quarantined', reason };
+    }
+
+    const push = (await this.nodes.getPushNodes(study.recipientTrustId)).length > 0;
+    const retentionMs = this.config.folders[study.folder].retentionHours * 3600 * 1000;
+    const { transfer, created } = await this.transfers.createForStudy({
+      studyId: study.id,
+      agreementId: agreement.id,
+      senderTrustId: study.senderTrustId,
+      recipientTrustId: study.recipientTrustId,
+      folder: study.folder,
+      state: push ? 'queued' : 'awaiting-pull',
+      expiresAt: new Date(study.firstReceivedAt.getTime() + retentionMs),
+    });
+    const added = await this.transfers.addStudyInstances(transfer.id, study.id);
+    await this.studies.transition(study.id, ['complete'], 'routed');
+    if (created) {
+      this.logger.log(`study ${study.studyInstanceUid} routed to ${study.folder} as transfer ${transfer.id}`);
+      await this.audit.record('study-routed', {
+        outcome: AuditOutcome.Success,
+        ...studySubject(study, codes, ROUTER_ACTOR),
+        detail: {
+          studyId: study.id,
+          transferId: transfer.id,
+          folder: study.folder,
+          state: transfer.state,
+          expiresAt: transfer.expiresAt.toISOString(),
+          instances: added.length,
+        },
+      });
+    }
+    await this.queue.scheduleExpiry(transfer.id, transfer.expiresAt);
+    if (transfer.state === 'queued') {
+      await this.queue.scheduleDelivery(transfer.id);
+    }
+    return { state: 'routed', transferId: transfer.id };
+  }
+
+  private async joinLateInstances(study: Study): Promise<RouteResult> {
+    const transfer = await this.transfers.getByStudy(study.id);
+    if (!transfer) {
+      throw new Error(`study ${study.id} is routed but has no transfer`);
+    }
+    if (transfer.state === 'expired') {
+      return { state: 'skipped', studyState: 'expired' };
+    }
+    const added = await this.transfers.addStudyInstances(transfer.id, study.id);
+    if (added.length === 0) {
+      return { state: 'late-instances', transferId: transfer.id, added: 0 };
+    }
+    // A transfer already sent goes again, for the newcomers only (delivered instances are skipped).
+    const redeliver = await this.transfers.transition(
+      transfer.id,
+      ['delivered', 'partially-delivered', 'failed'],
+      'queued',
+    );
+    await this.audit.record('late-instances-joined', {
+      outcome: AuditOutcome.Success,
+      ...studySubject(study, await this.trustCodes(), ROUTER_ACTOR),
+      detail: {
+        studyId: study.id,
+        transferId: transfer.id,
+        instances: added.length,
+        sopClasses: [...new Set(added.map((row) => row.sopClassUid))],
+        redeliver,
+      },
+    });
+    if (redeliver || transfer.state === 'queued') {
+      await this.queue.scheduleDelivery(transfer.id);
+    }
+    return { state: 'late-instances', transferId: transfer.id, added: added.length };
+  }
+
+  async trustCodes(): Promise<Map<string, string>> {
+    return new Map((await this.trusts.getAll()).map((trust) => [trust.id, trust.code]));
+  }
+}
