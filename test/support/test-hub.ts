@@ -80,6 +80,17 @@ export interface TestHubOptions {
   storageDir?: string;
   stableStudySeconds?: number;
   queuePrefix?: string;
+  /** Edits the raw configuration (trusts, agreements, folder retention…) before it is validated. */
+  configure?: (raw: TestHubRawConfig) => void;
+  /** Redis to use instead of TEST_REDIS_URL (e.g. a throwaway server a test may FLUSHALL). */
+  redisUrl?: string;
+}
+
+export interface TestHubRawConfig {
+  hub: Record<string, unknown>;
+  folders?: Record<string, { retentionHours: number }>;
+  trusts: Array<Record<string, unknown> & { code: string; nodes: Array<Record<string, unknown>> }>;
+  agreements: Array<Record<string, unknown>>;
 }
 
 export interface TestHub {
@@ -103,9 +114,12 @@ export async function startTestHub(options: TestHubOptions): Promise<TestHub> {
   if (!databaseUrl) {
     throw new Error('IEHUB_TEST_DATABASE_URL is not set: run through jest (test/support/global-setup.ts)');
   }
+  const raw = testHubConfig(port, storageDir, options.stableStudySeconds ?? 2) as TestHubRawConfig;
+  options.configure?.(raw);
+  const redisUrl = options.redisUrl ?? TEST_REDIS_URL;
   const config: LoadedConfig = {
-    hub: parseHubConfig(testHubConfig(port, storageDir, options.stableStudySeconds ?? 2)),
-    env: { hubConfigPath: '(test)', databaseUrl, redisUrl: TEST_REDIS_URL, logLevel: 'error', queuePrefix },
+    hub: parseHubConfig(raw),
+    env: { hubConfigPath: '(test)', databaseUrl, redisUrl, logLevel: 'error', queuePrefix },
   };
   const apps = options.apps.map((name) =>
     name === 'receiver'
@@ -133,7 +147,7 @@ export async function startTestHub(options: TestHubOptions): Promise<TestHub> {
     dataSource: app.get<DataSource>(getDataSourceToken()),
     studyQueue() {
       const queue = new Queue(QueueName.Study, {
-        connection: redisOptions(TEST_REDIS_URL, 'worker'),
+        connection: redisOptions(redisUrl, 'worker'),
         prefix: queuePrefix,
       });
       queues.push(queue);
@@ -142,12 +156,11 @@ export async function startTestHub(options: TestHubOptions): Promise<TestHub> {
     stop,
     async destroy() {
       await stop();
-      const cleaner = new Queue(QueueName.Study, {
-        connection: redisOptions(TEST_REDIS_URL, 'worker'),
-        prefix: queuePrefix,
-      });
-      await cleaner.obliterate({ force: true });
-      await cleaner.close();
+      for (const name of Object.values(QueueName)) {
+        const cleaner = new Queue(name, { connection: redisOptions(redisUrl, 'worker'), prefix: queuePrefix });
+        await cleaner.obliterate({ force: true }).catch(() => undefined);
+        await cleaner.close();
+      }
       await Promise.all(queues.map((queue) => queue.close()));
       if (!options.storageDir) {
         rmSync(storageDir, { recursive: true, force: true });
