@@ -11,7 +11,9 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { DataSource } from 'typeorm';
 import { ReceiverModule } from '../../apps/receiver/src/receiver.module';
+import { PortalModule } from '../../apps/portal/src/portal.module';
 import { RouterModule } from '../../apps/router/src/router.module';
+import type { App } from 'supertest/types';
 import { freePort } from './dcmtk';
 
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -75,7 +77,8 @@ export function testHubConfig(port: number, storageDir: string, stableStudySecon
 }
 
 export interface TestHubOptions {
-  apps: Array<'receiver' | 'router'>;
+  /** portal: an HTTP app (not listening; use supertest on `http`). */
+  apps: Array<'receiver' | 'router' | 'portal'>;
   databaseUrl?: string;
   storageDir?: string;
   stableStudySeconds?: number;
@@ -84,6 +87,8 @@ export interface TestHubOptions {
   configure?: (raw: TestHubRawConfig) => void;
   /** Redis to use instead of TEST_REDIS_URL (e.g. a throwaway server a test may FLUSHALL). */
   redisUrl?: string;
+  /** HUB_API_TOKEN for the portal's operator endpoints. */
+  apiToken?: string;
 }
 
 export interface TestHubRawConfig {
@@ -95,6 +100,10 @@ export interface TestHubRawConfig {
 
 export interface TestHub {
   app: INestApplicationContext;
+  /** The portal's HTTP server, when apps includes portal. */
+  http?: App;
+  /** The configuration as the hub got it (before validation), e.g. to write a file for the CLI. */
+  rawConfig: TestHubRawConfig;
   port: number;
   storageDir: string;
   queuePrefix: string;
@@ -119,18 +128,36 @@ export async function startTestHub(options: TestHubOptions): Promise<TestHub> {
   const redisUrl = options.redisUrl ?? TEST_REDIS_URL;
   const config: LoadedConfig = {
     hub: parseHubConfig(raw),
-    env: { hubConfigPath: '(test)', databaseUrl, redisUrl, logLevel: 'error', queuePrefix },
+    env: {
+      hubConfigPath: '(test)',
+      databaseUrl,
+      redisUrl,
+      logLevel: 'error',
+      queuePrefix,
+      ...(options.apiToken ? { apiToken: options.apiToken } : {}),
+    },
   };
   const apps = options.apps.map((name) =>
     name === 'receiver'
       ? ReceiverModule.forRoot(config, { core: false })
-      : RouterModule.forRoot(config, { core: false }),
+      : name === 'router'
+        ? RouterModule.forRoot(config, { core: false })
+        : PortalModule.forRoot(config, { core: false }),
   );
 
   @Module({ imports: [CoreModule.forRoot(config), ...apps] })
   class TestHubModule {}
 
-  const app = await NestFactory.createApplicationContext(TestHubModule, { logger: ['error'] });
+  let app: INestApplicationContext;
+  let http: App | undefined;
+  if (options.apps.includes('portal')) {
+    const httpApp = await NestFactory.create(TestHubModule, { logger: ['error'] });
+    await httpApp.init();
+    http = httpApp.getHttpServer() as App;
+    app = httpApp;
+  } else {
+    app = await NestFactory.createApplicationContext(TestHubModule, { logger: ['error'] });
+  }
   const queues: Queue[] = [];
   let stopped = false;
   const stop = async () => {
@@ -141,6 +168,8 @@ export async function startTestHub(options: TestHubOptions): Promise<TestHub> {
   };
   return {
     app,
+    http,
+    rawConfig: raw,
     port,
     storageDir,
     queuePrefix,

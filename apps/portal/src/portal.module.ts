@@ -1,16 +1,21 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { LoadedConfig } from '@hub/config';
 import { CoreModule } from '@hub/core';
+import { RoutingModule } from '@hub/routing';
+import { ApiTokenGuard } from './api-token.guard';
 import { HealthController } from './health.controller';
+import { QuarantineController } from './quarantine.controller';
+import { TransfersController } from './transfers.controller';
 
-/** The HTTP API; governance endpoints arrive with the governance issue. */
+/** The HTTP API: health, transfers and quarantine (operator token); accounts and audit arrive with governance. */
 @Module({})
 export class PortalModule {
   static forRoot(config: LoadedConfig, options = { core: true }): DynamicModule {
     return {
       module: PortalModule,
-      imports: options.core ? [CoreModule.forRoot(config)] : [],
-      controllers: [HealthController],
+      imports: [...(options.core ? [CoreModule.forRoot(config)] : []), RoutingModule],
+      controllers: [HealthController, TransfersController, QuarantineController],
+      providers: [ApiTokenGuard],
     };
   }
 }

@@ -4,7 +4,7 @@ import { LoadedConfig } from '@hub/config';
 import { CoreModule } from '@hub/core';
 import { StudyCompletionService } from '@hub/ingest';
 import { QueueName, redisOptions } from '@hub/queue';
-import { ExpiryService, QuarantineService, RoutingService, TransferSweepService } from '@hub/routing';
+import { RoutingModule } from '@hub/routing';
 import { RouterSweepAdapter } from './router-sweep.adapter';
 import { StudyProcessor } from './study.processor';
 
@@ -18,16 +18,9 @@ export class RouterModule {
         ...(options.core ? [CoreModule.forRoot(config)] : []),
         BullModule.forRoot({ connection: redisOptions(config.env.redisUrl, 'worker'), prefix: config.env.queuePrefix }),
         BullModule.registerQueue({ name: QueueName.Study }),
+        RoutingModule,
       ],
-      providers: [
-        StudyCompletionService,
-        RoutingService,
-        ExpiryService,
-        QuarantineService,
-        TransferSweepService,
-        StudyProcessor,
-        RouterSweepAdapter,
-      ],
+      providers: [StudyCompletionService, StudyProcessor, RouterSweepAdapter],
     };
   }
 }

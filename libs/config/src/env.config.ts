@@ -104,5 +104,9 @@ export function loadEnvConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd(
   if (issues.length > 0 || logLevel === undefined) {
     throw new ConfigError(issues, 'Invalid environment');
   }
-  return { hubConfigPath, databaseUrl, redisUrl, logLevel, queuePrefix };
+  const apiToken = read('HUB_API_TOKEN');
+  if (apiToken !== undefined && apiToken.length < 24) {
+    issues.push('HUB_API_TOKEN: at least 24 characters');
+  }
+  return { hubConfigPath, databaseUrl, redisUrl, logLevel, queuePrefix, ...(apiToken ? { apiToken } : {}) };
 }

@@ -75,4 +75,6 @@ export interface EnvConfig {
   logLevel: 'error' | 'warn' | 'log' | 'debug' | 'verbose';
   /** Prefix of every BullMQ key in Redis; lets several hubs (or test runs) share one Redis. */
   queuePrefix: string;
+  /** Bearer token for the portal API until user accounts exist; unset leaves the API closed. */
+  apiToken?: string;
 }

@@ -34,7 +34,8 @@ export class HubBootstrap implements OnApplicationBootstrap {
  */
 @Module({})
 export class CoreModule {
-  static forRoot(config: LoadedConfig): DynamicModule {
+  /** `bootstrap: false` (the CLI) skips preparing storage and applying the configuration file at start-up. */
+  static forRoot(config: LoadedConfig, options = { bootstrap: true }): DynamicModule {
     return {
       module: CoreModule,
       imports: [
@@ -44,7 +45,7 @@ export class CoreModule {
         AuditModule,
         QueueModule,
       ],
-      providers: [ConfigApplyService, HubBootstrap],
+      providers: options.bootstrap ? [ConfigApplyService, HubBootstrap] : [ConfigApplyService],
       exports: [ConfigApplyService],
     };
   }

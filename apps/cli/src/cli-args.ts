@@ -1,0 +1,40 @@
+export interface ParsedArgs {
+  words: string[];
+  flags: Map<string, string | true>;
+}
+
+/** `transfers list --state queued --json` → words [transfers, list], flags {state: queued, json: true}. */
+export function parseArgs(argv: string[]): ParsedArgs {
+  const words: string[] = [];
+  const flags = new Map<string, string | true>();
+  for (let index = 0; index < argv.length; index += 1) {
+    const arg = argv[index];
+    if (!arg.startsWith('--')) {
+      words.push(arg);
+      continue;
+    }
+    const [name, inline] = arg.slice(2).split('=', 2);
+    const next = argv[index + 1];
+    if (inline !== undefined) {
+      flags.set(name, inline);
+    } else if (next !== undefined && !next.startsWith('--') && VALUED_FLAGS.has(name)) {
+      flags.set(name, next);
+      index += 1;
+    } else {
+      flags.set(name, true);
+    }
+  }
+  return { words, flags };
+}
+
+const VALUED_FLAGS = new Set(['state', 'trust', 'folder']);
+
+export const USAGE = `usage: npm run hub -- <command> [--json]
+
+  config apply <file>                     validate a hub configuration file and apply it (audited)
+  transfers list [--state S] [--trust T] [--folder F] [--without-report]
+  quarantine list
+  quarantine release <studyId>            route a quarantined study once an agreement allows it
+  quarantine discard <studyId>            purge a quarantined study's files (the record stays)
+  expire [--dry-run]                      expire transfers past their folder time now (or list them)
+`;

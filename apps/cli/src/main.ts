@@ -1,0 +1,153 @@
+import 'reflect-metadata';
+import { INestApplicationContext, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { ConfigError, LoadedConfig, loadConfig, loadHubConfig } from '@hub/config';
+import { CoreModule } from '@hub/core';
+import { ConfigApplyService } from '@hub/directory';
+import { ExpiryService, QuarantineService, RoutingModule, TransferQueryService } from '@hub/routing';
+import { ParsedArgs, USAGE, parseArgs } from './cli-args';
+import { formatTable } from './table';
+
+const CLI_ACTOR = { user: `cli:${process.env.USER ?? 'unknown'}` };
+
+/** The operator's command line: `npm run hub -- <command>`. Exit 0 done, 1 refused or failed, 2 usage. */
+async function main(argv: string[]): Promise<number> {
+  const args = parseArgs(argv);
+  const [group, action, target] = args.words;
+  if (!group || args.flags.has('help')) {
+    process.stdout.write(USAGE);
+    return group ? 0 : 2;
+  }
+  let config: LoadedConfig;
+  try {
+    config = loadConfig(process.env);
+    if (group === 'config' && action === 'apply') {
+      if (!target) {
+        return usage('config apply needs a file');
+      }
+      config = { ...config, hub: loadHubConfig(target) };
+    }
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+
+  @Module({ imports: [CoreModule.forRoot(config, { bootstrap: false }), RoutingModule] })
+  class CliModule {}
+
+  const app = await NestFactory.createApplicationContext(CliModule, { logger: ['error'] });
+  try {
+    return await run(app, config, args, group, action, target);
+  } finally {
+    await app.close();
+  }
+}
+
+async function run(
+  app: INestApplicationContext,
+  config: LoadedConfig,
+  args: ParsedArgs,
+  group: string,
+  action: string | undefined,
+  target: string | undefined,
+): Promise<number> {
+  const json = args.flags.has('json');
+  const print = (rows: Array<Record<string, unknown>>, columns: string[]) =>
+    process.stdout.write(`${json ? JSON.stringify(rows, null, 2) : formatTable(rows, columns)}\n`);
+
+  switch (`${group} ${action ?? ''}`.trim()) {
+    case 'config apply': {
+      const changes = await app.get(ConfigApplyService).apply(config.hub, CLI_ACTOR.user);
+      print(
+        changes.map((change) => ({ ...change, fields: change.fields.join(',') })),
+        ['entity', 'key', 'change', 'fields'],
+      );
+      return 0;
+    }
+    case 'transfers list': {
+      const rows = await app.get(TransferQueryService).listTransfers({
+        state: stringFlag(args, 'state'),
+        trust: stringFlag(args, 'trust'),
+        folder: stringFlag(args, 'folder'),
+        withoutReport: args.flags.has('without-report'),
+      });
+      print(rows as unknown as Array<Record<string, unknown>>, [
+        'id',
+        'sender',
+        'recipient',
+        'folder',
+        'state',
+        'instances',
+        'hasReport',
+        'expiresAt',
+      ]);
+      return 0;
+    }
+    case 'quarantine list': {
+      const rows = await app.get(TransferQueryService).listQuarantined();
+      print(rows as unknown as Array<Record<string, unknown>>, [
+        'studyId',
+        'sender',
+        'recipient',
+        'folder',
+        'instances',
+        'reason',
+      ]);
+      return 0;
+    }
+    case 'quarantine release':
+    case 'quarantine discard': {
+      if (!target) {
+        return usage(`quarantine ${action} needs a study id (see quarantine list)`);
+      }
+      const quarantine = app.get(QuarantineService);
+      const result =
+        action === 'release'
+          ? await quarantine.release(target, CLI_ACTOR)
+          : await quarantine.discard(target, CLI_ACTOR);
+      process.stdout.write(`${JSON.stringify(result)}\n`);
+      return 0;
+    }
+    case 'expire': {
+      const expiry = app.get(ExpiryService);
+      const due = await expiry.due();
+      const rows = due.map((transfer) => ({
+        id: transfer.id,
+        folder: transfer.folder,
+        state: transfer.state,
+        expiresAt: transfer.expiresAt.toISOString(),
+      }));
+      if (!args.flags.has('dry-run')) {
+        for (const transfer of due) {
+          await expiry.handleExpireTransfer(transfer.id);
+        }
+      }
+      print(rows, ['id', 'folder', 'state', 'expiresAt']);
+      return 0;
+    }
+    default:
+      return usage(`unknown command: ${[group, action].filter(Boolean).join(' ')}`);
+  }
+}
+
+function stringFlag(args: ParsedArgs, name: string): string | undefined {
+  const value = args.flags.get(name);
+  return typeof value === 'string' ? value : undefined;
+}
+
+function usage(problem: string): number {
+  process.stderr.write(`${problem}\n\n${USAGE}`);
+  return 2;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: Error & { response?: { message?: string } }) => {
+    // Nest HTTP exceptions from the services carry the caller-facing reason.
+    process.stderr.write(`${error.response?.message ?? error.message}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,176 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import request from 'supertest';
+import { stringify } from 'yaml';
+import { storescu } from './support/dcmtk';
+import { makeStudy } from './support/dicom-factory';
+import { TestHub, startTestHub } from './support/test-hub';
+import { waitFor } from './support/wait-for';
+
+const HOST = '127.0.0.1';
+const TOKEN = 'operator-token-for-the-e2e-tests-0001';
+const ROOT = path.resolve(__dirname, '..');
+
+/** The operator's CLI as a person runs it: `npm run hub -- …`, on the hub's database and config file. */
+function hubCli(hub: TestHub, configFile: string, args: string[]) {
+  const result = spawnSync(
+    process.execPath,
+    ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'apps/cli/src/main.ts', ...args],
+    {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        HUB_CONFIG: configFile,
+        DATABASE_URL: process.env.IEHUB_TEST_DATABASE_URL,
+        QUEUE_PREFIX: hub.queuePrefix,
+      },
+      encoding: 'utf8',
+      timeout: 60000,
+    },
+  );
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe('operator API and CLI over routed and quarantined studies', () => {
+  let hub: TestHub;
+  let work: string;
+  let configFile: string;
+  let routedStudyUid: string;
+  let quarantinedStudyId: string;
+
+  beforeAll(async () => {
+    work = mkdtempSync(path.join(tmpdir(), 'iehub-e2e-operator-'));
+    hub = await startTestHub({
+      apps: ['receiver', 'router', 'portal'],
+      stableStudySeconds: 1,
+      apiToken: TOKEN,
+      configure: (raw) => {
+        raw.trusts.push({
+          code: 'RBA',
+          name: 'Somerset',
+          patientIdIssuer: 'RBA',
+          inbound: { emergency: 'RBA_EMER' },
+          nodes: [{ aeTitle: 'RBA_PACS', host: '127.0.0.1', port: 4107, allowedIps: ['127.0.0.1'], receive: 'push' }],
+        });
+      },
+    });
+    configFile = path.join(work, 'hub.yaml');
+    writeFileSync(configFile, stringify(hub.rawConfig));
+
+    const routed = await makeStudy(path.join(work, 'routed'), {
+      patientId: 'OPS0001',
+      patientName: 'TEST^ROUTED',
+      series: [{ kind: 'mr-small', count: 2 }],
+    });
+    const unroutable = await makeStudy(path.join(work, 'unroutable'), {
+      patientId: 'OPS0002',
+      patientName: 'TEST^UNROUTABLE',
+      series: [{ kind: 'mr-small', count: 2 }],
+    });
+    expect((await storescu(HOST, hub.port, 'RVJ_PACS', 'RA7_EMER', routed.files)).stores.map((s) => s.status)).toEqual([
+      0, 0,
+    ]);
+    expect(
+      (await storescu(HOST, hub.port, 'RVJ_PACS', 'RBA_EMER', unroutable.files)).stores.map((s) => s.status),
+    ).toEqual([0, 0]);
+    routedStudyUid = routed.studyInstanceUid;
+    const states = await waitFor('routing of both studies', async () => {
+      const rows = (await hub.dataSource.query(
+        'SELECT id, study_instance_uid AS uid, state FROM studies WHERE study_instance_uid IN (?, ?)',
+        [routed.studyInstanceUid, unroutable.studyInstanceUid],
+      )) as Array<{ id: string; uid: string; state: string }>;
+      return rows.length === 2 && rows.every((row) => row.state === 'routed' || row.state === 'quarantined')
+        ? rows
+        : undefined;
+    });
+    quarantinedStudyId = states.find((row) => row.uid === unroutable.studyInstanceUid)!.id;
+  });
+
+  afterAll(async () => {
+    await hub?.destroy();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('refuses the operator API without the bearer token', async () => {
+    await request(hub.http!).get('/api/transfers').expect(401);
+    await request(hub.http!).get('/api/quarantine').set('Authorization', 'Bearer wrong').expect(401);
+  });
+
+  it('lists transfers with their filters, and names a bad filter', async () => {
+    const auth = { Authorization: `Bearer ${TOKEN}` };
+    const all = await request(hub.http!).get('/api/transfers').set(auth).expect(200);
+    const mine = (
+      all.body as Array<{ recipient: string; state: string; instances: number; hasReport: boolean }>
+    ).filter((transfer) => transfer.recipient === 'RA7');
+    expect(mine).toContainEqual(expect.objectContaining({ state: 'queued', instances: 2, hasReport: false }));
+    const noReport = await request(hub.http!).get('/api/transfers?withoutReport=true&trust=RA7').set(auth).expect(200);
+    expect((noReport.body as unknown[]).length).toBeGreaterThan(0);
+    const bad = await request(hub.http!).get('/api/transfers?state=lost').set(auth).expect(400);
+    expect((bad.body as { message: string }).message).toMatch(/^state: expected one of/);
+  });
+
+  it('lists the quarantined study with its reason, and will not release it while no agreement allows it', async () => {
+    const auth = { Authorization: `Bearer ${TOKEN}` };
+    const list = await request(hub.http!).get('/api/quarantine').set(auth).expect(200);
+    expect(list.body).toContainEqual(
+      expect.objectContaining({
+        studyId: quarantinedStudyId,
+        recipient: 'RBA',
+        reason: 'no sharing agreement between these trusts',
+      }),
+    );
+    const refused = await request(hub.http!)
+      .post(`/api/quarantine/${quarantinedStudyId}/release`)
+      .set(auth)
+      .expect(409);
+    expect((refused.body as { message: string }).message).toContain('still unroutable');
+    await request(hub.http!).post('/api/quarantine/not-a-uuid/release').set(auth).expect(400);
+  });
+
+  it('CLI: lists transfers as JSON and quarantined studies as a table', () => {
+    const transfers = hubCli(hub, configFile, ['transfers', 'list', '--trust', 'RA7', '--json']);
+    expect(transfers.code).toBe(0);
+    const rows = JSON.parse(transfers.stdout) as Array<{ recipient: string; studyId: string }>;
+    expect(rows.every((row) => row.recipient === 'RA7')).toBe(true);
+    expect(rows.length).toBeGreaterThan(0);
+
+    const quarantine = hubCli(hub, configFile, ['quarantine', 'list']);
+    expect(quarantine.code).toBe(0);
+    expect(quarantine.stdout).toMatch(/studyId\s+sender\s+recipient/);
+    expect(quarantine.stdout).toContain(quarantinedStudyId);
+    expect(routedStudyUid).toBeDefined();
+  });
+
+  it('CLI: discards the quarantined study, purging its files but keeping its record', async () => {
+    const files = (await hub.dataSource.query('SELECT storage_path FROM instances WHERE study_id = ?', [
+      quarantinedStudyId,
+    ])) as Array<{ storage_path: string }>;
+    expect(files.every((file) => existsSync(path.join(hub.storageDir, file.storage_path)))).toBe(true);
+
+    const result = hubCli(hub, configFile, ['quarantine', 'discard', quarantinedStudyId]);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual({ instancesPurged: 2 });
+    expect(files.some((file) => existsSync(path.join(hub.storageDir, file.storage_path)))).toBe(false);
+    const [study] = (await hub.dataSource.query('SELECT state FROM studies WHERE id = ?', [
+      quarantinedStudyId,
+    ])) as Array<{
+      state: string;
+    }>;
+    expect(study.state).toBe('discarded');
+    const audited = (await hub.dataSource.query(
+      `SELECT actor_user FROM audit_events WHERE event = 'quarantine-discarded' AND JSON_EXTRACT(detail, '$.studyId') = ?`,
+      [quarantinedStudyId],
+    )) as Array<{ actor_user: string }>;
+    expect(audited).toHaveLength(1);
+    expect(audited[0].actor_user).toMatch(/^cli:/);
+  });
+
+  it('CLI: expire --dry-run lists what is due and changes nothing; bad commands exit 2', () => {
+    const dryRun = hubCli(hub, configFile, ['expire', '--dry-run', '--json']);
+    expect(dryRun.code).toBe(0);
+    expect(JSON.parse(dryRun.stdout)).toEqual([]);
+    expect(hubCli(hub, configFile, ['transfers', 'delete']).code).toBe(2);
+  });
+});
