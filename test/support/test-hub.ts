@@ -109,6 +109,7 @@ export interface TestHub {
   queuePrefix: string;
   dataSource: DataSource;
   studyQueue(): Queue;
+  deliveryQueue(): Queue;
   stop(): Promise<void>;
   /** Removes the run's queue keys and storage (call once, at the end of a spec). */
   destroy(): Promise<void>;
@@ -159,6 +160,11 @@ export async function startTestHub(options: TestHubOptions): Promise<TestHub> {
     app = await NestFactory.createApplicationContext(TestHubModule, { logger: ['error'] });
   }
   const queues: Queue[] = [];
+  const openQueue = (name: QueueName) => {
+    const queue = new Queue(name, { connection: redisOptions(redisUrl, 'worker'), prefix: queuePrefix });
+    queues.push(queue);
+    return queue;
+  };
   let stopped = false;
   const stop = async () => {
     if (!stopped) {
@@ -174,14 +180,8 @@ export async function startTestHub(options: TestHubOptions): Promise<TestHub> {
     storageDir,
     queuePrefix,
     dataSource: app.get<DataSource>(getDataSourceToken()),
-    studyQueue() {
-      const queue = new Queue(QueueName.Study, {
-        connection: redisOptions(redisUrl, 'worker'),
-        prefix: queuePrefix,
-      });
-      queues.push(queue);
-      return queue;
-    },
+    studyQueue: () => openQueue(QueueName.Study),
+    deliveryQueue: () => openQueue(QueueName.Delivery),
     stop,
     async destroy() {
       await stop();
