@@ -3,27 +3,13 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { echoscu, sleep, storescu } from './support/dcmtk';
+import { echoscu, storescu } from './support/dcmtk';
 import { makeBigInstances, makeHostile, makeStudy } from './support/dicom-factory';
 import { TcpProxy } from './support/tcp-proxy';
 import { TestHub, startTestHub } from './support/test-hub';
+import { waitFor } from './support/wait-for';
 
 const HOST = '127.0.0.1';
-
-/** Polls until check returns a value, or fails at the deadline: no fixed sleeps standing in for state. */
-async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 20000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) {
-      return value;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${what}`);
-    }
-    await sleep(100);
-  }
-}
 
 async function instanceRows(hub: TestHub, studyInstanceUid: string) {
   return (await hub.dataSource.query(

@@ -169,6 +169,7 @@ export async function startTestHub(options: TestHubOptions): Promise<TestHub> {
   const stop = async () => {
     if (!stopped) {
       stopped = true;
+      await Promise.all(queues.splice(0).map((queue) => queue.close()));
       await app.close();
     }
   };
@@ -185,12 +186,12 @@ export async function startTestHub(options: TestHubOptions): Promise<TestHub> {
     stop,
     async destroy() {
       await stop();
+      await Promise.all(queues.splice(0).map((queue) => queue.close()));
       for (const name of Object.values(QueueName)) {
         const cleaner = new Queue(name, { connection: redisOptions(redisUrl, 'worker'), prefix: queuePrefix });
         await cleaner.obliterate({ force: true }).catch(() => undefined);
         await cleaner.close();
       }
-      await Promise.all(queues.map((queue) => queue.close()));
       if (!options.storageDir) {
         rmSync(storageDir, { recursive: true, force: true });
       }

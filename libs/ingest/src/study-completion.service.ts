@@ -1,11 +1,14 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AuditOutcome, AuditService } from '@hub/audit';
 import { HUB_CONFIG, HubConfig } from '@hub/config';
-import { StudyRepository } from '@hub/db';
+import { StudyRepository, StudyState } from '@hub/db';
 import { StudyQueueProducer } from '@hub/queue';
 
 export type CompletionResult =
   { state: 'completed' | 'not-receiving' | 'late-instances' } | { state: 'not-quiet'; retryInMs: number };
+
+/** Study states past completion: an arrival for one of these is a late instance, handled by routing. */
+const LATE_STATES: StudyState[] = ['complete', 'routed', 'expired', 'discarded'];
 
 /**
  * Decides that a study is complete: no instance of it has arrived for stableStudySeconds. MySQL
@@ -28,8 +31,9 @@ export class StudyCompletionService {
 
   async handleCompleteStudy(studyId: string, now = new Date()): Promise<CompletionResult> {
     const study = await this.studies.getById(studyId);
-    if (study?.state === 'routed' || study?.state === 'complete') {
-      // Instances arrived for a study already complete: routing adds them to its transfer.
+    if (study && LATE_STATES.includes(study.state)) {
+      // Instances arrived for a study already complete: routing adds them to its transfer, or purges
+      // them when the study's folder time is up or it was discarded.
       await this.studyQueue.scheduleRoute(studyId);
       return { state: 'late-instances' };
     }

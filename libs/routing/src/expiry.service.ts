@@ -1,17 +1,15 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AuditOutcome, AuditService } from '@hub/audit';
-import { InstanceRepository, StudyRepository, TransferRepository } from '@hub/db';
-import { StorageService } from '@hub/storage';
+import { StudyRepository, TransferRepository } from '@hub/db';
 import { RoutingService } from './routing.service';
+import { StudyPurgeService } from './study-purge.service';
 import { studySubject } from './study-subject';
 
 export type ExpiryResult = { state: 'expired' | 'already-expired' | 'missing' } | { state: 'not-due'; dueInMs: number };
 
 /**
  * Purges a transfer's files when its folder time is up: the transfer becomes expired, the study's
- * instances are marked purged, the records and the audit trail stay. Each study row owns its own
- * files (the storage path includes sender, recipient and folder), so purging one transfer never
- * takes a file another live transfer needs.
+ * instances are marked purged, the records and the audit trail stay.
  */
 @Injectable()
 export class ExpiryService {
@@ -20,8 +18,7 @@ export class ExpiryService {
   constructor(
     private readonly transfers: TransferRepository,
     private readonly studies: StudyRepository,
-    private readonly instances: InstanceRepository,
-    private readonly storage: StorageService,
+    private readonly purge: StudyPurgeService,
     private readonly audit: AuditService,
     private readonly routing: RoutingService,
   ) {}
@@ -37,7 +34,7 @@ export class ExpiryService {
     if (transfer.expiresAt > now) {
       return { state: 'not-due', dueInMs: transfer.expiresAt.getTime() - now.getTime() };
     }
-    const purged = await this.purgeStudyFiles(transfer.studyId, now);
+    const purged = await this.purge.purgeStudyFiles(transfer.studyId, now);
     await this.transfers.transition(
       transfer.id,
       ['queued', 'delivering', 'delivered', 'partially-delivered', 'failed', 'awaiting-pull', 'suspended'],
@@ -60,15 +57,5 @@ export class ExpiryService {
   /** Live transfers past their time, for the sweep and for `expire --dry-run`. */
   async due(now = new Date()) {
     return this.transfers.getDueForExpiry(now);
-  }
-
-  /** Deletes the study's files and marks its instances purged; returns how many files went. */
-  async purgeStudyFiles(studyId: string, now: Date): Promise<number> {
-    const instances = (await this.instances.getForStudy(studyId)).filter((instance) => !instance.purgedAt);
-    for (const instance of instances) {
-      await this.storage.remove(instance.storagePath);
-    }
-    await this.instances.markPurged(studyId, now);
-    return instances.length;
   }
 }

@@ -6,3 +6,4 @@ export * from './transfer-sweep.service';
 export * from './transfer-query.service';
 export * from './transfer-views';
 export * from './routing.module';
+export * from './study-purge.service';

@@ -1,7 +1,7 @@
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { AuditActor, AuditOutcome, AuditService } from '@hub/audit';
 import { Study, StudyRepository } from '@hub/db';
-import { ExpiryService } from './expiry.service';
+import { StudyPurgeService } from './study-purge.service';
 import { RouteResult, RoutingService } from './routing.service';
 import { studySubject } from './study-subject';
 
@@ -11,7 +11,7 @@ export class QuarantineService {
   constructor(
     private readonly studies: StudyRepository,
     private readonly routing: RoutingService,
-    private readonly expiry: ExpiryService,
+    private readonly purge: StudyPurgeService,
     private readonly audit: AuditService,
   ) {}
 
@@ -42,7 +42,7 @@ export class QuarantineService {
     if (!(await this.studies.transition(study.id, ['quarantined'], 'discarded'))) {
       throw new ConflictException('study is no longer quarantined');
     }
-    const instancesPurged = await this.expiry.purgeStudyFiles(study.id, now);
+    const instancesPurged = await this.purge.purgeStudyFiles(study.id, now);
     await this.audit.record('quarantine-discarded', {
       outcome: AuditOutcome.Success,
       ...studySubject(study, await this.routing.trustCodes(), actor),

@@ -11,6 +11,7 @@ import {
 } from '@hub/db';
 import { StudyQueueProducer } from '@hub/queue';
 import { evaluateAgreement } from './agreement-policy';
+import { StudyPurgeService } from './study-purge.service';
 import { studySubject } from './study-subject';
 
 export type RouteResult =
@@ -36,6 +37,7 @@ export class RoutingService {
     private readonly transfers: TransferRepository,
     private readonly nodes: NodeRepository,
     private readonly trusts: TrustRepository,
+    private readonly purge: StudyPurgeService,
     private readonly audit: AuditService,
     private readonly queue: StudyQueueProducer,
     @Inject(HUB_CONFIG) private readonly config: HubConfig,
@@ -51,6 +53,9 @@ export class RoutingService {
     }
     if (study.state === 'routed') {
       return this.joinLateInstances(study);
+    }
+    if (study.state === 'expired' || study.state === 'discarded') {
+      await this.purgeLateArrivals(study, study.state, (await this.transfers.getByStudy(study.id))?.id);
     }
     return { state: 'skipped', studyState: study.state };
   }
@@ -117,6 +122,7 @@ export class RoutingService {
       throw new Error(`study ${study.id} is routed but has no transfer`);
     }
     if (transfer.state === 'expired') {
+      await this.purgeLateArrivals(study, 'expired', transfer.id);
       return { state: 'skipped', studyState: 'expired' };
     }
     const added = await this.transfers.addStudyInstances(transfer.id, study.id);
@@ -144,6 +150,23 @@ export class RoutingService {
       await this.queue.scheduleDelivery(transfer.id);
     }
     return { state: 'late-instances', transferId: transfer.id, added: added.length };
+  }
+
+  /**
+   * Instances that arrive after the study's folder time is up, or after it was discarded, are not
+   * kept or delivered: their files go at once (the rows stay, marked purged) and the deletion is audited.
+   */
+  private async purgeLateArrivals(study: Study, reason: 'expired' | 'discarded', transferId?: string): Promise<void> {
+    const purged = await this.purge.purgeStudyFiles(study.id);
+    if (purged === 0) {
+      return;
+    }
+    this.logger.log(`study ${study.studyInstanceUid} is ${reason}: ${purged} late instance(s) purged`);
+    await this.audit.record('study-deleted', {
+      outcome: AuditOutcome.Success,
+      ...studySubject(study, await this.trustCodes(), ROUTER_ACTOR),
+      detail: { studyId: study.id, transferId, reason, instancesPurged: purged },
+    });
   }
 
   async trustCodes(): Promise<Map<string, string>> {

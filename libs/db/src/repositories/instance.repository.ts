@@ -80,13 +80,19 @@ export class InstanceRepository {
     return this.repository.find({ where: { studyId }, order: { id: 'ASC' } });
   }
 
-  /** Marks the study's files purged (the rows stay, for the record). */
-  async markPurged(studyId: string, at: Date): Promise<void> {
+  /**
+   * Marks the given instances of a study purged (the rows stay, for the record). Only those whose
+   * files were removed: an instance that arrived meanwhile still has its file.
+   */
+  async markPurged(studyId: string, instanceIds: string[], at: Date): Promise<void> {
+    if (instanceIds.length === 0) {
+      return;
+    }
     await this.repository
       .createQueryBuilder()
       .update()
       .set({ purgedAt: at })
-      .where('study_id = :studyId AND purged_at IS NULL', { studyId })
+      .where('study_id = :studyId AND id IN (:...instanceIds) AND purged_at IS NULL', { studyId, instanceIds })
       .execute();
   }
 }
