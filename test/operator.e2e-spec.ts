@@ -167,6 +167,21 @@ describe('operator API and CLI over routed and quarantined studies', () => {
     expect(audited[0].actor_user).toMatch(/^cli:/);
   });
 
+  it('CLI: config apply of the running configuration changes nothing; a bad file is refused by field', () => {
+    const same = hubCli(hub, configFile, ['config', 'apply', configFile, '--json']);
+    expect(same.code).toBe(0);
+    expect(JSON.parse(same.stdout)).toEqual([]);
+
+    const badFile = path.join(work, 'bad.yaml');
+    writeFileSync(
+      badFile,
+      stringify({ ...hub.rawConfig, agreements: [{ from: 'RVJ', to: 'NOPE', folders: ['emergency'] }] }),
+    );
+    const bad = hubCli(hub, configFile, ['config', 'apply', badFile]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('agreements[0].to: unknown trust "NOPE"');
+  });
+
   it('CLI: expire --dry-run lists what is due and changes nothing; bad commands exit 2', () => {
     const dryRun = hubCli(hub, configFile, ['expire', '--dry-run', '--json']);
     expect(dryRun.code).toBe(0);
