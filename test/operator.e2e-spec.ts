@@ -182,6 +182,12 @@ describe('operator API and CLI over routed and quarantined studies', () => {
     expect(bad.stderr).toContain('agreements[0].to: unknown trust "NOPE"');
   });
 
+  it('CLI: audit verify finds the trail the hub wrote intact', () => {
+    const result = hubCli(hub, configFile, ['audit', 'verify']);
+    expect(result.stdout).toMatch(/^audit trail intact: \d+ event\(s\)/);
+    expect(result.code).toBe(0);
+  });
+
   it('CLI: expire --dry-run lists what is due and changes nothing; bad commands exit 2', () => {
     const dryRun = hubCli(hub, configFile, ['expire', '--dry-run', '--json']);
     expect(dryRun.code).toBe(0);

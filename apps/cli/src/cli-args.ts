@@ -37,4 +37,5 @@ export const USAGE = `usage: npm run hub -- <command> [--json]
   quarantine release <studyId>            route a quarantined study once an agreement allows it
   quarantine discard <studyId>            purge a quarantined study's files (the record stays)
   expire [--dry-run]                      expire transfers past their folder time now (or list them)
+  audit verify                            check the audit trail's hash chain; exit 1 naming the first break
 `;

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { INestApplicationContext, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ConfigError, LoadedConfig, loadConfig, loadHubConfig } from '@hub/config';
+import { AuditVerifyService } from '@hub/audit';
 import { CoreModule } from '@hub/core';
 import { ConfigApplyService } from '@hub/directory';
 import { ExpiryService, QuarantineService, RoutingModule, TransferQueryService } from '@hub/routing';
@@ -127,6 +128,20 @@ async function run(
       }
       print(rows, ['id', 'folder', 'state', 'expiresAt']);
       return 0;
+    }
+    case 'audit verify': {
+      const result = await app.get(AuditVerifyService).verify();
+      if (json) {
+        process.stdout.write(`${JSON.stringify(result)}\n`);
+      } else if (result.intact) {
+        process.stdout.write(`audit trail intact: ${result.events} event(s), every hash chained\n`);
+      } else {
+        process.stdout.write(
+          `audit trail BROKEN after ${result.events} good event(s)` +
+            `${result.eventId ? ` at event ${result.eventId}` : ''}: ${result.problem}\n`,
+        );
+      }
+      return result.intact ? 0 : 1;
     }
     default:
       return usage(`unknown command: ${[group, action].filter(Boolean).join(' ')}`);

@@ -21,9 +21,23 @@ export interface AuditEventValues {
 
 export type AuditEventRecord = Omit<AuditEventEntity, never>;
 
+/** JSON with object keys sorted, so a database that reorders JSON keys (MySQL 8) hashes the same. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) {
+    return `[${value.map(canonicalJson).join(',')}]`;
+  }
+  if (value && typeof value === 'object' && !(value instanceof Date)) {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, item]) => item !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonicalJson(item)}`).join(',')}}`;
+  }
+  return JSON.stringify(value ?? null);
+}
+
 /** The hash that chains an event to its predecessor; verification recomputes exactly this. */
 export function auditEventHash(prevHash: string, event: AuditEventValues): string {
-  const canonical = JSON.stringify([
+  const canonical = canonicalJson([
     prevHash,
     event.occurredAt.toISOString(),
     event.action,
@@ -82,6 +96,22 @@ export class AuditEventRepository {
       }
       await manager.getRepository(AuditChainHeadEntity).update({ id: 1 }, { lastHash: prevHash, lastEventId: lastId });
     });
+  }
+
+  /** Events in id order after `afterId`, a page at a time, for verification. */
+  async getPage(afterId: string, limit: number): Promise<AuditEventRecord[]> {
+    return this.dataSource
+      .getRepository(AuditEventEntity)
+      .createQueryBuilder('event')
+      .where('event.id > :afterId', { afterId })
+      .orderBy('event.id', 'ASC')
+      .limit(limit)
+      .getMany();
+  }
+
+  async getChainHead(): Promise<{ lastHash: string; lastEventId: string }> {
+    const head = await this.dataSource.getRepository(AuditChainHeadEntity).findOneByOrFail({ id: 1 });
+    return { lastHash: head.lastHash, lastEventId: head.lastEventId };
   }
 
   async find(filter: { action?: string; event?: string; studyInstanceUid?: string }): Promise<AuditEventRecord[]> {
