@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { Repository } from 'typeorm';
+import { transitionState } from './state-transition';
 import { StudyEntity, StudyState } from '../entities';
 
 export type Study = Omit<StudyEntity, 'createdAt' | 'updatedAt'>;
@@ -98,13 +99,7 @@ export class StudyRepository {
     to: StudyState,
     values: { quarantineReason?: string | null } = {},
   ): Promise<boolean> {
-    const result = await this.repository
-      .createQueryBuilder()
-      .update()
-      .set({ state: to, ...values })
-      .where('id = :id AND state IN (:...from)', { id, from })
-      .execute();
-    return result.affected === 1;
+    return transitionState(this.repository, id, from, to, values);
   }
 
   /** Studies still receiving: the work a completion sweep must (re)schedule. */

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, Repository } from 'typeorm';
+import { transitionState } from './state-transition';
 import { TransferEntity, TransferState } from '../entities';
 
 export type Transfer = Omit<TransferEntity, 'createdAt' | 'updatedAt'> & { createdAt: Date };
@@ -95,13 +96,7 @@ export class TransferRepository {
     to: TransferState,
     values: { expiredAt?: Date; lastError?: string | null } = {},
   ): Promise<boolean> {
-    const result = await this.repository
-      .createQueryBuilder()
-      .update()
-      .set({ state: to, ...values })
-      .where('id = :id AND state IN (:...from)', { id, from })
-      .execute();
-    return result.affected === 1;
+    return transitionState(this.repository, id, from, to, values);
   }
 
   /**
