@@ -1,6 +1,7 @@
 import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { HUB_CONFIG, HubConfig } from '@hub/config';
 import { DicomListener, HEADER_SCAN_LIMIT } from '@hub/dicom';
+import { HubBootstrap } from '@hub/core';
 import { AssociationPolicyService } from '@hub/ingest';
 
 /** The receiver's DICOM port: opens after start-up, and is the first thing to close on shutdown. */
@@ -8,7 +9,11 @@ import { AssociationPolicyService } from '@hub/ingest';
 export class DicomScpAdapter implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly listener: DicomListener;
 
-  constructor(policy: AssociationPolicyService, @Inject(HUB_CONFIG) config: HubConfig) {
+  constructor(
+    policy: AssociationPolicyService,
+    private readonly bootstrap: HubBootstrap,
+    @Inject(HUB_CONFIG) config: HubConfig,
+  ) {
     this.listener = new DicomListener({
       host: config.hub.bindAddress,
       port: config.hub.dicomPort,
@@ -20,6 +25,9 @@ export class DicomScpAdapter implements OnApplicationBootstrap, BeforeApplicatio
   }
 
   async onApplicationBootstrap(): Promise<void> {
+    // Nest runs bootstrap hooks of sibling modules in no promised order; senders must not meet a
+    // directory without the configured nodes.
+    await this.bootstrap.ready;
     await this.listener.listen();
   }
 

@@ -11,6 +11,9 @@ import { Inject } from '@nestjs/common';
 @Injectable()
 export class HubBootstrap implements OnApplicationBootstrap {
   private readonly logger = new Logger(HubBootstrap.name);
+  private markReady!: () => void;
+  /** Resolves once storage and configuration are in place: the DICOM port must not open before. */
+  readonly ready = new Promise<void>((resolve) => (this.markReady = resolve));
 
   constructor(
     private readonly configApply: ConfigApplyService,
@@ -25,6 +28,7 @@ export class HubBootstrap implements OnApplicationBootstrap {
       this.configApply.apply(this.config),
     );
     this.logger.log(`configuration in the database (${changes.length} change(s) applied)`);
+    this.markReady();
   }
 }
 
@@ -38,6 +42,7 @@ export class CoreModule {
   static forRoot(config: LoadedConfig, options = { bootstrap: true }): DynamicModule {
     return {
       module: CoreModule,
+      global: true,
       imports: [
         HubConfigModule.forRoot(config),
         DbModule.forRoot(config.env.databaseUrl),
@@ -46,7 +51,7 @@ export class CoreModule {
         QueueModule,
       ],
       providers: options.bootstrap ? [ConfigApplyService, HubBootstrap] : [ConfigApplyService],
-      exports: [ConfigApplyService],
+      exports: options.bootstrap ? [ConfigApplyService, HubBootstrap] : [ConfigApplyService],
     };
   }
 }
