@@ -8,3 +8,4 @@ export * from './store-sink';
 export * from './transfer-syntax';
 export * from './transfer-syntax-choice';
 export * from './uid';
+export * from './stored-instance-scu';

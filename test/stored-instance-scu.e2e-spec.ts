@@ -1,0 +1,101 @@
+import { sendStoredInstances, splitPart10 } from '@hub/dicom';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { StorescpHandle, startStorescp } from './support/dcmtk';
+import { GeneratedStudy, makeStudy } from './support/dicom-factory';
+
+function instancesOf(study: GeneratedStudy) {
+  return study.series.flatMap((series) =>
+    series.instances.map((instance) => ({
+      id: instance.sopInstanceUid,
+      sopClassUid: instance.sopClassUid,
+      sopInstanceUid: instance.sopInstanceUid,
+      transferSyntaxUid: instance.transferSyntaxUid,
+      path: instance.path,
+    })),
+  );
+}
+
+/** What storescp wrote, by SOP Instance UID. */
+function received(outputDir: string): Map<string, Buffer> {
+  const files = readdirSync(outputDir).map((name) => readFileSync(path.join(outputDir, name)));
+  return new Map(
+    files.map((file) => {
+      const parts = splitPart10(file);
+      return [sopInstanceUidOf(parts.meta), parts.dataset];
+    }),
+  );
+}
+
+function sopInstanceUidOf(meta: Buffer): string {
+  // (0002,0003) UI in explicit VR little endian: tag, 'UI', 2-byte length, value.
+  const marker = Buffer.from([0x02, 0x00, 0x03, 0x00, 0x55, 0x49]);
+  const at = meta.indexOf(marker);
+  const length = meta.readUInt16LE(at + 6);
+  return meta.toString('latin1', at + 8, at + 8 + length).replace(/\0+$/, '');
+}
+
+describe('sending stored instances byte for byte (storescp as the peer)', () => {
+  let work: string;
+  let scp: StorescpHandle | undefined;
+
+  beforeAll(() => {
+    work = mkdtempSync(path.join(tmpdir(), 'iehub-e2e-scu-'));
+  });
+
+  afterEach(async () => {
+    await scp?.stop();
+    scp = undefined;
+  });
+
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+  it('delivers every instance with its data set unchanged, compressed ones in their own syntax', async () => {
+    const study = await makeStudy(path.join(work, 'study'), {
+      patientId: 'SCU0001',
+      patientName: 'TEST^SCU',
+      series: [
+        { kind: 'ct', count: 3 },
+        { kind: 'mr-small', count: 30 },
+        { kind: 'ct', count: 2, transferSyntax: 'jpeg-lossless' },
+        { kind: 'sr', count: 1 },
+        { kind: 'pdf', count: 1 },
+      ],
+    });
+    const outputDir = mkdtempSync(path.join(work, 'out-'));
+    scp = await startStorescp({ aeTitle: 'RA7_PACS', outputDir, extraArgs: ['+xa'] });
+    const outcomes = await sendStoredInstances(
+      { host: '127.0.0.1', port: scp.port, callingAeTitle: 'IEP_HUB', calledAeTitle: 'RA7_PACS' },
+      instancesOf(study),
+    );
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(instancesOf(study).map(() => 0));
+    const got = received(outputDir);
+    for (const instance of instancesOf(study)) {
+      const original = splitPart10(readFileSync(instance.path)).dataset;
+      expect(got.get(instance.sopInstanceUid)?.equals(original)).toBe(true);
+    }
+  });
+
+  it('fails an instance the peer takes in no context of its own syntax, with the reason, and sends the rest', async () => {
+    const study = await makeStudy(path.join(work, 'mixed'), {
+      patientId: 'SCU0002',
+      patientName: 'TEST^SCU',
+      series: [
+        { kind: 'mr-small', count: 2 },
+        { kind: 'ct', count: 1, transferSyntax: 'jpeg-lossless' },
+      ],
+    });
+    const outputDir = mkdtempSync(path.join(work, 'out-'));
+    // Without +xa storescp accepts only uncompressed syntaxes.
+    scp = await startStorescp({ aeTitle: 'RA7_PACS', outputDir });
+    const outcomes = await sendStoredInstances(
+      { host: '127.0.0.1', port: scp.port, callingAeTitle: 'IEP_HUB', calledAeTitle: 'RA7_PACS' },
+      instancesOf(study),
+    );
+    expect(outcomes.slice(0, 2).map((outcome) => outcome.status)).toEqual([0, 0]);
+    expect(outcomes[2].status).toBeUndefined();
+    expect(outcomes[2].error).toMatch(/accepted no presentation context .* in 1\.2\.840\.10008\.1\.2\.4\.70/);
+    expect(readdirSync(outputDir)).toHaveLength(2);
+  });
+});
