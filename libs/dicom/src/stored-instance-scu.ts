@@ -1,4 +1,4 @@
-import { Client, constants, requests } from 'dcmjs-dimse';
+import { Client, constants, log as dimseLog, requests } from 'dcmjs-dimse';
 import { readFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { splitPart10 } from './part10';
@@ -91,6 +91,8 @@ export function sendStoredInstances(
   instances: StoredInstance[],
   timeouts = { connectMs: 10000, associationMs: 30000, pduMs: 60000 },
 ): Promise<InstanceOutcome[]> {
+  // The library logs every PDU at TRACE by default, building the strings eagerly.
+  dimseLog.setLevel('error');
   const outcomes = new Map<string, InstanceOutcome>();
   const client = new Client();
   const byRequest = new Map<object, StoredInstance>();
