@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { DataSource } from 'typeorm';
 import { ReceiverModule } from '../../apps/receiver/src/receiver.module';
+import { ForwarderModule } from '../../apps/forwarder/src/forwarder.module';
 import { PortalModule } from '../../apps/portal/src/portal.module';
 import { RouterModule } from '../../apps/router/src/router.module';
 import type { App } from 'supertest/types';
@@ -78,7 +79,7 @@ export function testHubConfig(port: number, storageDir: string, stableStudySecon
 
 export interface TestHubOptions {
   /** portal: an HTTP app (not listening; use supertest on `http`). */
-  apps: Array<'receiver' | 'router' | 'portal'>;
+  apps: Array<'receiver' | 'router' | 'forwarder' | 'portal'>;
   databaseUrl?: string;
   storageDir?: string;
   stableStudySeconds?: number;
@@ -143,7 +144,9 @@ export async function startTestHub(options: TestHubOptions): Promise<TestHub> {
       ? ReceiverModule.forRoot(config, { core: false })
       : name === 'router'
         ? RouterModule.forRoot(config, { core: false })
-        : PortalModule.forRoot(config, { core: false }),
+        : name === 'forwarder'
+          ? ForwarderModule.forRoot(config, { core: false })
+          : PortalModule.forRoot(config, { core: false }),
   );
 
   @Module({ imports: [CoreModule.forRoot(config), ...apps] })

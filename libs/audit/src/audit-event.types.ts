@@ -77,6 +77,17 @@ export interface AuditEventMap {
   'study-deleted': EventBase & {
     detail: { studyId: string; transferId?: string; reason: 'expired' | 'discarded'; instancesPurged: number };
   };
+  'delivery-attempted': EventBase & {
+    detail: {
+      transferId: string;
+      node: string;
+      instances: number;
+      delivered: number;
+      failed: number;
+      state: string;
+      error?: string;
+    };
+  };
   'transfer-suspended': EventBase & { detail: { transferId: string; reason: string } };
   'transfer-resumed': EventBase & { detail: { transferId: string } };
   'config-changed': EventBase & {
@@ -106,6 +117,7 @@ export const AUDIT_EVENT_ACTIONS: { [N in AuditEventName]: AuditAction } = {
   'quarantine-released': AuditAction.BeginTransferringDicomInstances,
   'quarantine-discarded': AuditAction.StudyDeleted,
   'study-deleted': AuditAction.StudyDeleted,
+  'delivery-attempted': AuditAction.DicomInstancesTransferred,
   'transfer-suspended': AuditAction.ApplicationActivity,
   'transfer-resumed': AuditAction.ApplicationActivity,
   'config-changed': AuditAction.SecurityAlert,

@@ -16,6 +16,14 @@ export interface NewTransfer {
   expiresAt: Date;
 }
 
+export interface PendingInstance {
+  id: string;
+  sopClassUid: string;
+  sopInstanceUid: string;
+  transferSyntaxUid: string;
+  storagePath: string;
+}
+
 export interface TransferFilter {
   state?: TransferState;
   trustId?: string;
@@ -94,7 +102,7 @@ export class TransferRepository {
     id: string,
     from: TransferState[],
     to: TransferState,
-    values: { expiredAt?: Date; lastError?: string | null } = {},
+    values: { expiredAt?: Date; lastError?: string | null; deliveredAt?: Date } = {},
   ): Promise<boolean> {
     return transitionState(this.repository, id, from, to, values);
   }
@@ -131,6 +139,52 @@ export class TransferRepository {
       );
       return added;
     });
+  }
+
+  /** The transfer's instances not yet delivered whose files are still there, oldest first. */
+  async getUndelivered(transferId: string): Promise<PendingInstance[]> {
+    return (await this.dataSource.query(
+      `SELECT i.id, i.sop_class_uid AS sopClassUid, i.sop_instance_uid AS sopInstanceUid,
+              i.transfer_syntax_uid AS transferSyntaxUid, i.storage_path AS storagePath
+         FROM transfer_instances ti JOIN instances i ON i.id = ti.instance_id
+        WHERE ti.transfer_id = ? AND ti.state <> 'delivered' AND i.purged_at IS NULL
+        ORDER BY i.id`,
+      [transferId],
+    )) as PendingInstance[];
+  }
+
+  /** Records what the recipient answered for each instance of one delivery attempt. */
+  async recordOutcomes(
+    transferId: string,
+    outcomes: Array<{ instanceId: string; delivered: boolean; status: number | null; error: string | null }>,
+    at: Date,
+  ): Promise<void> {
+    for (const outcome of outcomes) {
+      await this.dataSource.query(
+        `UPDATE transfer_instances SET state = ?, last_status = ?, last_error = ?, delivered_at = ?
+          WHERE transfer_id = ? AND instance_id = ?`,
+        [
+          outcome.delivered ? 'delivered' : 'failed',
+          outcome.status,
+          outcome.error?.slice(0, 500) ?? null,
+          outcome.delivered ? at : null,
+          transferId,
+          outcome.instanceId,
+        ],
+      );
+    }
+  }
+
+  async countByState(transferId: string): Promise<{ delivered: number; total: number }> {
+    const [row] = (await this.dataSource.query(
+      `SELECT SUM(state = 'delivered') AS delivered, COUNT(*) AS total FROM transfer_instances WHERE transfer_id = ?`,
+      [transferId],
+    )) as Array<{ delivered: string | number | null; total: string | number }>;
+    return { delivered: Number(row?.delivered ?? 0), total: Number(row?.total ?? 0) };
+  }
+
+  async countAttempt(transferId: string): Promise<void> {
+    await this.repository.increment({ id: transferId }, 'attempts', 1);
   }
 
   async countInstances(transferId: string): Promise<number> {

@@ -1,0 +1,145 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { AuditOutcome, AuditService } from '@hub/audit';
+import { HUB_CONFIG, HubConfig } from '@hub/config';
+import { AgreementRepository, NodeRepository, StudyRepository, TransferRepository } from '@hub/db';
+import { AssociationFailedError, InstanceOutcome, sendStoredInstances } from '@hub/dicom';
+import { RoutingService, evaluateAgreement } from '@hub/routing';
+import { StorageService } from '@hub/storage';
+import { UnrecoverableError } from 'bullmq';
+
+export type DeliveryResult =
+  | { state: 'delivered' | 'partially-delivered' | 'failed'; delivered: number; failed: number }
+  | { state: 'skipped'; reason: string };
+
+/** DIMSE statuses a later attempt may turn into success: out of resources (A7xx). */
+const isTransient = (status: number | undefined) => status !== undefined && (status & 0xff00) === 0xa700;
+/** Success and the warnings (B000, B007, B006) mean the recipient has the instance. */
+const isStored = (status: number | undefined) => status === 0 || (status !== undefined && (status & 0xf000) === 0xb000);
+
+/**
+ * Pushes a queued transfer to the recipient's push node over one association, byte for byte, and
+ * records each instance's outcome. A transient failure (no connection, transient rejection, 0xA7xx)
+ * throws so the queue retries with backoff; a permanent rejection fails the transfer without a retry
+ * storm. Delivered instances are skipped on a rerun.
+ */
+@Injectable()
+export class DeliveryService {
+  private readonly logger = new Logger(DeliveryService.name);
+
+  constructor(
+    private readonly transfers: TransferRepository,
+    private readonly studies: StudyRepository,
+    private readonly agreements: AgreementRepository,
+    private readonly nodes: NodeRepository,
+    private readonly storage: StorageService,
+    private readonly routing: RoutingService,
+    private readonly audit: AuditService,
+    @Inject(HUB_CONFIG) private readonly config: HubConfig,
+  ) {}
+
+  async handleDeliverTransfer(transferId: string, now = new Date()): Promise<DeliveryResult> {
+    const transfer = await this.transfers.getById(transferId);
+    if (!transfer || (transfer.state !== 'queued' && transfer.state !== 'delivering')) {
+      return { state: 'skipped', reason: transfer ? `transfer is ${transfer.state}` : 'no such transfer' };
+    }
+    const study = await this.studies.getById(transfer.studyId);
+    if (!study) {
+      return { state: 'skipped', reason: 'no such study' };
+    }
+    const agreement = await this.agreements.getBetween(transfer.senderTrustId, transfer.recipientTrustId);
+    const decision = evaluateAgreement(agreement, {
+      folder: transfer.folder,
+      modalities: study.modalitiesInStudy ? study.modalitiesInStudy.split('\\') : [],
+      at: now,
+    });
+    if (!decision.allowed) {
+      // The sweep audits the hold and resumes it when the agreement is back.
+      await this.transfers.transition(transfer.id, ['queued', 'delivering'], 'suspended', {
+        lastError: decision.reason,
+      });
+      return { state: 'skipped', reason: decision.reason };
+    }
+    const [node] = await this.nodes.getPushNodes(transfer.recipientTrustId);
+    if (!node) {
+      await this.transfers.transition(transfer.id, ['queued', 'delivering'], 'awaiting-pull');
+      return { state: 'skipped', reason: 'the recipient has no push node' };
+    }
+    const pending = await this.transfers.getUndelivered(transfer.id);
+    await this.transfers.transition(transfer.id, ['queued'], 'delivering');
+    await this.transfers.countAttempt(transfer.id);
+
+    let outcomes: InstanceOutcome[];
+    let associationError: AssociationFailedError | undefined;
+    try {
+      outcomes = await sendStoredInstances(
+        { host: node.host, port: node.port, callingAeTitle: this.config.hub.aeTitle, calledAeTitle: node.aeTitle },
+        pending.map((instance) => ({
+          id: instance.id,
+          sopClassUid: instance.sopClassUid,
+          sopInstanceUid: instance.sopInstanceUid,
+          transferSyntaxUid: instance.transferSyntaxUid,
+          path: this.storage.absolute(instance.storagePath),
+        })),
+      );
+    } catch (error) {
+      if (!(error instanceof AssociationFailedError)) {
+        throw error;
+      }
+      associationError = error;
+      outcomes = error.outcomes;
+    }
+
+    const answered = outcomes.filter((outcome) => outcome.status !== undefined || outcome.error !== 'not answered');
+    await this.transfers.recordOutcomes(
+      transfer.id,
+      answered.map((outcome) => ({
+        instanceId: outcome.id,
+        delivered: isStored(outcome.status),
+        status: outcome.status ?? null,
+        error: outcome.error ?? null,
+      })),
+      now,
+    );
+    const { delivered, total } = await this.transfers.countByState(transfer.id);
+    const failed = total - delivered;
+    const permanent = associationError?.failure.kind === 'rejected' && associationError.failure.permanent;
+    const retry =
+      !permanent && (associationError !== undefined || outcomes.some((outcome) => isTransient(outcome.status)));
+    const state =
+      delivered === total ? 'delivered' : retry ? 'queued' : delivered > 0 ? 'partially-delivered' : 'failed';
+    await this.transfers.transition(transfer.id, ['delivering'], state, {
+      lastError: associationError?.message ?? outcomes.find((outcome) => !isStored(outcome.status))?.error ?? null,
+      ...(state === 'delivered' ? { deliveredAt: now } : {}),
+    });
+    await this.audit.record('delivery-attempted', {
+      outcome:
+        state === 'delivered'
+          ? AuditOutcome.Success
+          : delivered > 0
+            ? AuditOutcome.MinorFailure
+            : AuditOutcome.SeriousFailure,
+      actor: { aeTitle: this.config.hub.aeTitle },
+      sourceTrust: (await this.routing.trustCodes()).get(transfer.senderTrustId),
+      destinationTrust: (await this.routing.trustCodes()).get(transfer.recipientTrustId),
+      patientId: study.patientId ?? undefined,
+      studyInstanceUid: study.studyInstanceUid,
+      detail: {
+        transferId: transfer.id,
+        node: `${node.aeTitle}@${node.host}:${node.port}`,
+        instances: pending.length,
+        delivered,
+        failed,
+        state,
+        ...(associationError ? { error: associationError.message } : {}),
+      },
+    });
+    this.logger.log(`transfer ${transfer.id} → ${node.aeTitle}: ${state} (${delivered}/${total})`);
+    if (permanent) {
+      throw new UnrecoverableError(associationError!.message);
+    }
+    if (retry) {
+      throw new Error(associationError?.message ?? 'the recipient was out of resources; will retry');
+    }
+    return { state: state as 'delivered' | 'partially-delivered' | 'failed', delivered, failed };
+  }
+}

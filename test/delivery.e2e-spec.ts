@@ -1,0 +1,175 @@
+import { splitPart10 } from '@hub/dicom';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { StorescpHandle, freePort, startStorescp, storescu } from './support/dcmtk';
+import { GeneratedStudy, makeStudy } from './support/dicom-factory';
+import { TestHub, TestHubRawConfig, startTestHub } from './support/test-hub';
+import { waitFor } from './support/wait-for';
+
+const HOST = '127.0.0.1';
+
+/** RA7's push node at the given port: storescp plays the recipient PACS there. */
+const recipientAt = (port: number) => (raw: TestHubRawConfig) => {
+  const ra7 = raw.trusts.find((trust) => trust.code === 'RA7')!;
+  ra7.nodes[0].port = port;
+};
+
+function sentInstances(study: GeneratedStudy) {
+  return study.series.flatMap((series) => series.instances);
+}
+
+/** (0002,0003) of a Part-10 file written by storescp. */
+function sopInstanceUidOf(meta: Buffer): string {
+  const at = meta.indexOf(Buffer.from([0x02, 0x00, 0x03, 0x00, 0x55, 0x49]));
+  return meta.toString('latin1', at + 8, at + 8 + meta.readUInt16LE(at + 6)).replace(/\0+$/, '');
+}
+
+describe('push delivery to the recipient PACS (storescp as the peer)', () => {
+  let work: string;
+  let hub: TestHub | undefined;
+  let scp: StorescpHandle | undefined;
+
+  beforeEach(() => {
+    work = mkdtempSync(path.join(tmpdir(), 'iehub-e2e-delivery-'));
+  });
+
+  afterEach(async () => {
+    await hub?.destroy();
+    await scp?.stop();
+    hub = undefined;
+    scp = undefined;
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  async function transferOf(studyInstanceUid: string) {
+    const [row] = (await hub!.dataSource.query(
+      `SELECT t.id, t.state, t.attempts, t.last_error AS lastError FROM transfers t
+         JOIN studies s ON s.id = t.study_id WHERE s.study_instance_uid = ?`,
+      [studyInstanceUid],
+    )) as Array<{ id: string; state: string; attempts: number; lastError: string | null }>;
+    return row;
+  }
+
+  it('delivers a routed study byte for byte, each instance recorded, the stored original untouched', async () => {
+    const outputDir = mkdtempSync(path.join(work, 'pacs-'));
+    scp = await startStorescp({ aeTitle: 'RA7_PACS', outputDir, extraArgs: ['+xa'] });
+    hub = await startTestHub({
+      apps: ['receiver', 'router', 'forwarder'],
+      stableStudySeconds: 1,
+      configure: recipientAt(scp.port),
+    });
+    const study = await makeStudy(path.join(work, 'study'), {
+      patientId: 'DLV0001',
+      patientName: 'TEST^DELIVERY',
+      series: [
+        { kind: 'ct', count: 2 },
+        { kind: 'mr-small', count: 10 },
+        { kind: 'ct', count: 2, transferSyntax: 'jpeg-lossless' },
+        { kind: 'sr', count: 1 },
+      ],
+    });
+    const sent = await storescu(HOST, hub.port, 'RVJ_PACS', 'RA7_EMER', study.files, ['-xs']);
+    expect(sent.stores.every((store) => store.status === 0)).toBe(true);
+
+    const transfer = await waitFor('delivery', async () => {
+      const row = await transferOf(study.studyInstanceUid);
+      return row?.state === 'delivered' ? row : undefined;
+    });
+    expect(transfer.attempts).toBe(1);
+
+    const received = new Map(
+      readdirSync(outputDir).map((name) => {
+        const parts = splitPart10(readFileSync(path.join(outputDir, name)));
+        return [sopInstanceUidOf(parts.meta), parts.dataset] as const;
+      }),
+    );
+    expect(received.size).toBe(study.files.length);
+    for (const instance of sentInstances(study)) {
+      expect(received.get(instance.sopInstanceUid)?.equals(splitPart10(readFileSync(instance.path)).dataset)).toBe(
+        true,
+      );
+    }
+    const stored = (await hub.dataSource.query(
+      `SELECT i.storage_path AS storagePath, ti.state, ti.last_status AS lastStatus FROM transfer_instances ti
+         JOIN instances i ON i.id = ti.instance_id WHERE ti.transfer_id = ?`,
+      [transfer.id],
+    )) as Array<{ storagePath: string; state: string; lastStatus: number }>;
+    expect(stored.every((row) => row.state === 'delivered' && row.lastStatus === 0)).toBe(true);
+    const originals = new Set(
+      sentInstances(study).map((instance) => splitPart10(readFileSync(instance.path)).dataset.toString('base64')),
+    );
+    for (const row of stored) {
+      const kept = splitPart10(readFileSync(path.join(hub.storageDir, row.storagePath))).dataset.toString('base64');
+      expect(originals.has(kept)).toBe(true);
+    }
+    const audited = (await hub.dataSource.query(
+      `SELECT outcome, destination_trust AS destination FROM audit_events
+        WHERE event = 'delivery-attempted' AND JSON_EXTRACT(detail, '$.transferId') = ?`,
+      [transfer.id],
+    )) as Array<{ outcome: number; destination: string }>;
+    expect(audited).toEqual([{ outcome: 0, destination: 'RA7' }]);
+  });
+
+  it('keeps retrying while the recipient is down, and delivers once it is back', async () => {
+    const port = await freePort();
+    hub = await startTestHub({
+      apps: ['receiver', 'router', 'forwarder'],
+      stableStudySeconds: 1,
+      configure: recipientAt(port),
+    });
+    const study = await makeStudy(path.join(work, 'study'), {
+      patientId: 'DLV0002',
+      patientName: 'TEST^DOWN',
+      series: [{ kind: 'mr-small', count: 3 }],
+    });
+    await storescu(HOST, hub.port, 'RVJ_PACS', 'RA7_EMER', study.files);
+    const failedOnce = await waitFor('a failed attempt', async () => {
+      const row = await transferOf(study.studyInstanceUid);
+      return row && row.attempts >= 1 && row.state === 'queued' ? row : undefined;
+    });
+    expect(failedOnce.lastError).toMatch(/association failed|ECONNREFUSED/);
+
+    const outputDir = mkdtempSync(path.join(work, 'pacs-'));
+    scp = await startStorescp({ port, aeTitle: 'RA7_PACS', outputDir });
+    const delivered = await waitFor(
+      'delivery after the recipient came back',
+      async () => {
+        const row = await transferOf(study.studyInstanceUid);
+        return row?.state === 'delivered' ? row : undefined;
+      },
+      40000,
+    );
+    expect(delivered.attempts).toBeGreaterThan(1);
+    expect(readdirSync(outputDir)).toHaveLength(3);
+  });
+
+  it('fails at once, without retrying, when the recipient refuses the association', async () => {
+    const outputDir = mkdtempSync(path.join(work, 'pacs-'));
+    scp = await startStorescp({ aeTitle: 'RA7_PACS', outputDir, extraArgs: ['--refuse'] });
+    hub = await startTestHub({
+      apps: ['receiver', 'router', 'forwarder'],
+      stableStudySeconds: 1,
+      configure: recipientAt(scp.port),
+    });
+    const study = await makeStudy(path.join(work, 'study'), {
+      patientId: 'DLV0003',
+      patientName: 'TEST^REFUSED',
+      series: [{ kind: 'mr-small', count: 2 }],
+    });
+    await storescu(HOST, hub.port, 'RVJ_PACS', 'RA7_EMER', study.files);
+    const failed = await waitFor('the refusal', async () => {
+      const row = await transferOf(study.studyInstanceUid);
+      return row?.state === 'failed' ? row : undefined;
+    });
+    expect(failed.lastError).toMatch(/rejected \(permanent/);
+    expect(failed.attempts).toBe(1);
+    // The job failed for good (UnrecoverableError): no backoff retry is pending.
+    const job = await waitFor('the delivery job to fail for good', async () => {
+      const jobs = await hub!.deliveryQueue().getJobs(['failed']);
+      return jobs.find((candidate) => (candidate.data as { transferId: string }).transferId === failed.id);
+    });
+    expect(job.attemptsMade).toBe(1);
+    expect(await hub!.deliveryQueue().getJobs(['delayed', 'waiting'])).toHaveLength(0);
+  });
+});
