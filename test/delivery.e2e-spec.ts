@@ -1,4 +1,5 @@
 import { splitPart10 } from '@hub/dicom';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -109,6 +110,55 @@ describe('push delivery to the recipient PACS (storescp as the peer)', () => {
       [transfer.id],
     )) as Array<{ outcome: number; destination: string }>;
     expect(audited).toEqual([{ outcome: 0, destination: 'RA7' }]);
+  });
+
+  it("applies the recipient's coercion to what it sends, never to the stored original", async () => {
+    const outputDir = mkdtempSync(path.join(work, 'pacs-'));
+    scp = await startStorescp({ aeTitle: 'RA7_PACS', outputDir });
+    hub = await startTestHub({
+      apps: ['receiver', 'router', 'forwarder'],
+      stableStudySeconds: 1,
+      configure: (raw) => {
+        recipientAt(scp!.port)(raw);
+        raw.trusts.find((trust) => trust.code === 'RA7')!.coercion = [
+          { op: 'set', tag: 'IssuerOfPatientID', value: '{sender.patientIdIssuer}' },
+          { op: 'prefix', tag: 'AccessionNumber', value: '{sender.code}-' },
+          { op: 'set', tag: 'PatientID', value: '1234567890', check: 'nhs-number' },
+        ];
+      },
+    });
+    const study = await makeStudy(path.join(work, 'study'), {
+      patientId: 'DLV0004',
+      patientName: 'TEST^MORPH',
+      accessionNumber: 'ACC77',
+      series: [{ kind: 'mr-small', count: 2 }],
+    });
+    await storescu(HOST, hub.port, 'RVJ_PACS', 'RA7_EMER', study.files);
+    const transfer = await waitFor('delivery', async () => {
+      const row = await transferOf(study.studyInstanceUid);
+      return row?.state === 'delivered' ? row : undefined;
+    });
+    for (const name of readdirSync(outputDir)) {
+      const dump = execFileSync('dcmdump', [path.join(outputDir, name)]).toString();
+      expect(dump).toMatch(/\(0010,0021\) LO \[RVJ ?\]/);
+      expect(dump).toMatch(/\(0008,0050\) SH \[RVJ-ACC77 ?\]/);
+      // 1234567890 fails the modulus 11 check: the original PatientID goes, and the transfer is flagged.
+      expect(dump).toMatch(/\(0010,0020\) LO \[DLV0004 ?\]/);
+    }
+    const [flagged] = (await hub.dataSource.query('SELECT flag FROM transfers WHERE id = ?', [transfer.id])) as Array<{
+      flag: string;
+    }>;
+    expect(flagged.flag).toContain('PatientID: not a valid NHS number');
+    const stored = (await hub.dataSource.query(
+      `SELECT i.storage_path AS storagePath FROM instances i JOIN studies s ON s.id = i.study_id
+        WHERE s.study_instance_uid = ?`,
+      [study.studyInstanceUid],
+    )) as Array<{ storagePath: string }>;
+    const originals = new Set(study.files.map((file) => splitPart10(readFileSync(file)).dataset.toString('base64')));
+    for (const row of stored) {
+      const kept = splitPart10(readFileSync(path.join(hub.storageDir, row.storagePath))).dataset.toString('base64');
+      expect(originals.has(kept)).toBe(true);
+    }
   });
 
   it('keeps retrying while the recipient is down, and delivers once it is back', async () => {

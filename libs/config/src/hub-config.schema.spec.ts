@@ -243,6 +243,7 @@ describe('parseHubConfig', () => {
       { op: 'delete', tag: 'PatientID' },
       { op: 'copy', tag: 'OtherPatientIDs', from: '(0010,002)' },
       { op: 'set', tag: '(0010,0020)', value: '', from: 'PatientID' },
+      { op: 'set', tag: 'PatientId', value: 'x', check: 'nhs-number' },
     ];
 
     expect(issuesOf(raw)).toEqual([
@@ -253,6 +254,7 @@ describe('parseHubConfig', () => {
       'trusts[0].coercion[4].op: expected one of set, prefix, copy, remove, got "delete"',
       'trusts[0].coercion[5].from: not a DICOM keyword or tag (write e.g. PatientID, (0010,0020) or 00100020)',
       'trusts[0].coercion[6].from: not used by op set',
+      'trusts[0].coercion[7].tag: unknown DICOM keyword or tag "PatientId"',
     ]);
   });
 

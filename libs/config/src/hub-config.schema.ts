@@ -1,4 +1,4 @@
-import { aeTitleProblem } from '@hub/dicom';
+import { aeTitleProblem, resolveTag } from '@hub/dicom';
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { formatPath } from './config.error';
@@ -177,6 +177,7 @@ const coercionShape = {
   tag: dicomTag,
   value: z.string().optional(),
   from: dicomTag.optional(),
+  check: z.enum(['nhs-number']).optional(),
 };
 const coercionRule = z
   .object(coercionShape)
@@ -194,6 +195,13 @@ const coercionRule = z
     }
     if (rule.op !== 'copy' && rule.from !== undefined) {
       ctx.addIssue(custom(`not used by op ${rule.op}`, ['from']));
+    }
+    for (const field of ['tag', 'from'] as const) {
+      const spec = rule[field];
+      // Keywords only: a malformed tag is already reported, and a well-formed number always resolves.
+      if (spec !== undefined && /^[A-Za-z][A-Za-z0-9]*$/.test(spec) && !resolveTag(spec)) {
+        ctx.addIssue(custom(`unknown DICOM keyword or tag "${spec}"`, [field]));
+      }
     }
   });
 

@@ -13,6 +13,8 @@ export interface CoercionRule {
   /** Template for set/prefix; source tag for copy. */
   value?: string;
   from?: string;
+  /** nhs-number: the new value must be a valid NHS number (10 digits, modulus 11), else the original stays. */
+  check?: 'nhs-number';
 }
 
 export interface NodeConfig {

@@ -1,8 +1,14 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AuditOutcome, AuditService } from '@hub/audit';
 import { HUB_CONFIG, HubConfig } from '@hub/config';
-import { AgreementRepository, NodeRepository, StudyRepository, TransferRepository } from '@hub/db';
-import { AssociationFailedError, InstanceOutcome, sendStoredInstances } from '@hub/dicom';
+import { AgreementRepository, NodeRepository, StudyRepository, TransferRepository, TrustRepository } from '@hub/db';
+import {
+  AssociationFailedError,
+  CoercionRuleInput,
+  InstanceOutcome,
+  applyCoercion,
+  sendStoredInstances,
+} from '@hub/dicom';
 import { RoutingService, evaluateAgreement } from '@hub/routing';
 import { StorageService } from '@hub/storage';
 import { UnrecoverableError } from 'bullmq';
@@ -31,6 +37,7 @@ export class DeliveryService {
     private readonly studies: StudyRepository,
     private readonly agreements: AgreementRepository,
     private readonly nodes: NodeRepository,
+    private readonly trusts: TrustRepository,
     private readonly storage: StorageService,
     private readonly routing: RoutingService,
     private readonly audit: AuditService,
@@ -65,6 +72,16 @@ export class DeliveryService {
       return { state: 'skipped', reason: 'the recipient has no push node' };
     }
     const pending = await this.transfers.getUndelivered(transfer.id);
+    const [sender, recipient] = await Promise.all([
+      this.trusts.getById(transfer.senderTrustId),
+      this.trusts.getById(transfer.recipientTrustId),
+    ]);
+    const rules = (recipient?.coercion ?? []) as CoercionRuleInput[];
+    const coercionProblems = new Set<string>();
+    const context = {
+      sender: { code: sender?.code ?? '', patientIdIssuer: sender?.patientIdIssuer ?? '' },
+      recipient: { code: recipient?.code ?? '' },
+    };
     await this.transfers.transition(transfer.id, ['queued'], 'delivering');
     await this.transfers.countAttempt(transfer.id);
 
@@ -80,6 +97,14 @@ export class DeliveryService {
           transferSyntaxUid: instance.transferSyntaxUid,
           path: this.storage.absolute(instance.storagePath),
         })),
+        {
+          // The recipient's coercion, on the copy that goes out; the stored file never changes.
+          transform: (dataset, instance) => {
+            const result = applyCoercion(dataset, instance.transferSyntaxUid, rules, context);
+            result.problems.forEach((problem) => coercionProblems.add(problem));
+            return result.dataset;
+          },
+        },
       );
     } catch (error) {
       if (!(error instanceof AssociationFailedError)) {
@@ -89,6 +114,9 @@ export class DeliveryService {
       outcomes = error.outcomes;
     }
 
+    if (coercionProblems.size > 0) {
+      await this.transfers.setFlag(transfer.id, [...coercionProblems].join('; '));
+    }
     const answered = outcomes.filter((outcome) => outcome.status !== undefined || outcome.error !== 'not answered');
     await this.transfers.recordOutcomes(
       transfer.id,

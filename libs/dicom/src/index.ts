@@ -9,3 +9,4 @@ export * from './transfer-syntax';
 export * from './transfer-syntax-choice';
 export * from './uid';
 export * from './stored-instance-scu';
+export * from './coercion';

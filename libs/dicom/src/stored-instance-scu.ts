@@ -54,6 +54,7 @@ class StoredDataset {
   constructor(
     private readonly path: string,
     private readonly transferSyntaxUid: string,
+    private readonly transform?: (dataset: Buffer) => Buffer,
   ) {}
 
   getTransferSyntaxUid(): string {
@@ -61,7 +62,8 @@ class StoredDataset {
   }
 
   getDenaturalizedDataset(): Buffer {
-    return splitPart10(readFileSync(this.path)).dataset;
+    const dataset = splitPart10(readFileSync(this.path)).dataset;
+    return this.transform ? this.transform(dataset) : dataset;
   }
 
   getElement(): undefined {
@@ -89,8 +91,14 @@ interface NetworkInternals {
 export function sendStoredInstances(
   target: ScuTarget,
   instances: StoredInstance[],
-  timeouts = { connectMs: 10000, associationMs: 30000, pduMs: 60000 },
+  options: {
+    /** Applied to each data set as it goes out (the recipient's coercion); the stored file never changes. */
+    transform?: (dataset: Buffer, instance: StoredInstance) => Buffer;
+    timeouts?: { connectMs: number; associationMs: number; pduMs: number };
+  } = {},
 ): Promise<InstanceOutcome[]> {
+  const timeouts = options.timeouts ?? { connectMs: 10000, associationMs: 30000, pduMs: 60000 };
+  const transform = options.transform;
   // The library logs every PDU at TRACE by default, building the strings eagerly.
   dimseLog.setLevel('error');
   const outcomes = new Map<string, InstanceOutcome>();
@@ -101,7 +109,11 @@ export function sendStoredInstances(
     request.setAffectedSopClassUid(instance.sopClassUid);
     request.setAffectedSopInstanceUid(instance.sopInstanceUid);
     (request as unknown as { setDataset(dataset: unknown): void }).setDataset(
-      new StoredDataset(instance.path, instance.transferSyntaxUid),
+      new StoredDataset(
+        instance.path,
+        instance.transferSyntaxUid,
+        transform ? (dataset) => transform(dataset, instance) : undefined,
+      ),
     );
     request.on('response', (response: { getStatus(): number }) => {
       outcomes.set(instance.id, { id: instance.id, status: response.getStatus() });

@@ -183,6 +183,11 @@ export class TransferRepository {
     return { delivered: Number(row?.delivered ?? 0), total: Number(row?.total ?? 0) };
   }
 
+  /** Notes what could not be applied as configured (e.g. an invalid NHS number kept as it was). */
+  async setFlag(transferId: string, flag: string | null): Promise<void> {
+    await this.repository.update({ id: transferId }, { flag: flag?.slice(0, 255) ?? null });
+  }
+
   async countAttempt(transferId: string): Promise<void> {
     await this.repository.increment({ id: transferId }, 'attempts', 1);
   }

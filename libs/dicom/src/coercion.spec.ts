@@ -1,0 +1,131 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { applyCoercion, isValidNhsNumber, resolveTag } from './coercion';
+import { buildPart10Header, splitPart10 } from './part10';
+
+const CONTEXT = { sender: { code: 'RVJ', patientIdIssuer: 'RVJ-PAS' }, recipient: { code: 'RA7' } };
+const SOP_CLASS = '1.2.840.10008.5.1.4.1.1.7';
+const SOP_INSTANCE = '1.2.3.4.5.6';
+
+let dir: string;
+beforeAll(() => (dir = mkdtempSync(path.join(tmpdir(), 'iehub-coercion-'))));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A data set made by DCMTK: with a sequence of undefined length before the patient module. */
+function dataset(transferOption: '+te' | '+ti', extra = ''): { bytes: Buffer; ts: string } {
+  const dump = path.join(dir, 'in.dump');
+  writeFileSync(
+    dump,
+    [
+      '(0008,0016) UI =SecondaryCaptureImageStorage',
+      `(0008,0018) UI [${SOP_INSTANCE}]`,
+      '(0008,0050) SH [ACC42]',
+      '(0008,1032) SQ (Sequence with undefined length #=1)',
+      '  (fffe,e000) na (Item with undefined length #=1)',
+      '    (0008,0100) SH [CODE1]',
+      '  (fffe,e00d) na (ItemDelimitationItem)',
+      '(fffe,e0dd) na (SequenceDelimitationItem)',
+      '(0010,0010) PN [Doe^Jane]',
+      '(0010,0020) LO [LOCAL123]',
+      extra,
+      '(0020,000d) UI [1.2.3.4]',
+    ]
+      .filter(Boolean)
+      .join('\n'),
+  );
+  const file = path.join(dir, 'in.dcm');
+  execFileSync('dump2dcm', [transferOption, '-e', '-q', dump, file]);
+  const parts = splitPart10(readFileSync(file));
+  return { bytes: Buffer.from(parts.dataset), ts: parts.transferSyntaxUid };
+}
+
+/** dcmdump's view of a coerced data set, wrapped as a Part-10 file again. */
+function dumpOf(bytes: Buffer, ts: string): string {
+  const file = path.join(dir, 'out.dcm');
+  const meta = buildPart10Header({
+    sopClassUid: SOP_CLASS,
+    sopInstanceUid: SOP_INSTANCE,
+    transferSyntaxUid: ts,
+    sourceAeTitle: 'IEP_HUB',
+  });
+  writeFileSync(file, Buffer.concat([meta, bytes]));
+  return execFileSync('dcmdump', [file]).toString();
+}
+
+describe('applyCoercion', () => {
+  it.each([
+    ['explicit VR little endian', '+te' as const],
+    ['implicit VR little endian', '+ti' as const],
+  ])('sets, prefixes and removes top-level elements (%s), leaving the rest as it was', (_, option) => {
+    const { bytes, ts } = dataset(option);
+    const before = dumpOf(bytes, ts);
+    const result = applyCoercion(
+      bytes,
+      ts,
+      [
+        { op: 'set', tag: 'IssuerOfPatientID', value: '{sender.patientIdIssuer}' },
+        { op: 'prefix', tag: 'AccessionNumber', value: '{sender.code}-' },
+        { op: 'remove', tag: 'PatientName' },
+        { op: 'set', tag: '(0020,0010)', value: 'S1' },
+      ],
+      CONTEXT,
+    );
+    expect(result.problems).toEqual([]);
+    const after = dumpOf(result.dataset, ts);
+    expect(after).toMatch(/\(0010,0021\) LO \[RVJ-PAS ?\]/);
+    expect(after).toMatch(/\(0008,0050\) SH \[RVJ-ACC42 ?\]/);
+    expect(after).not.toMatch(/\(0010,0010\)/);
+    expect(after).toMatch(/\(0020,0010\) SH \[S1 ?\]/);
+    expect(after).toMatch(/Sequence with undefined length/);
+    // Everything else, including the nested sequence, is unchanged.
+    const unchanged = (text: string) =>
+      text
+        .split('\n')
+        .filter((line) => /^\s*\(/.test(line) && !/\((0010,0021|0008,0050|0010,0010|0020,0010)\)/.test(line));
+    expect(unchanged(after)).toEqual(unchanged(before));
+    expect(dumpOf(bytes, ts)).toEqual(before);
+  });
+
+  it('copies a valid NHS number into PatientID, and keeps the original (reporting it) when invalid', () => {
+    const valid = dataset('+te', '(0010,1000) LO [9434765919]');
+    const rule = { op: 'copy' as const, tag: 'PatientID', from: 'OtherPatientIDs', check: 'nhs-number' as const };
+    const copied = applyCoercion(valid.bytes, valid.ts, [rule], CONTEXT);
+    expect(copied.problems).toEqual([]);
+    expect(dumpOf(copied.dataset, valid.ts)).toMatch(/\(0010,0020\) LO \[9434765919 ?\]/);
+
+    const invalid = dataset('+te', '(0010,1000) LO [9434765918]');
+    const kept = applyCoercion(invalid.bytes, invalid.ts, [rule], CONTEXT);
+    expect(kept.problems).toEqual(['PatientID: not a valid NHS number, original kept']);
+    expect(kept.dataset.equals(invalid.bytes)).toBe(true);
+  });
+
+  it('sends a deflated data set unchanged and says so', () => {
+    const bytes = Buffer.from([1, 2, 3, 4]);
+    const result = applyCoercion(
+      bytes,
+      '1.2.840.10008.1.2.1.99',
+      [{ op: 'set', tag: 'PatientID', value: 'X' }],
+      CONTEXT,
+    );
+    expect(result.dataset).toBe(bytes);
+    expect(result.problems[0]).toMatch(/not applied/);
+  });
+});
+
+describe('isValidNhsNumber and resolveTag', () => {
+  it.each([
+    ['9434765919', true],
+    ['943 476 5919', true],
+    ['9434765918', false],
+    ['123456789', false],
+    ['1234567890', false],
+  ])('%s → %s', (value, expected) => expect(isValidNhsNumber(value)).toBe(expected));
+
+  it('knows keywords and tags, and not typos', () => {
+    expect(resolveTag('PatientID')).toEqual({ tag: 0x00100020, vr: 'LO' });
+    expect(resolveTag('(0008,0050)')).toEqual({ tag: 0x00080050, vr: 'SH' });
+    expect(resolveTag('PatientId')).toBeUndefined();
+  });
+});

@@ -1,0 +1,250 @@
+import { data as dcmjsData } from 'dcmjs';
+import { datasetEncoding } from './transfer-syntax';
+
+export interface CoercionRuleInput {
+  op: 'set' | 'prefix' | 'copy' | 'remove';
+  tag: string;
+  value?: string;
+  from?: string;
+  check?: 'nhs-number';
+}
+
+export interface CoercionContext {
+  sender: { code: string; patientIdIssuer: string };
+  recipient: { code: string };
+}
+
+export interface CoercionResult {
+  dataset: Buffer;
+  /** Rules not applied, and why (the original value was kept): the transfer is flagged with these. */
+  problems: string[];
+}
+
+const dictionary = (
+  dcmjsData as unknown as {
+    DicomMetaDictionary: {
+      nameMap: Record<string, { tag: string; vr: string }>;
+      dictionary: Record<string, { vr: string; name: string }>;
+    };
+  }
+).DicomMetaDictionary;
+
+/** A keyword (PatientID) or tag ((0010,0020) / 00100020) as a number and its VR; undefined if unknown. */
+export function resolveTag(spec: string): { tag: number; vr: string } | undefined {
+  const numeric = /^\(?([0-9A-Fa-f]{4}),?([0-9A-Fa-f]{4})\)?$/.exec(spec);
+  if (numeric) {
+    const key = `(${numeric[1].toUpperCase()},${numeric[2].toUpperCase()})`;
+    const entry = dictionary.dictionary[key];
+    return { tag: parseInt(numeric[1] + numeric[2], 16), vr: entry?.vr?.split('|')[0] ?? 'LO' };
+  }
+  const entry = dictionary.nameMap[spec];
+  if (!entry) {
+    return undefined;
+  }
+  const [group, element] = entry.tag.slice(1, -1).split(',');
+  return { tag: parseInt(group + element, 16), vr: entry.vr.split('|')[0] };
+}
+
+/** NHS number: ten digits, the last a modulus 11 check digit of the first nine (weights 10..2). */
+export function isValidNhsNumber(value: string): boolean {
+  const digits = value.replace(/\s/g, '');
+  if (!/^\d{10}$/.test(digits)) {
+    return false;
+  }
+  const sum = [...digits.slice(0, 9)].reduce((total, digit, index) => total + Number(digit) * (10 - index), 0);
+  const check = 11 - (sum % 11);
+  return check !== 10 && (check === 11 ? 0 : check) === Number(digits[9]);
+}
+
+interface Element {
+  tag: number;
+  start: number;
+  end: number;
+  valueStart: number;
+  valueLength: number;
+}
+
+const LONG_VRS = new Set(['OB', 'OD', 'OF', 'OL', 'OV', 'OW', 'SQ', 'UC', 'UN', 'UR', 'UT', 'SV', 'UV']);
+const UNDEFINED = 0xffffffff;
+
+/** Top-level elements of a little endian data set, with their byte ranges. */
+function topLevelElements(buffer: Buffer, explicit: boolean): Element[] {
+  const elements: Element[] = [];
+  let position = 0;
+  while (position + 8 <= buffer.length) {
+    const start = position;
+    const tag = ((buffer.readUInt16LE(position) << 16) | buffer.readUInt16LE(position + 2)) >>> 0;
+    let length: number;
+    let headerLength: number;
+    if (explicit) {
+      const vr = buffer.toString('latin1', position + 4, position + 6);
+      if (LONG_VRS.has(vr)) {
+        length = buffer.readUInt32LE(position + 8);
+        headerLength = 12;
+      } else {
+        length = buffer.readUInt16LE(position + 6);
+        headerLength = 8;
+      }
+    } else {
+      length = buffer.readUInt32LE(position + 4);
+      headerLength = 8;
+    }
+    const valueStart = start + headerLength;
+    const end = length === UNDEFINED ? skipUndefined(buffer, valueStart, explicit) : valueStart + length;
+    if (end > buffer.length) {
+      throw new Error(`element (${tag.toString(16)}) runs past the end of the data set`);
+    }
+    elements.push({ tag, start, end, valueStart, valueLength: length === UNDEFINED ? 0 : length });
+    position = end;
+  }
+  return elements;
+}
+
+/** The offset after an undefined-length sequence or encapsulated pixel data starting at `position`. */
+function skipUndefined(buffer: Buffer, position: number, explicit: boolean): number {
+  while (position + 8 <= buffer.length) {
+    const group = buffer.readUInt16LE(position);
+    const element = buffer.readUInt16LE(position + 2);
+    const length = buffer.readUInt32LE(position + 4);
+    position += 8;
+    if (group === 0xfffe && element === 0xe0dd) {
+      return position;
+    }
+    if (group === 0xfffe && element === 0xe000 && length === UNDEFINED) {
+      // An item of undefined length: its elements, up to the item delimiter.
+      for (;;) {
+        if (buffer.readUInt16LE(position) === 0xfffe && buffer.readUInt16LE(position + 2) === 0xe00d) {
+          position += 8;
+          break;
+        }
+        const [nested] = topLevelElements(buffer.subarray(position), explicit).slice(0, 1);
+        if (!nested) {
+          throw new Error('unterminated item');
+        }
+        position += nested.end - nested.start;
+      }
+      continue;
+    }
+    position += length;
+  }
+  throw new Error('unterminated sequence');
+}
+
+function encodeElement(tag: number, vr: string, value: string, explicit: boolean): Buffer {
+  let bytes = Buffer.from(value, 'latin1');
+  if (bytes.length % 2 === 1) {
+    bytes = Buffer.concat([bytes, Buffer.from([vr === 'UI' ? 0x00 : 0x20])]);
+  }
+  const long = LONG_VRS.has(vr);
+  const header = Buffer.alloc(explicit ? (long ? 12 : 8) : 8);
+  header.writeUInt16LE(tag >>> 16, 0);
+  header.writeUInt16LE(tag & 0xffff, 2);
+  if (!explicit) {
+    header.writeUInt32LE(bytes.length, 4);
+  } else if (long) {
+    header.write(vr, 4, 'latin1');
+    header.writeUInt32LE(bytes.length, 8);
+  } else {
+    header.write(vr, 4, 'latin1');
+    header.writeUInt16LE(bytes.length, 6);
+  }
+  return Buffer.concat([header, bytes]);
+}
+
+function template(value: string, context: CoercionContext): string {
+  return value
+    .replaceAll('{sender.code}', context.sender.code)
+    .replaceAll('{sender.patientIdIssuer}', context.sender.patientIdIssuer)
+    .replaceAll('{recipient.code}', context.recipient.code);
+}
+
+/**
+ * Applies a recipient's coercion rules to a copy of a stored data set: only the top-level elements
+ * the rules name are re-encoded; every other byte is the stored one. Deflated and big endian data
+ * sets are sent unchanged, with a problem reported. A value that fails its check (an invalid NHS
+ * number) is not used: the original stays and a problem is reported.
+ */
+export function applyCoercion(
+  dataset: Buffer,
+  transferSyntaxUid: string,
+  rules: CoercionRuleInput[],
+  context: CoercionContext,
+): CoercionResult {
+  if (rules.length === 0) {
+    return { dataset, problems: [] };
+  }
+  const encoding = datasetEncoding(transferSyntaxUid);
+  if (encoding.deflated || !encoding.littleEndian) {
+    return { dataset, problems: [`coercion not applied to a data set in ${transferSyntaxUid}`] };
+  }
+  const problems: string[] = [];
+  // tag → replacement bytes (null = removed); values read from the original data set.
+  const elements = topLevelElements(dataset, encoding.explicitVr);
+  const valueOf = (tag: number): string | undefined => {
+    const element = elements.find((candidate) => candidate.tag === tag);
+    return element
+      ? dataset.toString('latin1', element.valueStart, element.valueStart + element.valueLength).replace(/[\0 ]+$/, '')
+      : undefined;
+  };
+  const changes = new Map<number, string | null>();
+  const current = (tag: number) => (changes.has(tag) ? (changes.get(tag) ?? undefined) : valueOf(tag));
+  const vrs = new Map<number, string>();
+  for (const rule of rules) {
+    const target = resolveTag(rule.tag);
+    if (!target) {
+      problems.push(`unknown tag ${rule.tag}`);
+      continue;
+    }
+    vrs.set(target.tag, target.vr);
+    let next: string | null;
+    if (rule.op === 'remove') {
+      next = null;
+    } else if (rule.op === 'set') {
+      next = template(rule.value ?? '', context);
+    } else if (rule.op === 'prefix') {
+      const existing = current(target.tag) ?? '';
+      const prefix = template(rule.value ?? '', context);
+      next = existing.startsWith(prefix) ? existing : `${prefix}${existing}`;
+    } else {
+      const source = rule.from ? resolveTag(rule.from) : undefined;
+      next = source ? (current(source.tag) ?? null) : null;
+      if (next === null) {
+        problems.push(`${rule.tag}: nothing to copy from ${rule.from}`);
+        continue;
+      }
+    }
+    if (rule.check === 'nhs-number' && next !== null && !isValidNhsNumber(next)) {
+      problems.push(`${rule.tag}: not a valid NHS number, original kept`);
+      continue;
+    }
+    changes.set(target.tag, next);
+  }
+  if (changes.size === 0) {
+    return { dataset, problems };
+  }
+  const parts: Buffer[] = [];
+  const pending = [...changes.keys()].sort((a, b) => a - b);
+  let cursor = 0;
+  const emit = (tag: number) => {
+    const value = changes.get(tag);
+    if (value !== null && value !== undefined) {
+      parts.push(encodeElement(tag, vrs.get(tag)!, value, encoding.explicitVr));
+    }
+  };
+  for (const element of elements) {
+    while (pending.length > 0 && pending[0] <= element.tag) {
+      const tag = pending.shift()!;
+      parts.push(dataset.subarray(cursor, element.start));
+      cursor = element.start;
+      emit(tag);
+      if (tag === element.tag) {
+        cursor = element.end;
+      }
+    }
+  }
+  parts.push(dataset.subarray(cursor));
+  for (const tag of pending) {
+    emit(tag);
+  }
+  return { dataset: Buffer.concat(parts), problems };
+}
