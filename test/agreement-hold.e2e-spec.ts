@@ -101,7 +101,7 @@ describe('a queued delivery whose agreement stops, then comes back', () => {
     await restartWith('active');
     expect(await transferState()).toBe('queued');
     expect(await holdEvents('transfer-resumed')).toBe(1);
-    const deliveries = await hub!.deliveryQueue().getJobs(['waiting', 'delayed', 'active', 'completed']);
+    const deliveries = await hub!.deliveryJobs(['waiting', 'prioritized', 'delayed', 'active', 'completed']);
     expect(deliveries.map((job) => (job.data as { transferId: string }).transferId)).toContain(transferId);
 
     await restartWith('lapsed');

@@ -194,6 +194,49 @@ describe('push delivery to the recipient PACS (storescp as the peer)', () => {
     expect(readdirSync(outputDir)).toHaveLength(3);
   });
 
+  it('delivers to a live recipient without waiting behind a dead one', async () => {
+    const deadPort = await freePort();
+    const outputDir = mkdtempSync(path.join(work, 'pacs-'));
+    scp = await startStorescp({ aeTitle: 'RBA_PACS', outputDir });
+    hub = await startTestHub({
+      apps: ['receiver', 'router', 'forwarder'],
+      stableStudySeconds: 1,
+      configure: (raw) => {
+        recipientAt(deadPort)(raw);
+        raw.trusts.push({
+          code: 'RBA',
+          name: 'Somerset',
+          patientIdIssuer: 'RBA',
+          inbound: { emergency: 'RBA_EMER' },
+          nodes: [{ aeTitle: 'RBA_PACS', host: HOST, port: scp!.port, allowedIps: [HOST], receive: 'push' }],
+        });
+        raw.agreements.push({ from: 'RVJ', to: 'RBA', folders: ['emergency'] });
+      },
+    });
+    const toDead = await makeStudy(path.join(work, 'dead'), {
+      patientId: 'DLV0005',
+      patientName: 'TEST^DEAD',
+      series: [{ kind: 'mr-small', count: 2 }],
+    });
+    const toLive = await makeStudy(path.join(work, 'live'), {
+      patientId: 'DLV0006',
+      patientName: 'TEST^LIVE',
+      series: [{ kind: 'mr-small', count: 2 }],
+    });
+    await storescu(HOST, hub.port, 'RVJ_PACS', 'RA7_EMER', toDead.files);
+    await waitFor('a failed attempt on the dead recipient', async () => {
+      const row = await transferOf(toDead.studyInstanceUid);
+      return row && row.attempts >= 1 ? row : undefined;
+    });
+    await storescu(HOST, hub.port, 'RVJ_PACS', 'RBA_EMER', toLive.files);
+    await waitFor('delivery to the live recipient', async () => {
+      const row = await transferOf(toLive.studyInstanceUid);
+      return row?.state === 'delivered' ? row : undefined;
+    });
+    expect(readdirSync(outputDir)).toHaveLength(2);
+    expect((await transferOf(toDead.studyInstanceUid)).state).toBe('queued');
+  });
+
   it('fails at once, without retrying, when the recipient refuses the association', async () => {
     const outputDir = mkdtempSync(path.join(work, 'pacs-'));
     scp = await startStorescp({ aeTitle: 'RA7_PACS', outputDir, extraArgs: ['--refuse'] });
@@ -216,10 +259,10 @@ describe('push delivery to the recipient PACS (storescp as the peer)', () => {
     expect(failed.attempts).toBe(1);
     // The job failed for good (UnrecoverableError): no backoff retry is pending.
     const job = await waitFor('the delivery job to fail for good', async () => {
-      const jobs = await hub!.deliveryQueue().getJobs(['failed']);
+      const jobs = await hub!.deliveryJobs(['failed']);
       return jobs.find((candidate) => (candidate.data as { transferId: string }).transferId === failed.id);
     });
     expect(job.attemptsMade).toBe(1);
-    expect(await hub!.deliveryQueue().getJobs(['delayed', 'waiting'])).toHaveLength(0);
+    expect(await hub!.deliveryJobs(['delayed', 'waiting', 'prioritized'])).toHaveLength(0);
   });
 });

@@ -203,7 +203,7 @@ function producer(hub: TestHub): StudyQueueProducer {
 
 /** DeliverTransfer jobs for a transfer, in any state (there is no delivery consumer yet: they wait). */
 async function deliveryJobs(hub: TestHub, transferId: string): Promise<Job[]> {
-  const jobs = await producer(hub).deliveryQueue.getJobs(['waiting', 'prioritized', 'delayed', 'active', 'completed']);
+  const jobs = await hub.deliveryJobs(['waiting', 'prioritized', 'delayed', 'active', 'completed']);
   return jobs.filter((job) => job.name === JobName.DeliverTransfer && job.data.transferId === transferId);
 }
 
@@ -333,7 +333,7 @@ describe('routing (storescu → receiver → router; real MariaDB and Redis)', (
         });
         // Nothing leaves without an agreement: no transfer, so nothing a delivery job could name.
         expect(await transfersOf(hub, row.id)).toEqual([]);
-        const jobs = await producer(hub).deliveryQueue.getJobs(['waiting', 'prioritized', 'delayed', 'active']);
+        const jobs = await hub.deliveryJobs(['waiting', 'prioritized', 'delayed', 'active']);
         const transferIds = jobs.map((job) => job.data.transferId as string);
         const studiesDelivered = transferIds.length
           ? ((await hub.dataSource.query('SELECT study_id FROM transfers WHERE id IN (?)', [transferIds])) as Array<{
@@ -591,7 +591,7 @@ describe('routing (storescu → receiver → router; real MariaDB and Redis)', (
         PENDING_TRANSFER_STATES,
       ])) as Array<{ id: string; state: string; expires_at: Date }>;
       expect(pending.map((t) => t.id)).toEqual(expect.arrayContaining([push.id, pull.id]));
-      const delivering = (await producer(hub).deliveryQueue.getJobs(['waiting', 'prioritized', 'delayed'])).map(
+      const delivering = (await hub.deliveryJobs(['waiting', 'prioritized', 'delayed'])).map(
         (job) => job.data.transferId as string,
       );
       for (const transfer of pending) {

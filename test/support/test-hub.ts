@@ -2,9 +2,9 @@ import { INestApplicationContext, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { LoadedConfig, parseHubConfig } from '@hub/config';
 import { CoreModule } from '@hub/core';
-import { QueueName, redisOptions } from '@hub/queue';
+import { QueueName, deliveryQueueName, redisOptions } from '@hub/queue';
 import { getDataSourceToken } from '@nestjs/typeorm';
-import { Queue } from 'bullmq';
+import { Job, JobType, Queue } from 'bullmq';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -110,7 +110,8 @@ export interface TestHub {
   queuePrefix: string;
   dataSource: DataSource;
   studyQueue(): Queue;
-  deliveryQueue(): Queue;
+  /** Delivery jobs in the given states across every push node's queue. */
+  deliveryJobs(states: JobType[]): Promise<Job[]>;
   stop(): Promise<void>;
   /** Removes the run's queue keys and storage (call once, at the end of a spec). */
   destroy(): Promise<void>;
@@ -163,7 +164,11 @@ export async function startTestHub(options: TestHubOptions): Promise<TestHub> {
     app = await NestFactory.createApplicationContext(TestHubModule, { logger: ['error'] });
   }
   const queues: Queue[] = [];
-  const openQueue = (name: QueueName) => {
+  const deliveryQueues = async () =>
+    ((await app.get<DataSource>(getDataSourceToken()).query('SELECT id FROM nodes')) as Array<{ id: string }>).map(
+      (node) => openQueue(deliveryQueueName(node.id)),
+    );
+  const openQueue = (name: string) => {
     const queue = new Queue(name, { connection: redisOptions(redisUrl, 'worker'), prefix: queuePrefix });
     queues.push(queue);
     return queue;
@@ -185,12 +190,26 @@ export async function startTestHub(options: TestHubOptions): Promise<TestHub> {
     queuePrefix,
     dataSource: app.get<DataSource>(getDataSourceToken()),
     studyQueue: () => openQueue(QueueName.Study),
-    deliveryQueue: () => openQueue(QueueName.Delivery),
+    deliveryJobs: async (states: JobType[]) => {
+      const jobs: Job[] = [];
+      for (const queue of await deliveryQueues()) {
+        jobs.push(...(await queue.getJobs(states)));
+      }
+      return jobs;
+    },
     stop,
     async destroy() {
       await stop();
       await Promise.all(queues.splice(0).map((queue) => queue.close()));
-      for (const name of Object.values(QueueName)) {
+      const nodeIds = (
+        (await app
+          .get<DataSource>(getDataSourceToken())
+          .query('SELECT id FROM nodes')
+          .catch(() => [])) as Array<{
+          id: string;
+        }>
+      ).map((node) => deliveryQueueName(node.id));
+      for (const name of [...Object.values(QueueName), ...nodeIds]) {
         const cleaner = new Queue(name, { connection: redisOptions(redisUrl, 'worker'), prefix: queuePrefix });
         await cleaner.obliterate({ force: true }).catch(() => undefined);
         await cleaner.close();

@@ -5,9 +5,18 @@ import { DefaultJobOptions } from 'bullmq';
 export enum QueueName {
   /** Router: a study's life in the hub (completion, routing, expiry). */
   Study = 'study',
-  /** Forwarder: pushing a transfer to the recipient's node (consumer arrives with delivery). */
-  Delivery = 'delivery',
 }
+
+/**
+ * One delivery queue per recipient node, so a node that is down, slow or refusing holds only its own
+ * work, and its global concurrency can be the node's maxAssociations across every forwarder.
+ */
+export function deliveryQueueName(nodeId: string): string {
+  return `deliver-${nodeId}`;
+}
+
+/** Emergency transfers never wait behind elective ones (BullMQ: lower number, higher priority). */
+export const FOLDER_PRIORITY = { emergency: 1, elective: 2 } as const;
 
 export enum JobName {
   CompleteStudy = 'CompleteStudy',
@@ -38,6 +47,7 @@ export interface DeliverTransferJob {
 
 export type JobItem = CompleteStudyJob | RouteStudyJob | ExpireTransferJob | DeliverTransferJob;
 export type StudyQueueJob = CompleteStudyJob | RouteStudyJob | ExpireTransferJob;
+export type DeliveryQueueJob = DeliverTransferJob;
 export type JobOf<N extends JobName> = Extract<JobItem, { name: N }>;
 
 const RETRIED: DefaultJobOptions = {
@@ -49,8 +59,25 @@ const RETRIED: DefaultJobOptions = {
 
 export const QUEUE_DEFAULT_JOB_OPTIONS: Record<QueueName, DefaultJobOptions> = {
   [QueueName.Study]: RETRIED,
-  [QueueName.Delivery]: RETRIED,
 };
+
+/**
+ * Deliveries retry until the folder expires (the job then finds the transfer expired and stops): many
+ * attempts, with a capped backoff (see deliveryBackoffMs) so a PACS back after a night's outage is
+ * served within minutes, not hours.
+ */
+export const DELIVERY_JOB_OPTIONS: DefaultJobOptions = {
+  attempts: 100_000,
+  backoff: { type: 'capped' },
+  removeOnComplete: { count: 1000, age: 24 * 3600 },
+  removeOnFail: { count: 5000, age: 7 * 24 * 3600 },
+};
+
+/** 1 s, 2 s, 4 s … capped at 5 minutes, with ±20% jitter so retries from many transfers spread out. */
+export function deliveryBackoffMs(attemptsMade: number): number {
+  const base = Math.min(1000 * 2 ** Math.max(0, attemptsMade - 1), 5 * 60 * 1000);
+  return Math.round(base * (0.8 + Math.random() * 0.4));
+}
 
 /**
  * Keys that make adding the same work twice one job (no ':' and never digits only). Routing and

@@ -1,27 +1,34 @@
 import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import { ENV_CONFIG, EnvConfig, HUB_CONFIG, HubConfig } from '@hub/config';
 import { Queue } from 'bullmq';
-import { JobName, QUEUE_DEFAULT_JOB_OPTIONS, QueueName, completeStudyDedupId, jobKeys } from './queue.types';
+import {
+  DELIVERY_JOB_OPTIONS,
+  FOLDER_PRIORITY,
+  JobName,
+  QUEUE_DEFAULT_JOB_OPTIONS,
+  QueueName,
+  completeStudyDedupId,
+  deliveryQueueName,
+  jobKeys,
+} from './queue.types';
 import { redisOptions } from './redis-connection';
 
 /** Puts work on the router's and forwarder's queues. Jobs are nudges: MySQL holds what is pending. */
 @Injectable()
 export class StudyQueueProducer implements OnModuleDestroy {
   readonly queue: Queue;
-  readonly deliveryQueue: Queue;
+  private readonly deliveryQueues = new Map<string, Queue>();
+  private readonly connection: ReturnType<typeof redisOptions>;
+  private readonly prefix: string;
   private readonly quietMs: number;
 
   constructor(@Inject(ENV_CONFIG) env: EnvConfig, @Inject(HUB_CONFIG) config: HubConfig) {
-    const connection = redisOptions(env.redisUrl, 'producer');
+    this.connection = redisOptions(env.redisUrl, 'producer');
+    this.prefix = env.queuePrefix;
     this.queue = new Queue(QueueName.Study, {
-      connection,
+      connection: this.connection,
       prefix: env.queuePrefix,
       defaultJobOptions: QUEUE_DEFAULT_JOB_OPTIONS[QueueName.Study],
-    });
-    this.deliveryQueue = new Queue(QueueName.Delivery, {
-      connection,
-      prefix: env.queuePrefix,
-      defaultJobOptions: QUEUE_DEFAULT_JOB_OPTIONS[QueueName.Delivery],
     });
     this.quietMs = config.hub.stableStudySeconds * 1000;
   }
@@ -53,15 +60,29 @@ export class StudyQueueProducer implements OnModuleDestroy {
     );
   }
 
-  async scheduleDelivery(transferId: string): Promise<void> {
-    await this.deliveryQueue.add(
+  /** Queues a transfer's delivery on its recipient node's queue, emergency ahead of elective. */
+  async scheduleDelivery(transfer: { id: string; folder: 'emergency' | 'elective' }, nodeId: string): Promise<void> {
+    await this.deliveryQueueFor(nodeId).add(
       JobName.DeliverTransfer,
-      { transferId },
-      { deduplication: { id: jobKeys.deliverTransfer(transferId) } },
+      { transferId: transfer.id },
+      { deduplication: { id: jobKeys.deliverTransfer(transfer.id) }, priority: FOLDER_PRIORITY[transfer.folder] },
     );
   }
 
+  deliveryQueueFor(nodeId: string): Queue {
+    let queue = this.deliveryQueues.get(nodeId);
+    if (!queue) {
+      queue = new Queue(deliveryQueueName(nodeId), {
+        connection: this.connection,
+        prefix: this.prefix,
+        defaultJobOptions: DELIVERY_JOB_OPTIONS,
+      });
+      this.deliveryQueues.set(nodeId, queue);
+    }
+    return queue;
+  }
+
   async onModuleDestroy(): Promise<void> {
-    await Promise.all([this.queue.close(), this.deliveryQueue.close()]);
+    await Promise.all([this.queue.close(), ...[...this.deliveryQueues.values()].map((queue) => queue.close())]);
   }
 }

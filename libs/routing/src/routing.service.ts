@@ -111,7 +111,7 @@ export class RoutingService {
     }
     await this.queue.scheduleExpiry(transfer.id, transfer.expiresAt);
     if (transfer.state === 'queued') {
-      await this.queue.scheduleDelivery(transfer.id);
+      await this.scheduleDelivery(transfer);
     }
     return { state: 'routed', transferId: transfer.id };
   }
@@ -147,7 +147,7 @@ export class RoutingService {
       },
     });
     if (redeliver || transfer.state === 'queued') {
-      await this.queue.scheduleDelivery(transfer.id);
+      await this.scheduleDelivery(transfer);
     }
     return { state: 'late-instances', transferId: transfer.id, added: added.length };
   }
@@ -167,6 +167,20 @@ export class RoutingService {
       ...studySubject(study, await this.trustCodes(), ROUTER_ACTOR),
       detail: { studyId: study.id, transferId, reason, instancesPurged: purged },
     });
+  }
+
+  /** Queues the transfer's delivery on its recipient's push node; false when the recipient has none. */
+  async scheduleDelivery(transfer: {
+    id: string;
+    folder: 'emergency' | 'elective';
+    recipientTrustId: string;
+  }): Promise<boolean> {
+    const [node] = await this.nodes.getPushNodes(transfer.recipientTrustId);
+    if (!node) {
+      return false;
+    }
+    await this.queue.scheduleDelivery(transfer, node.id);
+    return true;
   }
 
   async trustCodes(): Promise<Map<string, string>> {

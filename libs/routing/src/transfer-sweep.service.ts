@@ -51,7 +51,7 @@ export class TransferSweepService {
       }
     }
     for (const transfer of await this.transfers.getByStates(['queued'])) {
-      await this.queue.scheduleDelivery(transfer.id);
+      await this.routing.scheduleDelivery(transfer);
     }
     for (const transfer of await this.transfers.getByStates([
       'queued',
