@@ -4,15 +4,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  hostileStorescuArgs,
-  makeBigInstances,
-  makeHostile,
-  makeStudy,
-  SopClassUid,
-  Tag,
-  TransferSyntaxUid,
-} from './support/dicom-factory';
+import { makeBigInstances, makeHostile, makeStudy, SopClassUid, Tag, TransferSyntaxUid } from './support/dicom-factory';
 import { elementText, findElement, readPart10 } from './support/dicom-factory.spec-helper';
 import {
   echoscu,

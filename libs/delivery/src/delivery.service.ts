@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AuditOutcome, AuditService } from '@hub/audit';
 import { HUB_CONFIG, HubConfig } from '@hub/config';
-import { AgreementRepository, NodeRepository, StudyRepository, TransferRepository, TrustRepository } from '@hub/db';
+import { NodeRepository, StudyRepository, TransferRepository, TrustRepository } from '@hub/db';
 import {
   AssociationFailedError,
   CoercionRuleInput,
@@ -9,7 +9,7 @@ import {
   applyCoercion,
   sendStoredInstances,
 } from '@hub/dicom';
-import { RoutingService, evaluateAgreement } from '@hub/routing';
+import { RoutingService } from '@hub/routing';
 import { StorageService } from '@hub/storage';
 import { UnrecoverableError } from 'bullmq';
 
@@ -35,7 +35,6 @@ export class DeliveryService {
   constructor(
     private readonly transfers: TransferRepository,
     private readonly studies: StudyRepository,
-    private readonly agreements: AgreementRepository,
     private readonly nodes: NodeRepository,
     private readonly trusts: TrustRepository,
     private readonly storage: StorageService,
@@ -53,12 +52,7 @@ export class DeliveryService {
     if (!study) {
       return { state: 'skipped', reason: 'no such study' };
     }
-    const agreement = await this.agreements.getBetween(transfer.senderTrustId, transfer.recipientTrustId);
-    const decision = evaluateAgreement(agreement, {
-      folder: transfer.folder,
-      modalities: study.modalitiesInStudy ? study.modalitiesInStudy.split('\\') : [],
-      at: now,
-    });
+    const { decision } = await this.routing.checkAgreement(study, now);
     if (!decision.allowed) {
       // The sweep audits the hold and resumes it when the agreement is back.
       await this.transfers.transition(transfer.id, ['queued', 'delivering'], 'suspended', {

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AuditOutcome, AuditService } from '@hub/audit';
 import { HUB_CONFIG, HubConfig } from '@hub/config';
 import {
+  Agreement,
   AgreementRepository,
   NodeRepository,
   Study,
@@ -10,7 +11,7 @@ import {
   TrustRepository,
 } from '@hub/db';
 import { StudyQueueProducer } from '@hub/queue';
-import { evaluateAgreement } from './agreement-policy';
+import { AgreementDecision, evaluateAgreement } from './agreement-policy';
 import { StudyPurgeService } from './study-purge.service';
 import { studySubject } from './study-subject';
 
@@ -62,12 +63,7 @@ export class RoutingService {
 
   private async routeComplete(study: Study, now: Date): Promise<RouteResult> {
     const codes = await this.trustCodes();
-    const agreement = await this.agreements.getBetween(study.senderTrustId, study.recipientTrustId);
-    const decision = evaluateAgreement(agreement, {
-      folder: study.folder,
-      modalities: study.modalitiesInStudy ? study.modalitiesInStudy.split('\\') : [],
-      at: now,
-    });
+    const { agreement, decision } = await this.checkAgreement(study, now);
     if (!decision.allowed || !agreement) {
       const reason = decision.allowed ? 'no sharing agreement between these trusts' : decision.reason;
       if (await this.studies.transition(study.id, ['complete'], 'quarantined', { quarantineReason: reason })) {
@@ -167,6 +163,17 @@ export class RoutingService {
       ...studySubject(study, await this.trustCodes(), ROUTER_ACTOR),
       detail: { studyId: study.id, transferId, reason, instancesPurged: purged },
     });
+  }
+
+  /** Whether the study's exchange (sender → recipient, folder, modalities) is allowed now, and by what. */
+  async checkAgreement(study: Study, now: Date): Promise<{ agreement: Agreement | null; decision: AgreementDecision }> {
+    const agreement = await this.agreements.getBetween(study.senderTrustId, study.recipientTrustId);
+    const decision = evaluateAgreement(agreement, {
+      folder: study.folder,
+      modalities: study.modalitiesInStudy ? study.modalitiesInStudy.split('\\') : [],
+      at: now,
+    });
+    return { agreement, decision };
   }
 
   /** Queues the transfer's delivery on its recipient's push node; false when the recipient has none. */

@@ -1,8 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AuditOutcome, AuditService } from '@hub/audit';
-import { AgreementRepository, StudyRepository, Transfer, TransferRepository } from '@hub/db';
+import { StudyRepository, Transfer, TransferRepository } from '@hub/db';
 import { StudyQueueProducer } from '@hub/queue';
-import { evaluateAgreement } from './agreement-policy';
 import { ExpiryService } from './expiry.service';
 import { RoutingService } from './routing.service';
 import { studySubject } from './study-subject';
@@ -26,7 +25,6 @@ export class TransferSweepService {
   constructor(
     private readonly studies: StudyRepository,
     private readonly transfers: TransferRepository,
-    private readonly agreements: AgreementRepository,
     private readonly routing: RoutingService,
     private readonly expiry: ExpiryService,
     private readonly audit: AuditService,
@@ -81,12 +79,7 @@ export class TransferSweepService {
     if (!study) {
       return undefined;
     }
-    const agreement = await this.agreements.getBetween(transfer.senderTrustId, transfer.recipientTrustId);
-    const decision = evaluateAgreement(agreement, {
-      folder: transfer.folder,
-      modalities: study.modalitiesInStudy ? study.modalitiesInStudy.split('\\') : [],
-      at: now,
-    });
+    const { decision } = await this.routing.checkAgreement(study, now);
     const subject = studySubject(study, await this.routing.trustCodes(), { user: 'router' });
     if (!decision.allowed && transfer.state === 'queued') {
       if (await this.transfers.transition(transfer.id, ['queued'], 'suspended', { lastError: decision.reason })) {
