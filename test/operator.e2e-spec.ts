@@ -37,7 +37,6 @@ describe('operator API and CLI over routed and quarantined studies', () => {
   let hub: TestHub;
   let work: string;
   let configFile: string;
-  let routedStudyUid: string;
   let quarantinedStudyId: string;
 
   beforeAll(async () => {
@@ -75,7 +74,6 @@ describe('operator API and CLI over routed and quarantined studies', () => {
     expect(
       (await storescu(HOST, hub.port, 'RVJ_PACS', 'RBA_EMER', unroutable.files)).stores.map((s) => s.status),
     ).toEqual([0, 0]);
-    routedStudyUid = routed.studyInstanceUid;
     const states = await waitFor('routing of both studies', async () => {
       const rows = (await hub.dataSource.query(
         'SELECT id, study_instance_uid AS uid, state FROM studies WHERE study_instance_uid IN (?, ?)',
@@ -140,7 +138,6 @@ describe('operator API and CLI over routed and quarantined studies', () => {
     expect(quarantine.code).toBe(0);
     expect(quarantine.stdout).toMatch(/studyId\s+sender\s+recipient/);
     expect(quarantine.stdout).toContain(quarantinedStudyId);
-    expect(routedStudyUid).toBeDefined();
   });
 
   it('CLI: discards the quarantined study, purging its files but keeping its record', async () => {

@@ -1,4 +1,5 @@
 import { ExpiryService, QuarantineService, RouteResult, RoutingService, TransferSweepService } from '@hub/routing';
+import { LIVE_TRANSFER_STATES } from '@hub/db';
 import { JobName, StudyQueueProducer } from '@hub/queue';
 import { ConflictException } from '@nestjs/common';
 import { Job } from 'bullmq';
@@ -15,15 +16,7 @@ import { waitFor } from './support/wait-for';
 const HOST = '127.0.0.1';
 const HOUR_MS = 3600 * 1000;
 const BOTH_FOLDERS = ['emergency', 'elective'];
-const PENDING_TRANSFER_STATES = [
-  'queued',
-  'delivering',
-  'delivered',
-  'partially-delivered',
-  'failed',
-  'awaiting-pull',
-  'suspended',
-];
+const PENDING_TRANSFER_STATES = LIVE_TRANSFER_STATES;
 
 /** A recipient trust the tests send to: inbound AEs <CODE>_EMER / <CODE>_ELEC and one node that receives. */
 function recipientTrust(code: string, receive: 'push' | 'pull' = 'push') {

@@ -141,8 +141,8 @@ export class DeliveryService {
             ? AuditOutcome.MinorFailure
             : AuditOutcome.SeriousFailure,
       actor: { aeTitle: this.config.hub.aeTitle },
-      sourceTrust: (await this.routing.trustCodes()).get(transfer.senderTrustId),
-      destinationTrust: (await this.routing.trustCodes()).get(transfer.recipientTrustId),
+      sourceTrust: sender?.code,
+      destinationTrust: recipient?.code,
       patientId: study.patientId ?? undefined,
       studyInstanceUid: study.studyInstanceUid,
       detail: {

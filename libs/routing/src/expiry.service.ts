@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AuditOutcome, AuditService } from '@hub/audit';
-import { StudyRepository, TransferRepository } from '@hub/db';
+import { LIVE_TRANSFER_STATES, StudyRepository, TransferRepository } from '@hub/db';
 import { RoutingService } from './routing.service';
 import { StudyPurgeService } from './study-purge.service';
 import { studySubject } from './study-subject';
@@ -35,12 +35,7 @@ export class ExpiryService {
       return { state: 'not-due', dueInMs: transfer.expiresAt.getTime() - now.getTime() };
     }
     const purged = await this.purge.purgeStudyFiles(transfer.studyId, now);
-    await this.transfers.transition(
-      transfer.id,
-      ['queued', 'delivering', 'delivered', 'partially-delivered', 'failed', 'awaiting-pull', 'suspended'],
-      'expired',
-      { expiredAt: now },
-    );
+    await this.transfers.transition(transfer.id, LIVE_TRANSFER_STATES, 'expired', { expiredAt: now });
     await this.studies.transition(transfer.studyId, ['routed'], 'expired');
     const study = await this.studies.getById(transfer.studyId);
     this.logger.log(`transfer ${transfer.id} expired: ${purged} file(s) purged`);

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AuditOutcome, AuditService } from '@hub/audit';
-import { StudyRepository, Transfer, TransferRepository } from '@hub/db';
+import { StudyRepository, Transfer, TransferRepository, LIVE_TRANSFER_STATES } from '@hub/db';
 import { StudyQueueProducer } from '@hub/queue';
 import { ExpiryService } from './expiry.service';
 import { RoutingService } from './routing.service';
@@ -51,15 +51,7 @@ export class TransferSweepService {
     for (const transfer of await this.transfers.getByStates(['queued'])) {
       await this.routing.scheduleDelivery(transfer);
     }
-    for (const transfer of await this.transfers.getByStates([
-      'queued',
-      'delivering',
-      'delivered',
-      'partially-delivered',
-      'failed',
-      'awaiting-pull',
-      'suspended',
-    ])) {
+    for (const transfer of await this.transfers.getByStates(LIVE_TRANSFER_STATES)) {
       await this.queue.scheduleExpiry(transfer.id, transfer.expiresAt);
     }
     if (report.routed + report.suspended + report.resumed + report.expired > 0) {

@@ -12,6 +12,9 @@ export const TRANSFER_STATES = [
 ] as const;
 export type TransferState = (typeof TRANSFER_STATES)[number];
 
+/** Every state but expired: the transfer still holds files in its folder and has an expiry pending. */
+export const LIVE_TRANSFER_STATES: TransferState[] = TRANSFER_STATES.filter((state) => state !== 'expired');
+
 /** A study filed in a recipient's folder, and its delivery. Written by the router, worked by the forwarder. */
 @Entity('transfers')
 @Index('uq_transfers_study', ['studyId'], { unique: true })
