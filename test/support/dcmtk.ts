@@ -775,3 +775,143 @@ async function startStorescpOnce(port: number, options: StorescpOptions): Promis
     stop: () => stopProcess(child),
   };
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Query/retrieve peers
+
+/** One element of a dcmdump listing by keyword: `(0010,0020) LO [X123]   #  4, 1 PatientID` → PatientID: X123. */
+export function parseDcmdump(dump: string): Record<string, string> {
+  const elements: Record<string, string> = {};
+  for (const line of dump.split('\n')) {
+    const match =
+      /^\([0-9a-f]{4},[0-9a-f]{4}\) [A-Z]{2} (?:\[(.*?)\]|(\(no value available\))|=?(\S*)).*#\s*\d+,\s*\d+\s+(\S+)\s*$/i.exec(
+        line,
+      );
+    if (match) {
+      elements[match[4]] = (match[1] ?? match[3] ?? '').trimEnd();
+    }
+  }
+  return elements;
+}
+
+export interface FindscuResult extends DcmtkResult {
+  /** Each pending response's identifier, by keyword, in the order received. */
+  matches: Array<Record<string, string>>;
+  /** The final C-FIND-RSP status, e.g. 0x0000; undefined if none was logged. */
+  finalStatus?: number;
+}
+
+/**
+ * findscu against an SCP (Study Root unless `patientRoot`): `keys` are `Keyword=value` or `Keyword` (a
+ * return key). Responses are extracted (-X) into `workDir` and read back with dcmdump.
+ */
+export async function findscu(
+  host: string,
+  port: number,
+  callingAeTitle: string,
+  calledAeTitle: string,
+  level: 'PATIENT' | 'STUDY' | 'SERIES' | 'IMAGE',
+  keys: string[],
+  workDir: string,
+  options: { patientRoot?: boolean } = {},
+): Promise<FindscuResult> {
+  const args = [
+    '-v',
+    options.patientRoot ? '-P' : '-S',
+    '-X',
+    '-aet',
+    callingAeTitle,
+    '-aec',
+    calledAeTitle,
+    '-k',
+    `QueryRetrieveLevel=${level}`,
+    ...keys.flatMap((key) => ['-k', key]),
+    host,
+    String(port),
+  ];
+  for (const name of readdirSync(workDir)) {
+    if (/^rsp\d+\.dcm$/.test(name)) {
+      renameSync(join(workDir, name), join(workDir, `old-${Date.now()}-${name}`));
+    }
+  }
+  const result = await runDcmtk('findscu', args, { cwd: workDir, timeoutMs: 60_000 });
+  const files = readdirSync(workDir)
+    .filter((name) => /^rsp\d+\.dcm$/.test(name))
+    .sort();
+  const matches: Array<Record<string, string>> = [];
+  for (const name of files) {
+    const dump = await runDcmtk('dcmdump', [join(workDir, name)]);
+    matches.push(parseDcmdump(dump.stdout));
+  }
+  return { ...result, matches, finalStatus: finalDimseStatus(result.stderr + result.stdout, 'Find') };
+}
+
+function finalDimseStatus(log: string, operation: 'Find' | 'Move'): number | undefined {
+  // e.g. "I: Received Final Find Response (Success)" with -v, and "DIMSE Status : 0x0000: Success" with -d.
+  const statuses = [...log.matchAll(/DIMSE Status\s*:\s*0x([0-9a-f]{4})/gi)].map((match) => parseInt(match[1], 16));
+  if (statuses.length > 0) {
+    return statuses[statuses.length - 1];
+  }
+  const final = new RegExp(`Received Final ${operation} Response \\(([^)]*)\\)`, 'i').exec(log);
+  if (!final) {
+    return undefined;
+  }
+  return /^Success/i.test(final[1]) ? 0 : undefined;
+}
+
+export interface MovescuResult extends DcmtkResult {
+  finalStatus?: number;
+  /** Counts from the final C-MOVE-RSP (-d logs them). */
+  completed?: number;
+  failed?: number;
+  warning?: number;
+  /** Number of pending responses received. */
+  pending: number;
+}
+
+/**
+ * movescu asking the SCP to move `keys` to `moveDestination`. With `receivePort`, movescu itself listens
+ * there as the destination's store SCP and writes what arrives into `outputDir`.
+ */
+export async function movescu(
+  host: string,
+  port: number,
+  callingAeTitle: string,
+  calledAeTitle: string,
+  moveDestination: string,
+  level: 'PATIENT' | 'STUDY' | 'SERIES' | 'IMAGE',
+  keys: string[],
+  options: { receivePort?: number; outputDir?: string; patientRoot?: boolean } = {},
+): Promise<MovescuResult> {
+  const args = [
+    '-d',
+    options.patientRoot ? '-P' : '-S',
+    '-aet',
+    callingAeTitle,
+    '-aec',
+    calledAeTitle,
+    '-aem',
+    moveDestination,
+    ...(options.receivePort !== undefined ? ['--port', String(options.receivePort)] : []),
+    ...(options.outputDir ? ['-od', options.outputDir] : []),
+    '-k',
+    `QueryRetrieveLevel=${level}`,
+    ...keys.flatMap((key) => ['-k', key]),
+    host,
+    String(port),
+  ];
+  const result = await runDcmtk('movescu', args, { timeoutMs: 120_000 });
+  const log = result.stderr + result.stdout;
+  const count = (name: string) => {
+    const all = [...log.matchAll(new RegExp(`${name}\\s*:\\s*(\\d+)`, 'gi'))];
+    return all.length > 0 ? Number(all[all.length - 1][1]) : undefined;
+  };
+  return {
+    ...result,
+    finalStatus: finalDimseStatus(log, 'Move'),
+    completed: count('Completed Suboperations'),
+    failed: count('Failed Suboperations'),
+    warning: count('Warning Suboperations'),
+    pending: [...log.matchAll(/DIMSE Status\s*:\s*0xff00/gi)].length,
+  };
+}

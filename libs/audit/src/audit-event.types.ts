@@ -88,6 +88,29 @@ export interface AuditEventMap {
       error?: string;
     };
   };
+  'query-performed': EventBase & {
+    detail: {
+      calledAeTitle: string;
+      model: string;
+      level: string;
+      keys: Record<string, string>;
+      matches: number;
+      status: string;
+    };
+  };
+  'instances-retrieved': EventBase & {
+    detail: {
+      transferId: string;
+      destination: string;
+      instances: number;
+      completed: number;
+      failed: number;
+      warning: number;
+      state: string;
+      error?: string;
+    };
+  };
+  'retrieve-refused': EventBase & { detail: { destination: string; reason: string; level: string } };
   'transfer-suspended': EventBase & { detail: { transferId: string; reason: string } };
   'transfer-resumed': EventBase & { detail: { transferId: string } };
   'config-changed': EventBase & {
@@ -118,6 +141,9 @@ export const AUDIT_EVENT_ACTIONS: { [N in AuditEventName]: AuditAction } = {
   'quarantine-discarded': AuditAction.StudyDeleted,
   'study-deleted': AuditAction.StudyDeleted,
   'delivery-attempted': AuditAction.DicomInstancesTransferred,
+  'query-performed': AuditAction.Query,
+  'instances-retrieved': AuditAction.DicomInstancesTransferred,
+  'retrieve-refused': AuditAction.SecurityAlert,
   'transfer-suspended': AuditAction.ApplicationActivity,
   'transfer-resumed': AuditAction.ApplicationActivity,
   'config-changed': AuditAction.SecurityAlert,

@@ -158,34 +158,20 @@ function template(value: string, context: CoercionContext): string {
     .replaceAll('{recipient.code}', context.recipient.code);
 }
 
-/**
- * Applies a recipient's coercion rules to a copy of a stored data set: only the top-level elements
- * the rules name are re-encoded; every other byte is the stored one. Deflated and big endian data
- * sets are sent unchanged, with a problem reported. A value that fails its check (an invalid NHS
- * number) is not used: the original stays and a problem is reported.
- */
-export function applyCoercion(
-  dataset: Buffer,
-  transferSyntaxUid: string,
+interface CoercionPlan {
+  /** tag → new value; null removes the element. */
+  changes: Map<number, string | null>;
+  vrs: Map<number, string>;
+  problems: string[];
+}
+
+/** What the rules change, given the original values; shared by data sets and query responses. */
+function planCoercion(
   rules: CoercionRuleInput[],
   context: CoercionContext,
-): CoercionResult {
-  if (rules.length === 0) {
-    return { dataset, problems: [] };
-  }
-  const encoding = datasetEncoding(transferSyntaxUid);
-  if (encoding.deflated || !encoding.littleEndian) {
-    return { dataset, problems: [`coercion not applied to a data set in ${transferSyntaxUid}`] };
-  }
+  valueOf: (tag: number) => string | undefined,
+): CoercionPlan {
   const problems: string[] = [];
-  // tag → replacement bytes (null = removed); values read from the original data set.
-  const elements = topLevelElements(dataset, encoding.explicitVr);
-  const valueOf = (tag: number): string | undefined => {
-    const element = elements.find((candidate) => candidate.tag === tag);
-    return element
-      ? dataset.toString('latin1', element.valueStart, element.valueStart + element.valueLength).replace(/[\0 ]+$/, '')
-      : undefined;
-  };
   const changes = new Map<number, string | null>();
   const current = (tag: number) => (changes.has(tag) ? (changes.get(tag) ?? undefined) : valueOf(tag));
   const vrs = new Map<number, string>();
@@ -219,6 +205,79 @@ export function applyCoercion(
     }
     changes.set(target.tag, next);
   }
+  return { changes, vrs, problems };
+}
+
+/**
+ * The recipient's view of a few attributes (keyword → value), as its coercion rules would leave
+ * them in the data sets it receives: what C-FIND answers a pulling node. A removed attribute is
+ * absent from the result.
+ */
+export function coerceAttributes(
+  values: Record<string, string | null | undefined>,
+  rules: CoercionRuleInput[],
+  context: CoercionContext,
+): { values: Record<string, string>; problems: string[] } {
+  const byTag = new Map<number, string>();
+  const keywordOf = new Map<number, string>();
+  for (const [keyword, value] of Object.entries(values)) {
+    const tag = resolveTag(keyword);
+    if (tag) {
+      keywordOf.set(tag.tag, keyword);
+      if (value !== null && value !== undefined) {
+        byTag.set(tag.tag, value);
+      }
+    }
+  }
+  const { changes, problems } = planCoercion(rules, context, (tag) => byTag.get(tag));
+  const result: Record<string, string> = {};
+  for (const [keyword, value] of Object.entries(values)) {
+    if (value !== null && value !== undefined) {
+      result[keyword] = value;
+    }
+  }
+  for (const [tag, value] of changes) {
+    const keyword = keywordOf.get(tag);
+    if (!keyword) {
+      continue;
+    }
+    if (value === null) {
+      delete result[keyword];
+    } else {
+      result[keyword] = value;
+    }
+  }
+  return { values: result, problems };
+}
+
+/**
+ * Applies a recipient's coercion rules to a copy of a stored data set: only the top-level elements
+ * the rules name are re-encoded; every other byte is the stored one. Deflated and big endian data
+ * sets are sent unchanged, with a problem reported. A value that fails its check (an invalid NHS
+ * number) is not used: the original stays and a problem is reported.
+ */
+export function applyCoercion(
+  dataset: Buffer,
+  transferSyntaxUid: string,
+  rules: CoercionRuleInput[],
+  context: CoercionContext,
+): CoercionResult {
+  if (rules.length === 0) {
+    return { dataset, problems: [] };
+  }
+  const encoding = datasetEncoding(transferSyntaxUid);
+  if (encoding.deflated || !encoding.littleEndian) {
+    return { dataset, problems: [`coercion not applied to a data set in ${transferSyntaxUid}`] };
+  }
+  // tag → replacement bytes (null = removed); values read from the original data set.
+  const elements = topLevelElements(dataset, encoding.explicitVr);
+  const valueOf = (tag: number): string | undefined => {
+    const element = elements.find((candidate) => candidate.tag === tag);
+    return element
+      ? dataset.toString('latin1', element.valueStart, element.valueStart + element.valueLength).replace(/[\0 ]+$/, '')
+      : undefined;
+  };
+  const { changes, vrs, problems } = planCoercion(rules, context, valueOf);
   if (changes.size === 0) {
     return { dataset, problems };
   }

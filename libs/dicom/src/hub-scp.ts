@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { Scp, association as dimseAssociation, constants, responses } from 'dcmjs-dimse';
+import { Dataset, Scp, association as dimseAssociation, constants, responses } from 'dcmjs-dimse';
 import type { Socket } from 'node:net';
 import { Writable, finished } from 'node:stream';
 import { normalizeAeTitle } from './ae-title';
@@ -9,10 +9,20 @@ import { encodeCStoreResponsePdu } from './dimse-encoding';
 import { PduGuard } from './pdu-guard';
 import { ReceivedDataset, SpillFile, StoreSink } from './store-sink';
 import { chooseTransferSyntax, isStorageSopClass, VERIFICATION_SOP_CLASS } from './transfer-syntax-choice';
+import {
+  QueryRetrieveSession,
+  SubOperationCounts,
+  chooseQueryTransferSyntax,
+  isQueryRetrieveSopClass,
+  queryModelOf,
+  toQueryIdentifier,
+} from './query-retrieve';
 
 type Association = dimseAssociation.Association;
 type CStoreRequest = import('dcmjs-dimse').requests.CStoreRequest;
 type CEchoRequest = import('dcmjs-dimse').requests.CEchoRequest;
+type CFindRequest = import('dcmjs-dimse').requests.CFindRequest;
+type CMoveRequest = import('dcmjs-dimse').requests.CMoveRequest;
 type PresentationContext = dimseAssociation.PresentationContext;
 
 export interface AssociationRequest {
@@ -37,6 +47,8 @@ export interface StoreOutcome {
 export interface ScpSession {
   openSpill(request: StoreRequest): Promise<SpillFile>;
   store(request: StoreRequest, data: ReceivedDataset): Promise<StoreOutcome>;
+  /** C-FIND/C-MOVE for this caller; without it the query/retrieve contexts are not accepted. */
+  queryRetrieve?: QueryRetrieveSession;
   /** The association ended: released, aborted by either side, or the connection dropped. */
   end(how: 'released' | 'aborted' | 'closed'): Promise<void>;
 }
@@ -74,6 +86,11 @@ class ReceivedStore {
 
 const { PresentationContextResult, RejectResult, RejectSource, AbortSource, AbortReason } = constants;
 
+const PENDING = 0xff00;
+const CANCELLED = 0xfe00;
+const IDENTIFIER_DOES_NOT_MATCH = 0xa900;
+const UNABLE_TO_PROCESS = 0xc000;
+
 /**
  * The hub's DICOM upper layer on one connection: dcmjs-dimse does the PDUs and DIMSE; this class
  * decides associations, streams C-STORE data sets out of memory, and turns every outcome into a
@@ -88,6 +105,8 @@ export class HubScp extends Scp {
   private sink?: StoreSink;
   private pendingRequest?: StoreRequest;
   private ended = false;
+  /** The running C-FIND/C-MOVE was cancelled (C-CANCEL-RQ); one operation at a time (no async ops). */
+  private cancelRequested = false;
   private callingAeTitle?: string;
   private calledAeTitle?: string;
 
@@ -141,6 +160,109 @@ export class HubScp extends Scp {
     const response = responses.CEchoResponse.fromRequest(request);
     response.setStatus(DimseStatus.Success);
     callback(response);
+  }
+
+  override cFindRequest(request: CFindRequest): void {
+    // The library's callback may be called once; pending responses go out one by one as they are found.
+    const callback = (list: responses.CFindResponse[]) =>
+      list.forEach((response) => this.sendResponse(request, response));
+    const final = (status: number, comment?: string) => {
+      const response = responses.CFindResponse.fromRequest(request);
+      response.setStatus(status);
+      if (comment) {
+        response.setErrorComment(comment.slice(0, 64));
+      }
+      callback([response]);
+    };
+    const queryRetrieve = this.session?.queryRetrieve;
+    const query = toQueryIdentifier(
+      queryModelOf(request.getAffectedSopClassUid()),
+      (request.getDataset()?.getElements() ?? {}) as Record<string, unknown>,
+    );
+    if (!queryRetrieve) {
+      final(UNABLE_TO_PROCESS, 'query not available on this association');
+      return;
+    }
+    if ('error' in query) {
+      final(IDENTIFIER_DOES_NOT_MATCH, query.error);
+      return;
+    }
+    this.cancelRequested = false;
+    queryRetrieve
+      .find(
+        query,
+        (identifier) => {
+          const response = responses.CFindResponse.fromRequest(request);
+          response.setDataset(new Dataset({ ...identifier, QueryRetrieveLevel: query.level }));
+          response.setStatus(PENDING);
+          callback([response]);
+        },
+        () => this.cancelRequested || this.ended,
+      )
+      .then(
+        (outcome) => final(this.cancelRequested ? CANCELLED : outcome.status, outcome.comment),
+        (error: Error) => {
+          this.logger.error(`C-FIND from ${this.callingAeTitle}: ${error.message}`);
+          final(UNABLE_TO_PROCESS, 'unable to process');
+        },
+      );
+  }
+
+  override cMoveRequest(request: CMoveRequest): void {
+    const callback = (list: responses.CMoveResponse[]) =>
+      list.forEach((response) => this.sendResponse(request, response));
+    const respond = (status: number, counts: SubOperationCounts, comment?: string) => {
+      const response = responses.CMoveResponse.fromRequest(request);
+      response.setStatus(status);
+      // Pending responses carry all four counts; the final one the completed, failed and warning counts.
+      if (status === PENDING) {
+        response.setRemaining(counts.remaining);
+      }
+      response.setCompleted(counts.completed);
+      response.setFailures(counts.failed);
+      response.setWarnings(counts.warning);
+      if (comment && status !== PENDING) {
+        response.setErrorComment(comment.slice(0, 64));
+      }
+      callback([response]);
+    };
+    const none = { remaining: 0, completed: 0, failed: 0, warning: 0 };
+    const queryRetrieve = this.session?.queryRetrieve;
+    const destination = String(
+      (request.getCommandDataset() as unknown as { getElement(name: string): unknown }).getElement('MoveDestination') ??
+        '',
+    ).trim();
+    const query = toQueryIdentifier(
+      queryModelOf(request.getAffectedSopClassUid()),
+      (request.getDataset()?.getElements() ?? {}) as Record<string, unknown>,
+    );
+    if (!queryRetrieve) {
+      respond(UNABLE_TO_PROCESS, none, 'retrieve not available on this association');
+      return;
+    }
+    if ('error' in query) {
+      respond(IDENTIFIER_DOES_NOT_MATCH, none, query.error);
+      return;
+    }
+    this.cancelRequested = false;
+    queryRetrieve
+      .move(
+        query,
+        destination,
+        (counts) => respond(PENDING, counts),
+        () => this.cancelRequested || this.ended,
+      )
+      .then(
+        (outcome) => respond(outcome.status, outcome.counts, outcome.comment),
+        (error: Error) => {
+          this.logger.error(`C-MOVE from ${this.callingAeTitle}: ${error.message}`);
+          respond(UNABLE_TO_PROCESS, none, 'unable to process');
+        },
+      );
+  }
+
+  override cCancelRequest(): void {
+    this.cancelRequested = true;
   }
 
   override createStoreWritableStream(context: PresentationContext, request: CStoreRequest): Writable {
@@ -216,7 +338,21 @@ export class HubScp extends Scp {
     association.setNegotiateAsyncOps(false);
     for (const proposed of association.getPresentationContexts()) {
       const context = association.getPresentationContext(proposed.id);
-      const abstractSyntax = context.getAbstractSyntaxUid();
+      const abstractSyntax = context.getAbstractSyntaxUid().replace(/\0+$/, '');
+      if (isQueryRetrieveSopClass(abstractSyntax)) {
+        const transferSyntax = decision.session.queryRetrieve
+          ? chooseQueryTransferSyntax(context.getTransferSyntaxUids())
+          : undefined;
+        context.setResult(
+          !decision.session.queryRetrieve
+            ? PresentationContextResult.RejectAbstractSyntaxNotSupported
+            : transferSyntax
+              ? PresentationContextResult.Accept
+              : PresentationContextResult.RejectTransferSyntaxesNotSupported,
+          transferSyntax,
+        );
+        continue;
+      }
       if (abstractSyntax !== VERIFICATION_SOP_CLASS && !isStorageSopClass(abstractSyntax)) {
         context.setResult(PresentationContextResult.RejectAbstractSyntaxNotSupported);
         continue;

@@ -10,3 +10,4 @@ export * from './transfer-syntax-choice';
 export * from './uid';
 export * from './stored-instance-scu';
 export * from './coercion';
+export * from './query-retrieve';

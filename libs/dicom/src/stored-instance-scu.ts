@@ -95,6 +95,8 @@ export function sendStoredInstances(
     /** Applied to each data set as it goes out (the recipient's coercion); the stored file never changes. */
     transform?: (dataset: Buffer, instance: StoredInstance) => Buffer;
     timeouts?: { connectMs: number; associationMs: number; pduMs: number };
+    /** Called as each instance is answered (C-MOVE reports sub-operation progress from it). */
+    onOutcome?: (outcome: InstanceOutcome) => void;
   } = {},
 ): Promise<InstanceOutcome[]> {
   const timeouts = options.timeouts ?? { connectMs: 10000, associationMs: 30000, pduMs: 60000 };
@@ -116,7 +118,9 @@ export function sendStoredInstances(
       ),
     );
     request.on('response', (response: { getStatus(): number }) => {
-      outcomes.set(instance.id, { id: instance.id, status: response.getStatus() });
+      const outcome = { id: instance.id, status: response.getStatus() };
+      outcomes.set(instance.id, outcome);
+      options.onOutcome?.(outcome);
       const network = (client as unknown as { network?: NetworkInternals }).network;
       if (network) {
         network.dimseStream = undefined;

@@ -2,6 +2,7 @@ import { AuditService } from '@hub/audit';
 import { HubConfig } from '@hub/config';
 import { DicomNode, NodeRepository, Trust, TrustRepository } from '@hub/db';
 import { AssociationRejectReason } from '@hub/dicom';
+import { QueryRetrieveService } from '@hub/query-retrieve';
 import { AssociationPolicyService } from './association-policy.service';
 import { InstanceIngestService } from './instance-ingest.service';
 
@@ -45,7 +46,8 @@ describe('AssociationPolicyService', () => {
         .fn()
         .mockResolvedValue([
           node('RVJ_PACS'),
-          node('RVJ_VIEW', { canSend: false }),
+          node('RVJ_VIEW', { canSend: false, receiveMode: 'pull' }),
+          node('RVJ_MOD', { canSend: false, receiveMode: 'none' }),
           node('RVJ_OLD', { active: false }),
         ]),
     };
@@ -64,6 +66,7 @@ describe('AssociationPolicyService', () => {
       trusts as unknown as TrustRepository,
       audit as unknown as AuditService,
       ingest as unknown as InstanceIngestService,
+      { openSession: jest.fn().mockReturnValue(undefined) } as unknown as QueryRetrieveService,
       { hub: { aeTitle: 'IEP_HUB' } } as HubConfig,
     );
   });
@@ -92,12 +95,25 @@ describe('AssociationPolicyService', () => {
       AssociationRejectReason.CallingAeNotRecognized,
     ],
     ['an unknown called AE', 'RVJ_PACS', 'RA7_OTHER', '10.0.0.5', AssociationRejectReason.CalledAeNotRecognized],
+    [
+      'a node that neither sends nor receives',
+      'RVJ_MOD',
+      'IEP_HUB',
+      '10.0.0.5',
+      AssociationRejectReason.CallingAeNotRecognized,
+    ],
   ])('rejects %s and audits it', async (_, calling, called, address, reason) => {
     expect(await ask(calling, called, address)).toEqual({ accept: false, reason });
     expect(audit.record).toHaveBeenCalledWith(
       'association-rejected',
       expect.objectContaining({ actor: { aeTitle: calling, address } }),
     );
+  });
+
+  it('lets a pulling node that cannot send call the hub AE, for query/retrieve', async () => {
+    const decision = await ask('RVJ_VIEW', 'IEP_HUB');
+    expect(decision.accept).toBe(true);
+    expect(ingest.openSession).toHaveBeenCalledWith(expect.objectContaining({ destination: { kind: 'hub' } }));
   });
 
   it('keeps deciding from the last directory when MySQL stops answering', async () => {

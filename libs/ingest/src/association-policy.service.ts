@@ -3,6 +3,7 @@ import { AuditOutcome, AuditService } from '@hub/audit';
 import { HUB_CONFIG, HubConfig } from '@hub/config';
 import { DicomNode, NodeRepository, Trust, TrustRepository } from '@hub/db';
 import { AssociationDecision, AssociationRejectReason, AssociationRequest, ScpHandler } from '@hub/dicom';
+import { QueryRetrieveService } from '@hub/query-retrieve';
 import { IngestDestination, InstanceIngestService } from './instance-ingest.service';
 
 const DIRECTORY_TTL_MS = 5000;
@@ -15,8 +16,9 @@ interface DirectorySnapshot {
 }
 
 /**
- * Who may open an association: a configured node allowed to send, from one of its addresses,
- * calling the hub AE or a trust's inbound AE. Every decision is audited with the peer's address.
+ * Who may open an association: a configured node from one of its addresses, either allowed to send
+ * and calling a trust's inbound AE, or calling the hub AE (query/retrieve for a node that receives,
+ * stores for a pending fetch). Every decision is audited with the peer's address.
  */
 @Injectable()
 export class AssociationPolicyService implements ScpHandler {
@@ -29,6 +31,7 @@ export class AssociationPolicyService implements ScpHandler {
     private readonly trusts: TrustRepository,
     private readonly audit: AuditService,
     private readonly ingest: InstanceIngestService,
+    private readonly queryRetrieve: QueryRetrieveService,
     @Inject(HUB_CONFIG) config: HubConfig,
   ) {
     this.hubAeTitle = config.hub.aeTitle;
@@ -37,7 +40,10 @@ export class AssociationPolicyService implements ScpHandler {
   async requestAssociation(request: AssociationRequest): Promise<AssociationDecision> {
     const directory = await this.directory();
     const node = directory.nodes.get(request.callingAeTitle);
-    if (!node || !node.canSend) {
+    const callsHub = request.calledAeTitle === this.hubAeTitle;
+    // The hub AE serves query/retrieve to nodes that receive, and stores to sources of a fetch.
+    const mayCall = node && (node.canSend || (callsHub && (node.receiveMode !== 'none' || node.queryRetrieve)));
+    if (!node || !mayCall) {
       const reason = node ? 'calling AE is not allowed to send' : 'calling AE not recognized';
       return this.reject(request, AssociationRejectReason.CallingAeNotRecognized, reason);
     }
@@ -53,7 +59,7 @@ export class AssociationPolicyService implements ScpHandler {
       return this.reject(request, AssociationRejectReason.CallingAeNotRecognized, 'calling AE has no active trust');
     }
     let destination: IngestDestination;
-    if (request.calledAeTitle === this.hubAeTitle) {
+    if (callsHub) {
       destination = { kind: 'hub' };
     } else {
       const inbound = directory.inbound.get(request.calledAeTitle);
@@ -75,16 +81,22 @@ export class AssociationPolicyService implements ScpHandler {
       })
       // With MySQL down nothing can be stored either: each C-STORE is refused (0xA700) and retried later.
       .catch((error: Error) => this.logger.error(`audit of an accepted association failed: ${error.message}`));
-    return {
-      accept: true,
-      session: this.ingest.openSession({
+    const session = this.ingest.openSession({
+      node,
+      senderTrust,
+      destination,
+      calledAeTitle: request.calledAeTitle,
+      peerAddress: request.peerAddress,
+    });
+    if (callsHub) {
+      session.queryRetrieve = this.queryRetrieve.openSession({
         node,
-        senderTrust,
-        destination,
-        calledAeTitle: request.calledAeTitle,
+        trust: senderTrust,
         peerAddress: request.peerAddress,
-      }),
-    };
+        calledAeTitle: request.calledAeTitle,
+      });
+    }
+    return { accept: true, session };
   }
 
   /**

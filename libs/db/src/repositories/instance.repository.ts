@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
+import { In, IsNull, Repository } from 'typeorm';
 import { InstanceEntity } from '../entities';
 
 export interface StoredInstance {
@@ -74,6 +74,13 @@ export class InstanceRepository {
     if (ids.length > 0) {
       await this.repository.delete(ids);
     }
+  }
+
+  /** The instances of these studies whose files are still there, in arrival order. */
+  async getStoredForStudies(studyIds: string[]): Promise<InstanceRecord[]> {
+    return studyIds.length === 0
+      ? []
+      : this.repository.find({ where: { studyId: In(studyIds), purgedAt: IsNull() }, order: { id: 'ASC' } });
   }
 
   async getForStudy(studyId: string): Promise<InstanceRecord[]> {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import { Repository } from 'typeorm';
+import { In, Repository } from 'typeorm';
 import { transitionState } from './state-transition';
 import { StudyEntity, StudyState } from '../entities';
 
@@ -86,6 +86,10 @@ export class StudyRepository {
 
   async getById(id: string): Promise<Study | null> {
     return this.repository.findOneBy({ id });
+  }
+
+  async getByIds(ids: string[]): Promise<Study[]> {
+    return ids.length === 0 ? [] : this.repository.findBy({ id: In(ids) });
   }
 
   async getByState(state: StudyState): Promise<Study[]> {

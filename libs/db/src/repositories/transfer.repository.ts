@@ -70,6 +70,18 @@ export class TransferRepository {
       .getMany();
   }
 
+  /** The recipient's transfers in the given states (its folders, as a pulling node sees them). */
+  async getForRecipient(recipientTrustId: string, states: TransferState[]): Promise<Transfer[]> {
+    return this.repository
+      .createQueryBuilder('transfer')
+      .where('transfer.recipientTrustId = :recipientTrustId AND transfer.state IN (:...states)', {
+        recipientTrustId,
+        states,
+      })
+      .orderBy('transfer.createdAt', 'ASC')
+      .getMany();
+  }
+
   /** Live transfers whose folder time is up. */
   async getDueForExpiry(now: Date): Promise<Transfer[]> {
     return this.repository

@@ -1,0 +1,3 @@
+export * from './pull-catalog.service';
+export * from './query-retrieve.service';
+export * from './query-retrieve.module';

@@ -1,0 +1,122 @@
+import { Injectable } from '@nestjs/common';
+import {
+  InstanceRecord,
+  InstanceRepository,
+  Study,
+  StudyRepository,
+  Transfer,
+  TransferRepository,
+  TransferState,
+  Trust,
+  TrustRepository,
+} from '@hub/db';
+import { CoercionContext, CoercionRuleInput, coerceAttributes } from '@hub/dicom';
+
+/** Transfers a recipient may query and retrieve: filed in its folders, not held and not expired. */
+export const PULLABLE_TRANSFER_STATES: TransferState[] = [
+  'queued',
+  'delivering',
+  'delivered',
+  'partially-delivered',
+  'failed',
+  'awaiting-pull',
+];
+
+/** One study in a recipient's folders, with what the recipient's coercion makes of it. */
+export interface PullableStudy {
+  transfer: Transfer;
+  study: Study;
+  rules: CoercionRuleInput[];
+  context: CoercionContext;
+  /** Study-level attributes as the recipient sees them (after coercion), by keyword. */
+  attributes: Record<string, string>;
+  instances: InstanceRecord[];
+}
+
+/**
+ * A recipient trust's folders as its pulling nodes see them: the live transfers filed for it, with
+ * their stored instances and the study attributes morphed by the trust's own coercion rules, so a
+ * C-FIND answers the values the trust would receive.
+ */
+@Injectable()
+export class PullCatalogService {
+  constructor(
+    private readonly transfers: TransferRepository,
+    private readonly studies: StudyRepository,
+    private readonly instances: InstanceRepository,
+    private readonly trusts: TrustRepository,
+  ) {}
+
+  async load(recipient: Trust, options: { studyInstanceUids?: string[] } = {}): Promise<PullableStudy[]> {
+    const transfers = await this.transfers.getForRecipient(recipient.id, PULLABLE_TRANSFER_STATES);
+    const studies = new Map((await this.studies.getByIds(transfers.map((t) => t.studyId))).map((s) => [s.id, s]));
+    const wanted = options.studyInstanceUids ? new Set(options.studyInstanceUids) : undefined;
+    const selected = transfers.filter((transfer) => {
+      const study = studies.get(transfer.studyId);
+      return study && (!wanted || wanted.has(study.studyInstanceUid));
+    });
+    const instances = await this.instances.getStoredForStudies(selected.map((t) => t.studyId));
+    const byStudy = new Map<string, InstanceRecord[]>();
+    for (const instance of instances) {
+      byStudy.set(instance.studyId, [...(byStudy.get(instance.studyId) ?? []), instance]);
+    }
+    const senders = new Map((await this.trusts.getAll()).map((trust) => [trust.id, trust]));
+    const rules = (recipient.coercion ?? []) as CoercionRuleInput[];
+    return selected
+      .map((transfer) => {
+        const study = studies.get(transfer.studyId)!;
+        const sender = senders.get(transfer.senderTrustId);
+        const context = {
+          sender: { code: sender?.code ?? '', patientIdIssuer: sender?.patientIdIssuer ?? '' },
+          recipient: { code: recipient.code },
+        };
+        const stored = byStudy.get(study.id) ?? [];
+        return {
+          transfer,
+          study,
+          rules,
+          context,
+          attributes: coerceAttributes(studyAttributes(study, stored), rules, context).values,
+          instances: stored,
+        };
+      })
+      .filter((pullable) => pullable.instances.length > 0);
+  }
+
+  /** Series- or image-level attributes of one instance merged over its study's, coerced the same way. */
+  instanceView(pullable: PullableStudy, instance: InstanceRecord): Record<string, string> {
+    const series = pullable.instances.filter((other) => other.seriesInstanceUid === instance.seriesInstanceUid);
+    const raw = {
+      ...studyAttributes(pullable.study, pullable.instances),
+      SeriesInstanceUID: instance.seriesInstanceUid,
+      Modality: instance.modality,
+      SeriesNumber: instance.seriesNumber?.toString(),
+      NumberOfSeriesRelatedInstances: String(series.length),
+      SOPInstanceUID: instance.sopInstanceUid,
+      SOPClassUID: instance.sopClassUid,
+      InstanceNumber: instance.instanceNumber?.toString(),
+      AvailableTransferSyntaxUID: instance.transferSyntaxUid,
+    };
+    return coerceAttributes(raw, pullable.rules, pullable.context).values;
+  }
+}
+
+function studyAttributes(study: Study, instances: InstanceRecord[]): Record<string, string | null | undefined> {
+  const modalities = [...new Set(instances.map((instance) => instance.modality).filter(Boolean))];
+  return {
+    PatientID: study.patientId,
+    IssuerOfPatientID: study.issuerOfPatientId,
+    PatientName: study.patientName,
+    PatientBirthDate: study.patientBirthDate,
+    PatientSex: study.patientSex,
+    StudyInstanceUID: study.studyInstanceUid,
+    StudyDate: study.studyDate,
+    StudyTime: study.studyTime,
+    AccessionNumber: study.accessionNumber,
+    StudyDescription: study.studyDescription,
+    StudyID: study.studyId,
+    ModalitiesInStudy: study.modalitiesInStudy ?? (modalities.join('\\') || null),
+    NumberOfStudyRelatedSeries: String(new Set(instances.map((instance) => instance.seriesInstanceUid)).size),
+    NumberOfStudyRelatedInstances: String(instances.length),
+  };
+}
