@@ -27,7 +27,7 @@ export function parseArgs(argv: string[]): ParsedArgs {
   return { words, flags };
 }
 
-const VALUED_FLAGS = new Set(['state', 'trust', 'folder']);
+const VALUED_FLAGS = new Set(['state', 'trust', 'folder', 'from', 'to', 'study', 'accession', 'patient-id']);
 
 export const USAGE = `usage: npm run hub -- <command> [--json]
 
@@ -37,5 +37,8 @@ export const USAGE = `usage: npm run hub -- <command> [--json]
   quarantine release <studyId>            route a quarantined study once an agreement allows it
   quarantine discard <studyId>            purge a quarantined study's files (the record stays)
   expire [--dry-run]                      expire transfers past their folder time now (or list them)
+  fetch request --from A --to B --folder F (--study UID | --accession N --patient-id P)
+                                          source a study held at trust A for trust B (needs an agreement A→B)
+  fetch list [--to B]                     fetch requests with their progress and outcome
   audit verify                            check the audit trail's hash chain; exit 1 naming the first break
 `;

@@ -5,6 +5,7 @@ import { ConfigError, LoadedConfig, loadConfig, loadHubConfig } from '@hub/confi
 import { AuditVerifyService } from '@hub/audit';
 import { CoreModule } from '@hub/core';
 import { ConfigApplyService } from '@hub/directory';
+import { FetchModule, FetchRequestError, FetchService } from '@hub/fetch';
 import { ExpiryService, QuarantineService, RoutingModule, TransferQueryService } from '@hub/routing';
 import { ParsedArgs, USAGE, parseArgs } from './cli-args';
 import { formatTable } from './table';
@@ -36,7 +37,7 @@ async function main(argv: string[]): Promise<number> {
     throw error;
   }
 
-  @Module({ imports: [CoreModule.forRoot(config, { bootstrap: false }), RoutingModule] })
+  @Module({ imports: [CoreModule.forRoot(config, { bootstrap: false }), RoutingModule, FetchModule] })
   class CliModule {}
 
   const app = await NestFactory.createApplicationContext(CliModule, { logger: ['error'] });
@@ -127,6 +128,38 @@ async function run(
         }
       }
       print(rows, ['id', 'folder', 'state', 'expiresAt']);
+      return 0;
+    }
+    case 'fetch request': {
+      try {
+        const fetch = await app.get(FetchService).requestFetch({
+          from: stringFlag(args, 'from') ?? '',
+          to: stringFlag(args, 'to') ?? '',
+          folder: stringFlag(args, 'folder') ?? '',
+          studyInstanceUid: stringFlag(args, 'study'),
+          accessionNumber: stringFlag(args, 'accession'),
+          patientId: stringFlag(args, 'patient-id'),
+          requestedBy: CLI_ACTOR.user,
+        });
+        print([fetch as unknown as Record<string, unknown>], ['id', 'state', 'folder', 'studyInstanceUid']);
+        return 0;
+      } catch (error) {
+        if (error instanceof FetchRequestError) {
+          process.stderr.write(`fetch refused: ${error.message}\n`);
+          return 1;
+        }
+        throw error;
+      }
+    }
+    case 'fetch list': {
+      const rows = await app.get(FetchService).list({ recipient: stringFlag(args, 'to') });
+      print(
+        rows.map((row) => ({
+          ...row,
+          progress: `${row.completedInstances}/${row.expectedInstances ?? '?'}${row.failedInstances ? ` (${row.failedInstances} failed)` : ''}`,
+        })),
+        ['id', 'from', 'to', 'folder', 'state', 'progress', 'studyInstanceUid', 'lastError'],
+      );
       return 0;
     }
     case 'audit verify': {

@@ -111,6 +111,26 @@ export interface AuditEventMap {
     };
   };
   'retrieve-refused': EventBase & { detail: { destination: string; reason: string; level: string } };
+  'fetch-requested': EventBase & {
+    detail: {
+      fetchId?: string;
+      folder: string;
+      accessionNumber?: string;
+      sourceNode?: string;
+      refused?: string;
+    };
+  };
+  'fetch-finished': EventBase & {
+    detail: {
+      fetchId: string;
+      state: string;
+      expected: number | null;
+      completed: number;
+      failed: number;
+      status?: string;
+      error?: string;
+    };
+  };
   'transfer-suspended': EventBase & { detail: { transferId: string; reason: string } };
   'transfer-resumed': EventBase & { detail: { transferId: string } };
   'config-changed': EventBase & {
@@ -144,6 +164,8 @@ export const AUDIT_EVENT_ACTIONS: { [N in AuditEventName]: AuditAction } = {
   'query-performed': AuditAction.Query,
   'instances-retrieved': AuditAction.DicomInstancesTransferred,
   'retrieve-refused': AuditAction.SecurityAlert,
+  'fetch-requested': AuditAction.BeginTransferringDicomInstances,
+  'fetch-finished': AuditAction.DicomInstancesTransferred,
   'transfer-suspended': AuditAction.ApplicationActivity,
   'transfer-resumed': AuditAction.ApplicationActivity,
   'config-changed': AuditAction.SecurityAlert,

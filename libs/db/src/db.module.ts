@@ -4,6 +4,7 @@ import { dataSourceOptions, openDatabase } from './data-source';
 import { ENTITIES } from './entities';
 import { AgreementRepository } from './repositories/agreement.repository';
 import { AuditEventRepository } from './repositories/audit-event.repository';
+import { FetchRequestRepository } from './repositories/fetch-request.repository';
 import { InstanceRepository } from './repositories/instance.repository';
 import { NamedLockRepository } from './repositories/named-lock.repository';
 import { NodeRepository } from './repositories/node.repository';
@@ -12,6 +13,7 @@ import { TransferRepository } from './repositories/transfer.repository';
 import { TrustRepository } from './repositories/trust.repository';
 
 const REPOSITORIES = [
+  FetchRequestRepository,
   TrustRepository,
   NodeRepository,
   AgreementRepository,

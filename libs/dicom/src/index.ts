@@ -11,3 +11,4 @@ export * from './uid';
 export * from './stored-instance-scu';
 export * from './coercion';
 export * from './query-retrieve';
+export * from './query-retrieve-scu';

@@ -1,7 +1,14 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AuditOutcome, AuditService } from '@hub/audit';
 import { HUB_CONFIG, HubConfig } from '@hub/config';
-import { DicomNode, InstanceRepository, StudyRepository, Trust } from '@hub/db';
+import {
+  DicomNode,
+  FetchRequestRepository,
+  InstanceRepository,
+  StudyRepository,
+  Trust,
+  TrustRepository,
+} from '@hub/db';
 import {
   DatasetHeader,
   DimseStatus,
@@ -20,7 +27,9 @@ import {
 import { StudyQueueProducer } from '@hub/queue';
 import { StorageService, TempFileWriter } from '@hub/storage';
 
-export type IngestDestination = { kind: 'trust'; trust: Trust; folder: 'emergency' | 'elective' } | { kind: 'hub' };
+type TrustDestination = { kind: 'trust'; trust: Trust; folder: 'emergency' | 'elective' };
+/** A trust's inbound AE names the folder; the hub AE takes only what a source sends back for a fetch. */
+export type IngestDestination = TrustDestination | { kind: 'hub' };
 
 export interface IngestSessionContext {
   node: DicomNode;
@@ -42,6 +51,7 @@ class Refusal extends Error {
 
 interface StudyTally {
   studyId: string;
+  destination: TrustDestination;
   patientId?: string;
   stored: number;
   bytes: number;
@@ -70,6 +80,8 @@ export class InstanceIngestService {
     private readonly storage: StorageService,
     private readonly studies: StudyRepository,
     private readonly instances: InstanceRepository,
+    private readonly fetches: FetchRequestRepository,
+    private readonly trusts: TrustRepository,
     private readonly audit: AuditService,
     private readonly studyQueue: StudyQueueProducer,
     @Inject(HUB_CONFIG) config: HubConfig,
@@ -134,15 +146,16 @@ export class InstanceIngestService {
       );
       throw new Refusal(DimseStatus.OutOfResources, 'storage unavailable');
     }
-    const destination = context.destination;
-    if (destination.kind === 'hub') {
-      throw new Refusal(DimseStatus.NotAuthorized, `no pending fetch: send to a trust's inbound AE`);
-    }
     const header = await this.readHeader(request, data);
     this.checkIdentifiers(request, header);
     const studyInstanceUid = header.studyInstanceUid!;
 
     let tally = tallies.get(studyInstanceUid);
+    const destination =
+      tally?.destination ??
+      (context.destination.kind === 'trust'
+        ? context.destination
+        : await this.fetchDestination(context.node, studyInstanceUid));
     const receivedAt = new Date();
     if (!tally) {
       const studyId = await this.studies.upsertForArrival(
@@ -157,7 +170,7 @@ export class InstanceIngestService {
         header,
         receivedAt,
       );
-      tally = { studyId, patientId: header.patientId, stored: 0, bytes: 0, sopClasses: new Set() };
+      tally = { studyId, destination, patientId: header.patientId, stored: 0, bytes: 0, sopClasses: new Set() };
       tallies.set(studyInstanceUid, tally);
     }
 
@@ -251,7 +264,6 @@ export class InstanceIngestService {
     refused: number,
     how: 'released' | 'aborted' | 'closed',
   ): Promise<void> {
-    const destination = context.destination;
     const actor = { aeTitle: context.node.aeTitle, address: context.peerAddress };
     const events: AuditBatch = [...tallies.entries()].map(([studyInstanceUid, tally]) => ({
       name: 'instances-stored',
@@ -259,12 +271,12 @@ export class InstanceIngestService {
         outcome: how === 'released' ? AuditOutcome.Success : AuditOutcome.MinorFailure,
         actor,
         sourceTrust: context.senderTrust.code,
-        destinationTrust: destination.kind === 'trust' ? destination.trust.code : undefined,
+        destinationTrust: tally.destination.trust.code,
         patientId: tally.patientId,
         studyInstanceUid,
         detail: {
           calledAeTitle: context.calledAeTitle,
-          folder: destination.kind === 'trust' ? destination.folder : 'none',
+          folder: tally.destination.folder,
           stored: tally.stored,
           refused,
           bytes: tally.bytes,
@@ -283,6 +295,16 @@ export class InstanceIngestService {
       });
     }
     await this.audit.recordMany(events);
+  }
+
+  /** Where a store to the hub AE goes: the folder of the fetch this source is being retrieved for. */
+  private async fetchDestination(node: DicomNode, studyInstanceUid: string): Promise<TrustDestination> {
+    const fetch = await this.fetches.getRetrieving(node.id, studyInstanceUid);
+    const trust = fetch ? await this.trusts.getById(fetch.recipientTrustId) : null;
+    if (!fetch || !trust) {
+      throw new Refusal(DimseStatus.NotAuthorized, `no pending fetch for this study: send to a trust's inbound AE`);
+    }
+    return { kind: 'trust', trust, folder: fetch.folder };
   }
 
   private async readHeader(

@@ -5,6 +5,8 @@ import { DefaultJobOptions } from 'bullmq';
 export enum QueueName {
   /** Router: a study's life in the hub (completion, routing, expiry). */
   Study = 'study',
+  /** Forwarder: fetch requests ("source it"), C-FIND/C-MOVE against a source's PACS. */
+  Fetch = 'fetch',
 }
 
 /**
@@ -23,6 +25,7 @@ export enum JobName {
   RouteStudy = 'RouteStudy',
   ExpireTransfer = 'ExpireTransfer',
   DeliverTransfer = 'DeliverTransfer',
+  FetchStudy = 'FetchStudy',
 }
 
 export interface CompleteStudyJob {
@@ -45,7 +48,13 @@ export interface DeliverTransferJob {
   data: { transferId: string };
 }
 
-export type JobItem = CompleteStudyJob | RouteStudyJob | ExpireTransferJob | DeliverTransferJob;
+export interface FetchStudyJob {
+  name: JobName.FetchStudy;
+  data: { fetchId: string };
+}
+
+export type JobItem = CompleteStudyJob | RouteStudyJob | ExpireTransferJob | DeliverTransferJob | FetchStudyJob;
+export type FetchQueueJob = FetchStudyJob;
 export type StudyQueueJob = CompleteStudyJob | RouteStudyJob | ExpireTransferJob;
 export type DeliveryQueueJob = DeliverTransferJob;
 export type JobOf<N extends JobName> = Extract<JobItem, { name: N }>;
@@ -59,6 +68,13 @@ const RETRIED: DefaultJobOptions = {
 
 export const QUEUE_DEFAULT_JOB_OPTIONS: Record<QueueName, DefaultJobOptions> = {
   [QueueName.Study]: RETRIED,
+  // A source that does not answer is retried a few times over about a minute; then the request fails.
+  [QueueName.Fetch]: {
+    attempts: 5,
+    backoff: { type: 'exponential', delay: 4000, jitter: 0.5 },
+    removeOnComplete: { count: 1000, age: 24 * 3600 },
+    removeOnFail: { count: 5000, age: 7 * 24 * 3600 },
+  },
 };
 
 /**
@@ -88,6 +104,7 @@ export const jobKeys = {
   routeStudy: (studyId: string) => `route-${studyId}`,
   expireTransfer: (transferId: string) => `expire-${transferId}`,
   deliverTransfer: (transferId: string) => `deliver-${transferId}`,
+  fetchStudy: (fetchId: string) => `fetch-${fetchId}`,
 };
 
 /** Deduplication key of a study's completion job: one pending job per study, debounced. */

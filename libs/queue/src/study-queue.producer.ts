@@ -17,6 +17,7 @@ import { redisOptions } from './redis-connection';
 @Injectable()
 export class StudyQueueProducer implements OnModuleDestroy {
   readonly queue: Queue;
+  readonly fetchQueue: Queue;
   private readonly deliveryQueues = new Map<string, Queue>();
   private readonly connection: ReturnType<typeof redisOptions>;
   private readonly prefix: string;
@@ -29,6 +30,11 @@ export class StudyQueueProducer implements OnModuleDestroy {
       connection: this.connection,
       prefix: env.queuePrefix,
       defaultJobOptions: QUEUE_DEFAULT_JOB_OPTIONS[QueueName.Study],
+    });
+    this.fetchQueue = new Queue(QueueName.Fetch, {
+      connection: this.connection,
+      prefix: env.queuePrefix,
+      defaultJobOptions: QUEUE_DEFAULT_JOB_OPTIONS[QueueName.Fetch],
     });
     this.quietMs = config.hub.stableStudySeconds * 1000;
   }
@@ -69,6 +75,11 @@ export class StudyQueueProducer implements OnModuleDestroy {
     );
   }
 
+  /** Queues a fetch request for the forwarder (deduplicated while one is pending for it). */
+  async scheduleFetch(fetchId: string): Promise<void> {
+    await this.fetchQueue.add(JobName.FetchStudy, { fetchId }, { deduplication: { id: jobKeys.fetchStudy(fetchId) } });
+  }
+
   deliveryQueueFor(nodeId: string): Queue {
     let queue = this.deliveryQueues.get(nodeId);
     if (!queue) {
@@ -83,6 +94,10 @@ export class StudyQueueProducer implements OnModuleDestroy {
   }
 
   async onModuleDestroy(): Promise<void> {
-    await Promise.all([this.queue.close(), ...[...this.deliveryQueues.values()].map((queue) => queue.close())]);
+    await Promise.all([
+      this.queue.close(),
+      this.fetchQueue.close(),
+      ...[...this.deliveryQueues.values()].map((queue) => queue.close()),
+    ]);
   }
 }

@@ -1,5 +1,6 @@
 export * from './agreement.entity';
 export * from './audit-event.entity';
+export * from './fetch-request.entity';
 export * from './instance.entity';
 export * from './node.entity';
 export * from './study.entity';
@@ -8,6 +9,7 @@ export * from './trust.entity';
 
 import { AgreementEntity } from './agreement.entity';
 import { AuditChainHeadEntity, AuditEventEntity } from './audit-event.entity';
+import { FetchRequestEntity } from './fetch-request.entity';
 import { InstanceEntity } from './instance.entity';
 import { NodeEntity } from './node.entity';
 import { StudyEntity } from './study.entity';
@@ -24,4 +26,5 @@ export const ENTITIES = [
   TransferInstanceEntity,
   AuditEventEntity,
   AuditChainHeadEntity,
+  FetchRequestEntity,
 ];

@@ -1,0 +1,51 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { ENV_CONFIG, EnvConfig } from '@hub/config';
+import { FetchService } from '@hub/fetch';
+import { FetchQueueJob, JobName, QUEUE_DEFAULT_JOB_OPTIONS, QueueName, redisOptions } from '@hub/queue';
+import { Job, Worker } from 'bullmq';
+
+/** How many fetches one forwarder runs at once (each is one C-FIND then one C-MOVE association). */
+const FETCH_CONCURRENCY = 2;
+
+/** The fetch queue's worker: one thin switch, each job handled by FetchService. */
+@Injectable()
+export class FetchWorkerAdapter implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(FetchWorkerAdapter.name);
+  private worker?: Worker;
+
+  constructor(
+    private readonly fetches: FetchService,
+    @Inject(ENV_CONFIG) private readonly env: EnvConfig,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.worker = new Worker(QueueName.Fetch, (job: Job) => this.process(job), {
+      connection: redisOptions(this.env.redisUrl, 'worker'),
+      prefix: this.env.queuePrefix,
+      concurrency: FETCH_CONCURRENCY,
+    });
+    this.worker.on('error', (error) => this.logger.error(`fetch worker: ${error.message}`));
+    const resumed = await this.fetches.resumeUnfinished();
+    if (resumed > 0) {
+      this.logger.log(`resumed ${resumed} unfinished fetch request(s)`);
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.worker?.close();
+  }
+
+  private async process(job: Job): Promise<unknown> {
+    const item = { name: job.name, data: job.data as unknown } as FetchQueueJob;
+    switch (item.name) {
+      case JobName.FetchStudy: {
+        const attempts = job.opts.attempts ?? QUEUE_DEFAULT_JOB_OPTIONS[QueueName.Fetch].attempts ?? 1;
+        return this.fetches.handleFetchStudy(item.data.fetchId, job.attemptsMade + 1 >= attempts);
+      }
+      default: {
+        const unhandled: never = item.name;
+        throw new Error(`unknown fetch job ${String(unhandled)}`);
+      }
+    }
+  }
+}

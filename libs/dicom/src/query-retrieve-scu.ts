@@ -1,0 +1,99 @@
+import { Client, log as dimseLog, requests } from 'dcmjs-dimse';
+import type { Socket } from 'node:net';
+import { AssociationFailedError, AssociationFailure, ScuTarget } from './stored-instance-scu';
+import { SubOperationCounts } from './query-retrieve';
+
+const TIMEOUTS = { connectTimeout: 10000, associationTimeout: 30000, pduTimeout: 60000 };
+
+interface DimseResponse {
+  getStatus(): number;
+  getErrorComment?(): string | undefined;
+  getDataset(): { getElements(): Record<string, unknown> } | undefined;
+  getRemaining?(): number;
+  getCompleted?(): number;
+  getFailures?(): number;
+  getWarnings?(): number;
+}
+
+/** Runs one request on its own association; resolves with every response once the association has closed. */
+function runRequest(target: ScuTarget, request: object, onResponse: (response: DimseResponse) => void): Promise<void> {
+  dimseLog.setLevel('error');
+  const client = new Client();
+  (request as { on(event: string, listener: (response: DimseResponse) => void): void }).on('response', onResponse);
+  client.addRequest(request as never);
+  return new Promise<void>((resolve, reject) => {
+    let failure: AssociationFailure | undefined;
+    client.on('associationRejected', (rejection: { result: number; source: number; reason: number }) => {
+      failure = {
+        kind: 'rejected',
+        permanent: rejection.result === 1,
+        reason: rejection.reason,
+        source: rejection.source,
+      };
+    });
+    client.on('networkError', (error: Error) => {
+      failure ??= { kind: 'network', message: error.message };
+    });
+    client.on('closed', () => (failure ? reject(new AssociationFailedError(failure, [])) : resolve()));
+    client.send(target.host, target.port, target.callingAeTitle, target.calledAeTitle, TIMEOUTS);
+    (client as unknown as { network: { socket: Socket } }).network.socket.setNoDelay(true);
+  });
+}
+
+export interface FindResult {
+  matches: Array<Record<string, unknown>>;
+  status?: number;
+  comment?: string;
+}
+
+/** C-FIND at STUDY level (Study Root) against a source's query/retrieve SCP. */
+export async function findStudies(target: ScuTarget, keys: Record<string, string>): Promise<FindResult> {
+  const request = requests.CFindRequest.createStudyFindRequest(keys);
+  const result: FindResult = { matches: [] };
+  await runRequest(target, request, (response) => {
+    const status = response.getStatus();
+    if (status === 0xff00 || status === 0xff01) {
+      const dataset = response.getDataset();
+      if (dataset) {
+        result.matches.push(dataset.getElements());
+      }
+    } else {
+      result.status = status;
+      result.comment = response.getErrorComment?.();
+    }
+  });
+  return result;
+}
+
+export interface MoveResult {
+  status?: number;
+  comment?: string;
+  counts: SubOperationCounts;
+}
+
+/** C-MOVE of one study (Study Root) from a source to `destinationAeTitle`, reporting progress as it comes. */
+export async function moveStudy(
+  target: ScuTarget,
+  destinationAeTitle: string,
+  studyInstanceUid: string,
+  onProgress: (counts: SubOperationCounts) => void = () => undefined,
+): Promise<MoveResult> {
+  const request = requests.CMoveRequest.createStudyMoveRequest(destinationAeTitle, studyInstanceUid);
+  const result: MoveResult = { counts: { remaining: 0, completed: 0, failed: 0, warning: 0 } };
+  await runRequest(target, request, (response) => {
+    const counts = {
+      remaining: response.getRemaining?.() ?? 0,
+      completed: response.getCompleted?.() ?? 0,
+      failed: response.getFailures?.() ?? 0,
+      warning: response.getWarnings?.() ?? 0,
+    };
+    result.counts = counts;
+    if (response.getStatus() === 0xff00) {
+      onProgress(counts);
+    } else {
+      result.status = response.getStatus();
+      result.comment = response.getErrorComment?.();
+    }
+  });
+  return result;
+}

@@ -1,0 +1,2 @@
+export * from './fetch.service';
+export * from './fetch.module';

@@ -1,0 +1,25 @@
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+import type { TestHub } from './test-hub';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+
+/** The operator's CLI as a person runs it: `npm run hub -- …`, on the hub's database and config file. */
+export function hubCli(hub: TestHub, configFile: string, args: string[]) {
+  const result = spawnSync(
+    process.execPath,
+    ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'apps/cli/src/main.ts', ...args],
+    {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        HUB_CONFIG: configFile,
+        DATABASE_URL: process.env.IEHUB_TEST_DATABASE_URL,
+        QUEUE_PREFIX: hub.queuePrefix,
+      },
+      encoding: 'utf8',
+      timeout: 60000,
+    },
+  );
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
