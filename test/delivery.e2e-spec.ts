@@ -265,4 +265,75 @@ describe('push delivery to the recipient PACS (storescp as the peer)', () => {
     expect(job.attemptsMade).toBe(1);
     expect(await hub!.deliveryJobs(['delayed', 'waiting', 'prioritized'])).toHaveLength(0);
   });
+
+  it('retries a recipient that aborts during the transfer, and delivers once it behaves', async () => {
+    const outputDir = mkdtempSync(path.join(work, 'pacs-'));
+    scp = await startStorescp({ aeTitle: 'RA7_PACS', outputDir, extraArgs: ['--abort-during'] });
+    const port = scp.port;
+    hub = await startTestHub({
+      apps: ['receiver', 'router', 'forwarder'],
+      stableStudySeconds: 1,
+      configure: recipientAt(port),
+    });
+    const study = await makeStudy(path.join(work, 'study'), {
+      patientId: 'DLV0007',
+      patientName: 'TEST^ABORT',
+      series: [{ kind: 'mr-small', count: 3 }],
+    });
+    await storescu(HOST, hub.port, 'RVJ_PACS', 'RA7_EMER', study.files);
+    const aborted = await waitFor('an attempt the recipient aborted', async () => {
+      const row = await transferOf(study.studyInstanceUid);
+      return row && row.attempts >= 1 && row.state === 'queued' && row.lastError ? row : undefined;
+    });
+    expect(aborted.lastError).toMatch(/association failed|abort/i);
+    await scp.stop();
+    scp = await startStorescp({ port, aeTitle: 'RA7_PACS', outputDir });
+    const delivered = await waitFor(
+      'delivery once the recipient stops aborting',
+      async () => {
+        const row = await transferOf(study.studyInstanceUid);
+        return row?.state === 'delivered' ? row : undefined;
+      },
+      40000,
+    );
+    expect(delivered.attempts).toBeGreaterThan(1);
+    expect(readdirSync(outputDir).filter((name) => !name.startsWith('.'))).toHaveLength(3);
+  });
+
+  it('fails only the instances the recipient takes in no context, without retrying them', async () => {
+    const outputDir = mkdtempSync(path.join(work, 'pacs-'));
+    // storescp without +xa accepts uncompressed syntaxes only: the JPEG lossless instances have no context.
+    scp = await startStorescp({ aeTitle: 'RA7_PACS', outputDir });
+    hub = await startTestHub({
+      apps: ['receiver', 'router', 'forwarder'],
+      stableStudySeconds: 1,
+      configure: recipientAt(scp.port),
+    });
+    const study = await makeStudy(path.join(work, 'study'), {
+      patientId: 'DLV0008',
+      patientName: 'TEST^NOCONTEXT',
+      series: [
+        { kind: 'mr-small', count: 2 },
+        { kind: 'ct', count: 2, transferSyntax: 'jpeg-lossless' },
+      ],
+    });
+    await storescu(HOST, hub.port, 'RVJ_PACS', 'RA7_EMER', study.files, ['-xs']);
+    const partial = await waitFor('the partial delivery', async () => {
+      const row = await transferOf(study.studyInstanceUid);
+      return row?.state === 'partially-delivered' ? row : undefined;
+    });
+    expect(partial.attempts).toBe(1);
+    expect(partial.lastError).toMatch(/accepted no presentation context for .* in 1\.2\.840\.10008\.1\.2\.4\.70/);
+    const outcomes = (await hub.dataSource.query(
+      `SELECT ti.state, i.transfer_syntax_uid AS ts FROM transfer_instances ti JOIN instances i ON i.id = ti.instance_id
+        WHERE ti.transfer_id = ? ORDER BY ti.state`,
+      [partial.id],
+    )) as Array<{ state: string; ts: string }>;
+    expect(outcomes.filter((row) => row.state === 'delivered')).toHaveLength(2);
+    expect(outcomes.filter((row) => row.state === 'failed').map((row) => row.ts)).toEqual([
+      '1.2.840.10008.1.2.4.70',
+      '1.2.840.10008.1.2.4.70',
+    ]);
+    expect(readdirSync(outputDir).filter((name) => !name.startsWith('.'))).toHaveLength(2);
+  });
 });
