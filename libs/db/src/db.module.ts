@@ -10,6 +10,8 @@ import { NodeRepository } from './repositories/node.repository';
 import { StudyRepository } from './repositories/study.repository';
 import { TransferRepository } from './repositories/transfer.repository';
 import { TrustRepository } from './repositories/trust.repository';
+import { UserSessionRepository } from './repositories/user-session.repository';
+import { UserRepository } from './repositories/user.repository';
 
 const REPOSITORIES = [
   TrustRepository,
@@ -20,6 +22,8 @@ const REPOSITORIES = [
   AuditEventRepository,
   NamedLockRepository,
   TransferRepository,
+  UserRepository,
+  UserSessionRepository,
 ];
 
 /** MySQL through TypeORM: creates the database when missing and runs migrations at start-up. */

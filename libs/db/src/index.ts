@@ -9,3 +9,5 @@ export * from './repositories/node.repository';
 export * from './repositories/study.repository';
 export * from './repositories/transfer.repository';
 export * from './repositories/trust.repository';
+export * from './repositories/user-session.repository';
+export * from './repositories/user.repository';

@@ -5,6 +5,7 @@ export * from './node.entity';
 export * from './study.entity';
 export * from './transfer.entity';
 export * from './trust.entity';
+export * from './user.entity';
 
 import { AgreementEntity } from './agreement.entity';
 import { AuditChainHeadEntity, AuditEventEntity } from './audit-event.entity';
@@ -13,6 +14,7 @@ import { NodeEntity } from './node.entity';
 import { StudyEntity } from './study.entity';
 import { TransferEntity, TransferInstanceEntity } from './transfer.entity';
 import { TrustEntity } from './trust.entity';
+import { UserEntity, UserSessionEntity } from './user.entity';
 
 export const ENTITIES = [
   TrustEntity,
@@ -24,4 +26,6 @@ export const ENTITIES = [
   TransferInstanceEntity,
   AuditEventEntity,
   AuditChainHeadEntity,
+  UserEntity,
+  UserSessionEntity,
 ];

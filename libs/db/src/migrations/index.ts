@@ -1,4 +1,5 @@
 import { InitialSchema1795364051938 } from './1795364051938-InitialSchema';
+import { Accounts1795500000000 } from './1795500000000-Accounts';
 
 /** Every migration, oldest first. A new migration is generated from data-source.ts and added here. */
-export const MIGRATIONS = [InitialSchema1795364051938];
+export const MIGRATIONS = [InitialSchema1795364051938, Accounts1795500000000];
