@@ -11,8 +11,6 @@ import { TestHub, startTestHub } from './support/test-hub';
 import { waitFor } from './support/wait-for';
 
 const HOST = '127.0.0.1';
-const TOKEN = 'operator-token-for-the-fetch-tests-01';
-const auth = { Authorization: `Bearer ${TOKEN}` };
 
 interface FetchRow {
   id: string;
@@ -36,6 +34,7 @@ describe('fetch from a source PACS (dcmqrscp) for another trust', () => {
   let held: GeneratedStudy;
   let heldByAccession: GeneratedStudy;
   let configFile: string;
+  let auth: { Authorization: string };
 
   beforeAll(async () => {
     work = mkdtempSync(path.join(tmpdir(), 'iehub-e2e-fetch-'));
@@ -48,7 +47,6 @@ describe('fetch from a source PACS (dcmqrscp) for another trust', () => {
     hub = await startTestHub({
       apps: ['receiver', 'router', 'forwarder', 'portal'],
       stableStudySeconds: 1,
-      apiToken: TOKEN,
       configure: (raw) => {
         raw.trusts.find((trust) => trust.code === 'RA7')!.nodes[0].port = recipient.port;
         raw.trusts
@@ -73,6 +71,7 @@ describe('fetch from a source PACS (dcmqrscp) for another trust', () => {
     await hub.dataSource.query(`UPDATE nodes SET port = ? WHERE ae_title = 'RVJ_QR'`, [sourcePort]);
     hub.rawConfig.trusts.find((trust) => trust.code === 'RVJ')!.nodes.find((node) => node.aeTitle === 'RVJ_QR')!.port =
       sourcePort;
+    auth = await hub.userSession('fetch-ops', 'operator');
     configFile = path.join(work, 'hub.yaml');
     writeFileSync(configFile, stringify(hub.rawConfig));
 
@@ -155,7 +154,7 @@ describe('fetch from a source PACS (dcmqrscp) for another trust', () => {
       'fetch-finished',
       'study-routed',
     ]);
-    expect(events[0]).toMatchObject({ outcome: 0, user: 'api-token' });
+    expect(events[0]).toMatchObject({ outcome: 0, user: 'fetch-ops' });
     expect(events[1]).toMatchObject({ outcome: 0, ae: 'RVJ_QR' });
   });
 
@@ -229,6 +228,29 @@ describe('fetch from a source PACS (dcmqrscp) for another trust', () => {
       .expect(400);
     expect(missing.body.message).toContain('patientId');
     await request(hub.http!).post('/api/fetches').send({ from: 'RVJ' }).expect(401);
+  });
+
+  it('lets a clinician ask and see fetches for its own trust only; governance may only read', async () => {
+    const clinician = await hub.userSession('fetch-clin-ra7', 'clinician', 'RA7');
+    const governance = await hub.userSession('fetch-gov', 'governance');
+    const body = { from: 'RVJ', folder: 'emergency', accessionNumber: 'FACC1', patientId: 'FET0001' };
+    const own = await request(hub.http!).post('/api/fetches').set(clinician).send(body).expect(201);
+    expect(own.body).toMatchObject({ to: 'RA7', requestedBy: 'fetch-clin-ra7' });
+    await request(hub.http!)
+      .post('/api/fetches')
+      .set(clinician)
+      .send({ ...body, from: 'RA7', to: 'RVJ' })
+      .expect(403);
+    await request(hub.http!)
+      .post('/api/fetches')
+      .set(governance)
+      .send({ ...body, to: 'RA7' })
+      .expect(403);
+    const listed = await request(hub.http!).get('/api/fetches').set(clinician).expect(200);
+    expect((listed.body as Array<{ to: string }>).every((fetch) => fetch.to === 'RA7')).toBe(true);
+    await request(hub.http!).get('/api/fetches?to=RVJ').set(clinician).expect(403);
+    await request(hub.http!).get(`/api/fetches/${own.body.id}`).set(governance).expect(200);
+    await finished(own.body.id as string);
   });
 
   it('fails a request for a study the source does not hold, saying so', async () => {

@@ -10,7 +10,6 @@ import { TestHub, startTestHub } from './support/test-hub';
 import { waitFor } from './support/wait-for';
 
 const HOST = '127.0.0.1';
-const TOKEN = 'operator-token-for-the-e2e-tests-0001';
 const ROOT = path.resolve(__dirname, '..');
 
 /** The operator's CLI as a person runs it: `npm run hub -- …`, on the hub's database and config file. */
@@ -38,13 +37,13 @@ describe('operator API and CLI over routed and quarantined studies', () => {
   let work: string;
   let configFile: string;
   let quarantinedStudyId: string;
+  let auth: { Authorization: string };
 
   beforeAll(async () => {
     work = mkdtempSync(path.join(tmpdir(), 'iehub-e2e-operator-'));
     hub = await startTestHub({
       apps: ['receiver', 'router', 'portal'],
       stableStudySeconds: 1,
-      apiToken: TOKEN,
       configure: (raw) => {
         raw.trusts.push({
           code: 'RBA',
@@ -84,6 +83,7 @@ describe('operator API and CLI over routed and quarantined studies', () => {
         : undefined;
     });
     quarantinedStudyId = states.find((row) => row.uid === unroutable.studyInstanceUid)!.id;
+    auth = await hub.userSession('ops-operator', 'operator');
   });
 
   afterAll(async () => {
@@ -91,13 +91,12 @@ describe('operator API and CLI over routed and quarantined studies', () => {
     rmSync(work, { recursive: true, force: true });
   });
 
-  it('refuses the operator API without the bearer token', async () => {
+  it('refuses the operator API without a session', async () => {
     await request(hub.http!).get('/api/transfers').expect(401);
     await request(hub.http!).get('/api/quarantine').set('Authorization', 'Bearer wrong').expect(401);
   });
 
   it('lists transfers with their filters, and names a bad filter', async () => {
-    const auth = { Authorization: `Bearer ${TOKEN}` };
     const all = await request(hub.http!).get('/api/transfers').set(auth).expect(200);
     const mine = (
       all.body as Array<{ recipient: string; state: string; instances: number; hasReport: boolean }>
@@ -110,7 +109,6 @@ describe('operator API and CLI over routed and quarantined studies', () => {
   });
 
   it('lists the quarantined study with its reason, and will not release it while no agreement allows it', async () => {
-    const auth = { Authorization: `Bearer ${TOKEN}` };
     const list = await request(hub.http!).get('/api/quarantine').set(auth).expect(200);
     expect(list.body).toContainEqual(
       expect.objectContaining({

@@ -1,4 +1,5 @@
 import { INestApplicationContext, Module } from '@nestjs/common';
+import { AccountsService, Role } from '@hub/accounts';
 import { NestFactory } from '@nestjs/core';
 import { LoadedConfig, parseHubConfig } from '@hub/config';
 import { CoreModule } from '@hub/core';
@@ -12,8 +13,10 @@ import * as path from 'node:path';
 import { DataSource } from 'typeorm';
 import { ReceiverModule } from '../../apps/receiver/src/receiver.module';
 import { ForwarderModule } from '../../apps/forwarder/src/forwarder.module';
+import { setupPortalDocs } from '../../apps/portal/src/openapi';
 import { PortalModule } from '../../apps/portal/src/portal.module';
 import { RouterModule } from '../../apps/router/src/router.module';
+import request from 'supertest';
 import type { App } from 'supertest/types';
 import { freePort } from './dcmtk';
 
@@ -88,8 +91,6 @@ export interface TestHubOptions {
   configure?: (raw: TestHubRawConfig) => void;
   /** Redis to use instead of TEST_REDIS_URL (e.g. a throwaway server a test may FLUSHALL). */
   redisUrl?: string;
-  /** HUB_API_TOKEN for the portal's operator endpoints. */
-  apiToken?: string;
 }
 
 export interface TestHubRawConfig {
@@ -113,6 +114,11 @@ export interface TestHub {
   /** Delivery jobs in the given states across every push node's queue. */
   deliveryJobs(states: JobType[]): Promise<Job[]>;
   stop(): Promise<void>;
+  /**
+   * Creates a portal account (as the CLI would) and logs it in through the API; returns its
+   * Authorization header. Needs the portal app.
+   */
+  userSession(username: string, role: Role, trust?: string): Promise<{ Authorization: string }>;
   /** Removes the run's queue keys and storage (call once, at the end of a spec). */
   destroy(): Promise<void>;
 }
@@ -137,7 +143,6 @@ export async function startTestHub(options: TestHubOptions): Promise<TestHub> {
       redisUrl,
       logLevel: 'error',
       queuePrefix,
-      ...(options.apiToken ? { apiToken: options.apiToken } : {}),
     },
   };
   const apps = options.apps.map((name) =>
@@ -157,6 +162,7 @@ export async function startTestHub(options: TestHubOptions): Promise<TestHub> {
   let http: App | undefined;
   if (options.apps.includes('portal')) {
     const httpApp = await NestFactory.create(TestHubModule, { logger: ['error'] });
+    setupPortalDocs(httpApp);
     await httpApp.init();
     http = httpApp.getHttpServer() as App;
     app = httpApp;
@@ -198,6 +204,12 @@ export async function startTestHub(options: TestHubOptions): Promise<TestHub> {
       return jobs;
     },
     stop,
+    async userSession(username: string, role: Role, trust?: string) {
+      const password = `${username}-password-${randomBytes(6).toString('hex')}`;
+      await app.get(AccountsService).create({ username, password, role, trust }, 'test');
+      const response = await request(http!).post('/api/auth/login').send({ username, password }).expect(200);
+      return { Authorization: `Bearer ${(response.body as { token: string }).token}` };
+    },
     async destroy() {
       await stop();
       await Promise.all(queues.splice(0).map((queue) => queue.close()));

@@ -27,7 +27,18 @@ export function parseArgs(argv: string[]): ParsedArgs {
   return { words, flags };
 }
 
-const VALUED_FLAGS = new Set(['state', 'trust', 'folder', 'from', 'to', 'study', 'accession', 'patient-id']);
+const VALUED_FLAGS = new Set([
+  'state',
+  'trust',
+  'folder',
+  'username',
+  'role',
+  'from',
+  'to',
+  'study',
+  'accession',
+  'patient-id',
+]);
 
 export const USAGE = `usage: npm run hub -- <command> [--json]
 
@@ -41,4 +52,11 @@ export const USAGE = `usage: npm run hub -- <command> [--json]
                                           source a study held at trust A for trust B (needs an agreement A→B)
   fetch list [--to B]                     fetch requests with their progress and outcome
   audit verify                            check the audit trail's hash chain; exit 1 naming the first break
+  user create --username U --role R [--trust T]
+                                          create a portal account (roles: operator, trust-admin, governance,
+                                          clinician; --trust for trust-admin and clinician). The password is
+                                          read from HUB_USER_PASSWORD, else from stdin (never the command line)
+  user list                               portal accounts, their roles, trusts and lockouts
+  user disable <username>                 end the account's sessions and refuse its log-ins (audited)
+  user enable <username>                  allow it again, lifting a lockout (audited)
 `;

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { INestApplicationContext, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ConfigError, LoadedConfig, loadConfig, loadHubConfig } from '@hub/config';
+import { AccountsModule, AccountsService } from '@hub/accounts';
 import { AuditVerifyService } from '@hub/audit';
 import { CoreModule } from '@hub/core';
 import { ConfigApplyService } from '@hub/directory';
@@ -37,7 +38,9 @@ async function main(argv: string[]): Promise<number> {
     throw error;
   }
 
-  @Module({ imports: [CoreModule.forRoot(config, { bootstrap: false }), RoutingModule, FetchModule] })
+  @Module({
+    imports: [CoreModule.forRoot(config, { bootstrap: false }), RoutingModule, FetchModule, AccountsModule],
+  })
   class CliModule {}
 
   const app = await NestFactory.createApplicationContext(CliModule, { logger: ['error'] });
@@ -176,9 +179,73 @@ async function run(
       }
       return result.intact ? 0 : 1;
     }
+    case 'user create': {
+      const username = stringFlag(args, 'username');
+      const role = stringFlag(args, 'role');
+      if (!username || !role) {
+        return usage('user create needs --username and --role');
+      }
+      const password = process.env.HUB_USER_PASSWORD ?? (await readPassword());
+      const account = await app
+        .get(AccountsService)
+        .create({ username, role, password, trust: stringFlag(args, 'trust') }, CLI_ACTOR.user);
+      print([account as unknown as Record<string, unknown>], ACCOUNT_COLUMNS);
+      return 0;
+    }
+    case 'user list': {
+      print((await app.get(AccountsService).list()) as unknown as Array<Record<string, unknown>>, ACCOUNT_COLUMNS);
+      return 0;
+    }
+    case 'user disable':
+    case 'user enable': {
+      if (!target) {
+        return usage(`user ${action} needs a username`);
+      }
+      const account = await app.get(AccountsService).setDisabled(target, action === 'disable', CLI_ACTOR.user);
+      print([account as unknown as Record<string, unknown>], ACCOUNT_COLUMNS);
+      return 0;
+    }
     default:
       return usage(`unknown command: ${[group, action].filter(Boolean).join(' ')}`);
   }
+}
+
+const ACCOUNT_COLUMNS = ['username', 'role', 'trust', 'disabled', 'lockedUntil', 'lastLoginAt'];
+
+/** The new account's password from stdin: typed without echo at a terminal, else the first line piped in. */
+async function readPassword(): Promise<string> {
+  const stdin = process.stdin;
+  if (!stdin.isTTY) {
+    let text = '';
+    for await (const chunk of stdin) {
+      text += String(chunk);
+    }
+    return text.split(/\r?\n/)[0] ?? '';
+  }
+  process.stderr.write('password: ');
+  stdin.setRawMode(true);
+  stdin.resume();
+  stdin.setEncoding('utf8');
+  return new Promise((resolve) => {
+    let typed = '';
+    const onData = (key: string) => {
+      for (const char of key) {
+        if (char === '\r' || char === '\n' || char === '\u0004') {
+          stdin.setRawMode(false);
+          stdin.pause();
+          stdin.off('data', onData);
+          process.stderr.write('\n');
+          resolve(typed);
+          return;
+        }
+        if (char === '\u0003') {
+          process.exit(130);
+        }
+        typed = char === '\u007f' ? typed.slice(0, -1) : typed + char;
+      }
+    };
+    stdin.on('data', onData);
+  });
 }
 
 function stringFlag(args: ParsedArgs, name: string): string | undefined {

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { startHubProcess } from '@hub/core';
+import { setupPortalDocs } from '../../portal/src/openapi';
 import { HubModule } from './hub.module';
 
-void startHubProcess((config) => HubModule.forRoot(config), { http: true });
+void startHubProcess((config) => HubModule.forRoot(config), { http: true, configureHttp: setupPortalDocs });

@@ -1,9 +1,13 @@
 import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { Public } from '@hub/accounts';
 import { StudyQueueProducer } from '@hub/queue';
+import { ApiTags } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
 
 /** Liveness of what the hub stands on: MySQL and Redis. 503 when either is down. */
+@ApiTags('health')
+@Public()
 @Controller('api/health')
 export class HealthController {
   constructor(

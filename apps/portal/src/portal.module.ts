@@ -1,23 +1,39 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { AccountsModule, SessionGuard } from '@hub/accounts';
 import { LoadedConfig } from '@hub/config';
 import { CoreModule } from '@hub/core';
 import { FetchModule } from '@hub/fetch';
-import { RoutingModule } from '@hub/routing';
-import { ApiTokenGuard } from './api-token.guard';
+import { GovernanceModule } from '@hub/governance';
+import { AgreementsController } from './agreements.controller';
+import { AuditController } from './audit.controller';
+import { AuthController } from './auth.controller';
 import { FetchesController } from './fetches.controller';
 import { HealthController } from './health.controller';
 import { QuarantineController } from './quarantine.controller';
+import { StudiesController } from './studies.controller';
 import { TransfersController } from './transfers.controller';
+import { UsersController } from './users.controller';
 
-/** The HTTP API: health, transfers and quarantine (operator token); accounts and audit arrive with governance. */
+/** The HTTP API: log-in, transfers, quarantine, agreements, studies, audit, users, fetch requests, health. Every route needs a session unless @Public. */
 @Module({})
 export class PortalModule {
   static forRoot(config: LoadedConfig, options = { core: true }): DynamicModule {
     return {
       module: PortalModule,
-      imports: [...(options.core ? [CoreModule.forRoot(config)] : []), RoutingModule, FetchModule],
-      controllers: [HealthController, TransfersController, QuarantineController, FetchesController],
-      providers: [ApiTokenGuard],
+      imports: [...(options.core ? [CoreModule.forRoot(config)] : []), AccountsModule, GovernanceModule, FetchModule],
+      controllers: [
+        HealthController,
+        AuthController,
+        TransfersController,
+        QuarantineController,
+        AgreementsController,
+        StudiesController,
+        AuditController,
+        UsersController,
+        FetchesController,
+      ],
+      providers: [{ provide: APP_GUARD, useExisting: SessionGuard }],
     };
   }
 }

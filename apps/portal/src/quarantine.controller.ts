@@ -1,32 +1,42 @@
-import { Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, UseGuards } from '@nestjs/common';
-import { QuarantineService, QuarantinedStudyView, TransferQueryService } from '@hub/routing';
-import { ApiTokenGuard } from './api-token.guard';
+import { Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { AuthUser, Can, ClientAddress, CurrentUser } from '@hub/accounts';
+import { QuarantineAccessService } from '@hub/governance';
+import { QuarantinedStudyView } from '@hub/routing';
+import { uuid } from './params';
 
-const OPERATOR = { user: 'api-token' };
-
+@ApiTags('quarantine')
+@ApiBearerAuth()
 @Controller('api/quarantine')
-@UseGuards(ApiTokenGuard)
 export class QuarantineController {
-  constructor(
-    private readonly query: TransferQueryService,
-    private readonly quarantine: QuarantineService,
-  ) {}
+  constructor(private readonly quarantine: QuarantineAccessService) {}
 
   @Get()
-  list(): Promise<QuarantinedStudyView[]> {
-    return this.query.listQuarantined();
+  @Can('quarantine:read')
+  list(@AuthUser() user: CurrentUser, @ClientAddress() address?: string): Promise<QuarantinedStudyView[]> {
+    return this.quarantine.list({ user, address });
   }
 
   /** Routes the study again; 409 with the reason while no agreement allows it. */
   @Post(':studyId/release')
   @HttpCode(200)
-  release(@Param('studyId', ParseUUIDPipe) studyId: string) {
-    return this.quarantine.release(studyId, OPERATOR);
+  @Can('quarantine:manage')
+  release(
+    @AuthUser() user: CurrentUser,
+    @Param('studyId', uuid('studyId')) studyId: string,
+    @ClientAddress() address?: string,
+  ) {
+    return this.quarantine.release({ user, address }, studyId);
   }
 
   @Post(':studyId/discard')
   @HttpCode(200)
-  discard(@Param('studyId', ParseUUIDPipe) studyId: string) {
-    return this.quarantine.discard(studyId, OPERATOR);
+  @Can('quarantine:manage')
+  discard(
+    @AuthUser() user: CurrentUser,
+    @Param('studyId', uuid('studyId')) studyId: string,
+    @ClientAddress() address?: string,
+  ) {
+    return this.quarantine.discard({ user, address }, studyId);
   }
 }

@@ -142,6 +142,25 @@ export interface AuditEventMap {
     };
   };
   'application-started': EventBase & { detail: { app: string; version: string } };
+  'user-logged-in': EventBase & { detail: { role: string; sessionExpiresAt: string } };
+  'user-login-failed': EventBase & {
+    detail: { reason: 'unknown user' | 'wrong password' | 'locked' | 'disabled'; failures?: number };
+  };
+  'user-logged-out': EventBase & { detail: { reason: 'logout' } };
+  'account-locked': EventBase & { detail: { username: string; failures: number; lockedUntil: string } };
+  'user-changed': EventBase & {
+    detail: { username: string; change: 'created' | 'disabled' | 'enabled'; role?: string; trust?: string | null };
+  };
+  'transfers-queried': EventBase & { detail: { filter: Record<string, string>; results: number } };
+  'transfer-viewed': EventBase & { detail: { transferId: string; studyId: string } };
+  'quarantine-listed': EventBase & { detail: { results: number } };
+  'audit-searched': EventBase & {
+    detail: { filter: Record<string, string>; results: number; format: 'json' | 'csv' | 'access-report' };
+  };
+  'restricted-study-accessed': EventBase & {
+    detail: { studyId: string; transferId?: string; how: 'listed' | 'viewed' | 'refused' | 'released' | 'discarded' };
+  };
+  'study-restriction-changed': EventBase & { detail: { studyId: string; restricted: boolean } };
 }
 
 export type AuditEventName = keyof AuditEventMap;
@@ -170,4 +189,15 @@ export const AUDIT_EVENT_ACTIONS: { [N in AuditEventName]: AuditAction } = {
   'transfer-resumed': AuditAction.ApplicationActivity,
   'config-changed': AuditAction.SecurityAlert,
   'application-started': AuditAction.ApplicationActivity,
+  'user-logged-in': AuditAction.UserAuthentication,
+  'user-login-failed': AuditAction.UserAuthentication,
+  'user-logged-out': AuditAction.UserAuthentication,
+  'account-locked': AuditAction.SecurityAlert,
+  'user-changed': AuditAction.SecurityAlert,
+  'transfers-queried': AuditAction.Query,
+  'transfer-viewed': AuditAction.DicomInstancesAccessed,
+  'quarantine-listed': AuditAction.Query,
+  'audit-searched': AuditAction.Query,
+  'restricted-study-accessed': AuditAction.SecurityAlert,
+  'study-restriction-changed': AuditAction.SecurityAlert,
 };

@@ -1,5 +1,5 @@
 import { HubConfigModule, parseHubConfig } from '@hub/config';
-import { DbModule } from '@hub/db';
+import { DbModule, auditEventHash } from '@hub/db';
 import { Test, TestingModule } from '@nestjs/testing';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
@@ -69,6 +69,35 @@ describe('AuditVerifyService (real MariaDB)', () => {
       eventId: ids[2],
       problem: expect.stringMatching(/edited/),
     });
+  });
+
+  it('names the row an UPDATE of its JSON detail edited', async () => {
+    await dataSource.query(`UPDATE audit_events SET detail = JSON_SET(detail, '$.instances', 99) WHERE id = ?`, [
+      ids[3],
+    ]);
+    expect(await verify.verify(2)).toMatchObject({ intact: false, eventId: ids[3], events: 3 });
+  });
+
+  it('names the row after one edited with its own hash recomputed', async () => {
+    const [row] = (await dataSource.query('SELECT * FROM audit_events WHERE id = ?', [ids[1]])) as Array<
+      Record<string, unknown>
+    >;
+    const values = {
+      occurredAt: row.occurred_at as Date,
+      action: row.action as string,
+      event: row.event as string,
+      outcome: Number(row.outcome),
+      actorAeTitle: row.actor_ae_title as string | null,
+      patientId: 'SOMEONE ELSE',
+      studyInstanceUid: row.study_instance_uid as string | null,
+      detail: (typeof row.detail === 'string' ? JSON.parse(row.detail) : row.detail) as Record<string, unknown>,
+    };
+    await dataSource.query('UPDATE audit_events SET patient_id = ?, hash = ? WHERE id = ?', [
+      'SOMEONE ELSE',
+      auditEventHash(row.prev_hash as string, values),
+      ids[1],
+    ]);
+    expect(await verify.verify(2)).toMatchObject({ intact: false, eventId: ids[2], events: 2 });
   });
 
   it('names the row after one a DELETE removed', async () => {

@@ -104,9 +104,5 @@ export function loadEnvConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd(
   if (issues.length > 0 || logLevel === undefined) {
     throw new ConfigError(issues, 'Invalid environment');
   }
-  const apiToken = read('HUB_API_TOKEN');
-  if (apiToken !== undefined && apiToken.length < 24) {
-    issues.push('HUB_API_TOKEN: at least 24 characters');
-  }
-  return { hubConfigPath, databaseUrl, redisUrl, logLevel, queuePrefix, ...(apiToken ? { apiToken } : {}) };
+  return { hubConfigPath, databaseUrl, redisUrl, logLevel, queuePrefix };
 }

@@ -66,6 +66,13 @@ describe('parseHubConfig', () => {
     expect(config.trusts[1]!.inbound).toEqual({ emergency: 'RA7_EMER' });
     expect(config.agreements[0]).toEqual({ from: 'RVJ', to: 'RA7', folders: ['emergency'], suspended: false });
     expect(config.agreements[0]).not.toHaveProperty('modalities');
+    expect(config.portal).toEqual({
+      maxFailedLogins: 5,
+      lockoutMinutes: 15,
+      sessionIdleMinutes: 30,
+      sessionMaxHours: 12,
+    });
+    expect(config.restrictedPatientIds).toEqual([]);
   });
 
   it('defaults a folder left empty and the agreements list, and keeps fractional retention', () => {
@@ -282,7 +289,7 @@ describe('parseHubConfig', () => {
       'hub.colour: unknown key (expected one of aeTitle, bindAddress, dicomPort, httpPort, storageDir, stableStudySeconds, maxPduLength)',
       'folders.emergancy: unknown key (did you mean emergency?)',
       'trusts[0].nodes[0].allowedIPs: unknown key (did you mean allowedIps?)',
-      'extra: unknown key (expected one of hub, folders, trusts, agreements)',
+      'extra: unknown key (expected one of hub, folders, portal, trusts, agreements, restrictedPatientIds)',
     ]);
   });
 

@@ -161,6 +161,13 @@ const hubSection = z
 
 const foldersShape = { emergency: retention(18), elective: retention(192) };
 
+const portalShape = {
+  maxFailedLogins: z.number().int().min(1).max(100).default(5),
+  lockoutMinutes: z.number().positive().finite().default(15),
+  sessionIdleMinutes: z.number().positive().finite().default(30),
+  sessionMaxHours: z.number().positive().finite().default(12),
+};
+
 const nodeShape = {
   aeTitle,
   host,
@@ -253,8 +260,10 @@ const agreement = z
 const fileShape = {
   hub: hubSection,
   folders: z.object(foldersShape).strict().default({}),
+  portal: z.object(portalShape).strict().default({}),
   trusts: z.array(z.object(trustShape).strict()),
   agreements: z.array(agreement).default([]),
+  restrictedPatientIds: z.array(longString).default([]),
 };
 const fileSchema = z.object(fileShape).strict();
 
@@ -272,6 +281,7 @@ const KNOWN_KEYS: Record<string, readonly string[]> = {
   folders: Object.keys(foldersShape),
   'folders.emergency': ['retentionHours'],
   'folders.elective': ['retentionHours'],
+  portal: Object.keys(portalShape),
   'trusts[]': Object.keys(trustShape),
   'trusts[].inbound': Object.keys(inboundShape),
   'trusts[].nodes[]': Object.keys(nodeShape),

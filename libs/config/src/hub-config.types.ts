@@ -62,11 +62,25 @@ export interface HubSection {
   maxPduLength: number;
 }
 
+/** Portal log-in: lockout after repeated failures, and session lifetimes. */
+export interface PortalSection {
+  /** Failed log-ins in a row that lock the account. */
+  maxFailedLogins: number;
+  lockoutMinutes: number;
+  /** A session unused this long ends. */
+  sessionIdleMinutes: number;
+  /** A session ends this long after log-in, however busy. */
+  sessionMaxHours: number;
+}
+
 export interface HubConfig {
   hub: HubSection;
   folders: Record<FolderName, { retentionHours: number }>;
+  portal: PortalSection;
   trusts: TrustConfig[];
   agreements: AgreementConfig[];
+  /** Patient IDs whose studies are sensitive: hidden from clinicians, every access a Security Alert. */
+  restrictedPatientIds: string[];
 }
 
 export interface EnvConfig {
@@ -77,6 +91,4 @@ export interface EnvConfig {
   logLevel: 'error' | 'warn' | 'log' | 'debug' | 'verbose';
   /** Prefix of every BullMQ key in Redis; lets several hubs (or test runs) share one Redis. */
   queuePrefix: string;
-  /** Bearer token for the portal API until user accounts exist; unset leaves the API closed. */
-  apiToken?: string;
 }

@@ -1,4 +1,4 @@
-import { INestApplicationContext, LogLevel, Type } from '@nestjs/common';
+import { INestApplication, INestApplicationContext, LogLevel, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { LoadedConfig, loadConfigOrExit } from '@hub/config';
 
@@ -16,13 +16,14 @@ export function logLevels(level: LoadedConfig['env']['logLevel']): LogLevel[] {
  */
 export async function startHubProcess(
   moduleFor: (config: LoadedConfig) => Type<unknown> | import('@nestjs/common').DynamicModule,
-  options: { http: boolean },
+  options: { http: boolean; configureHttp?: (app: INestApplication) => void },
 ): Promise<INestApplicationContext> {
   const config = loadConfigOrExit(process.env);
   const module = moduleFor(config);
   if (options.http) {
     const app = await NestFactory.create(module, { logger: logLevels(config.env.logLevel) });
     app.enableShutdownHooks();
+    options.configureHttp?.(app);
     await app.listen(config.hub.hub.httpPort, config.hub.hub.bindAddress);
     return app;
   }

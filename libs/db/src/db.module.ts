@@ -11,6 +11,8 @@ import { NodeRepository } from './repositories/node.repository';
 import { StudyRepository } from './repositories/study.repository';
 import { TransferRepository } from './repositories/transfer.repository';
 import { TrustRepository } from './repositories/trust.repository';
+import { UserSessionRepository } from './repositories/user-session.repository';
+import { UserRepository } from './repositories/user.repository';
 
 const REPOSITORIES = [
   FetchRequestRepository,
@@ -22,6 +24,8 @@ const REPOSITORIES = [
   AuditEventRepository,
   NamedLockRepository,
   TransferRepository,
+  UserRepository,
+  UserSessionRepository,
 ];
 
 /** MySQL through TypeORM: creates the database when missing and runs migrations at start-up. */

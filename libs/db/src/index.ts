@@ -10,3 +10,5 @@ export * from './repositories/study.repository';
 export * from './repositories/transfer.repository';
 export * from './repositories/trust.repository';
 export * from './repositories/fetch-request.repository';
+export * from './repositories/user-session.repository';
+export * from './repositories/user.repository';

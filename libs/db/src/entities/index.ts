@@ -6,6 +6,7 @@ export * from './node.entity';
 export * from './study.entity';
 export * from './transfer.entity';
 export * from './trust.entity';
+export * from './user.entity';
 
 import { AgreementEntity } from './agreement.entity';
 import { AuditChainHeadEntity, AuditEventEntity } from './audit-event.entity';
@@ -15,6 +16,7 @@ import { NodeEntity } from './node.entity';
 import { StudyEntity } from './study.entity';
 import { TransferEntity, TransferInstanceEntity } from './transfer.entity';
 import { TrustEntity } from './trust.entity';
+import { UserEntity, UserSessionEntity } from './user.entity';
 
 export const ENTITIES = [
   TrustEntity,
@@ -27,4 +29,6 @@ export const ENTITIES = [
   AuditEventEntity,
   AuditChainHeadEntity,
   FetchRequestEntity,
+  UserEntity,
+  UserSessionEntity,
 ];

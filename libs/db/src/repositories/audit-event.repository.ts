@@ -21,6 +21,23 @@ export interface AuditEventValues {
 
 export type AuditEventRecord = Omit<AuditEventEntity, never>;
 
+/** Governance search over the audit trail; every field narrows, all together. */
+export interface AuditEventFilter {
+  patientId?: string;
+  studyInstanceUid?: string;
+  /** A user name or an AE title. */
+  actor?: string;
+  /** PS3.15 actions (e.g. Query, SecurityAlert). */
+  actions?: string[];
+  /** Event names (e.g. user-logged-in). */
+  events?: string[];
+  /** ODS code, as source or destination. */
+  trust?: string;
+  from?: Date;
+  /** Exclusive. */
+  to?: Date;
+}
+
 /** JSON with object keys sorted, so a database that reorders JSON keys (MySQL 8) hashes the same. */
 function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) {
@@ -112,6 +129,56 @@ export class AuditEventRepository {
   async getChainHead(): Promise<{ lastHash: string; lastEventId: string }> {
     const head = await this.dataSource.getRepository(AuditChainHeadEntity).findOneByOrFail({ id: 1 });
     return { lastHash: head.lastHash, lastEventId: head.lastEventId };
+  }
+
+  /** Matching events, oldest first (by id: the order they were appended), a page at a time. */
+  async search(filter: AuditEventFilter, offset: number, limit: number): Promise<AuditEventRecord[]> {
+    return this.filtered(filter).orderBy('event.id', 'ASC').offset(offset).limit(limit).getMany();
+  }
+
+  async count(filter: AuditEventFilter): Promise<number> {
+    return this.filtered(filter).getCount();
+  }
+
+  /** The events of one study as exchanged between two trusts (its transfer's timeline), oldest first. */
+  async getForExchange(studyInstanceUid: string, sourceTrust: string, destinationTrust: string) {
+    return this.dataSource
+      .getRepository(AuditEventEntity)
+      .createQueryBuilder('event')
+      .where('event.studyInstanceUid = :studyInstanceUid', { studyInstanceUid })
+      .andWhere('(event.sourceTrust = :sourceTrust OR event.sourceTrust IS NULL)', { sourceTrust })
+      .andWhere('(event.destinationTrust = :destinationTrust OR event.destinationTrust IS NULL)', { destinationTrust })
+      .orderBy('event.id', 'ASC')
+      .getMany();
+  }
+
+  private filtered(filter: AuditEventFilter) {
+    const query = this.dataSource.getRepository(AuditEventEntity).createQueryBuilder('event');
+    if (filter.patientId !== undefined) {
+      query.andWhere('event.patientId = :patientId', { patientId: filter.patientId });
+    }
+    if (filter.studyInstanceUid !== undefined) {
+      query.andWhere('event.studyInstanceUid = :studyInstanceUid', { studyInstanceUid: filter.studyInstanceUid });
+    }
+    if (filter.actor !== undefined) {
+      query.andWhere('(event.actorUser = :actor OR event.actorAeTitle = :actor)', { actor: filter.actor });
+    }
+    if (filter.actions?.length) {
+      query.andWhere('event.action IN (:...actions)', { actions: filter.actions });
+    }
+    if (filter.events?.length) {
+      query.andWhere('event.event IN (:...events)', { events: filter.events });
+    }
+    if (filter.trust !== undefined) {
+      query.andWhere('(event.sourceTrust = :trust OR event.destinationTrust = :trust)', { trust: filter.trust });
+    }
+    if (filter.from) {
+      query.andWhere('event.occurredAt >= :from', { from: filter.from });
+    }
+    if (filter.to) {
+      query.andWhere('event.occurredAt < :to', { to: filter.to });
+    }
+    return query;
   }
 
   async find(filter: { action?: string; event?: string; studyInstanceUid?: string }): Promise<AuditEventRecord[]> {

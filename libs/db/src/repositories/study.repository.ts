@@ -116,6 +116,11 @@ export class StudyRepository {
     return rows.map((row) => ({ id: row.id, lastReceivedAt: row.lastReceivedAt }));
   }
 
+  /** Flags a study sensitive (or not); false when there is no such study. */
+  async setRestricted(id: string, restricted: boolean): Promise<boolean> {
+    return ((await this.repository.update({ id }, { restricted })).affected ?? 0) > 0;
+  }
+
   /** Newest instance arrival for the study, from the instances table (the exact value). */
   async getLastArrival(studyId: string): Promise<Date | null> {
     const [row] = (await this.repository.query('SELECT MAX(received_at) AS last FROM instances WHERE study_id = ?', [

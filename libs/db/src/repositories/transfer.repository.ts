@@ -29,6 +29,14 @@ export interface TransferFilter {
   trustId?: string;
   folder?: 'emergency' | 'elective';
   withoutReport?: boolean;
+  patientId?: string;
+  studyInstanceUid?: string;
+  /** Created at or after. */
+  from?: Date;
+  /** Created before. */
+  to?: Date;
+  /** Leaves out restricted studies: flagged ones, and those of these patients. */
+  hideRestricted?: { patientIds: string[] };
 }
 
 /** SOP classes whose arrival means the report is there: Basic/Enhanced/Comprehensive SR, encapsulated PDF. */
@@ -105,6 +113,31 @@ export class TransferRepository {
     }
     if (filter.withoutReport) {
       query.andWhere('transfer.hasReport = false');
+    }
+    if (filter.from) {
+      query.andWhere('transfer.createdAt >= :from', { from: filter.from });
+    }
+    if (filter.to) {
+      query.andWhere('transfer.createdAt < :to', { to: filter.to });
+    }
+    if (filter.patientId !== undefined) {
+      query.andWhere('transfer.studyId IN (SELECT s.id FROM studies s WHERE s.patient_id = :patientId)', {
+        patientId: filter.patientId,
+      });
+    }
+    if (filter.studyInstanceUid !== undefined) {
+      query.andWhere('transfer.studyId IN (SELECT s.id FROM studies s WHERE s.study_instance_uid = :studyUid)', {
+        studyUid: filter.studyInstanceUid,
+      });
+    }
+    if (filter.hideRestricted) {
+      const ids = filter.hideRestricted.patientIds;
+      query.andWhere(
+        `transfer.studyId NOT IN (SELECT s.id FROM studies s WHERE s.restricted = 1${
+          ids.length > 0 ? ' OR s.patient_id IN (:...restrictedPatientIds)' : ''
+        })`,
+        { restrictedPatientIds: ids },
+      );
     }
     return query.getMany();
   }

@@ -1,0 +1,36 @@
+import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
+import { AuthUser, ClientAddress, CurrentUser, LoginResult, Public, SessionService, SessionToken } from '@hub/accounts';
+import { bodyText } from './params';
+
+@ApiTags('auth')
+@Controller('api/auth')
+export class AuthController {
+  constructor(private readonly sessions: SessionService) {}
+
+  /** Log-in with a local account; the response carries the bearer token and the audit notice. */
+  @Public()
+  @Post('login')
+  @HttpCode(200)
+  @ApiBody({ schema: { properties: { username: { type: 'string' }, password: { type: 'string' } } } })
+  login(@Body() body: unknown, @ClientAddress() address?: string): Promise<LoginResult> {
+    return this.sessions.login(bodyText(body, 'username', 64), bodyText(body, 'password'), address);
+  }
+
+  @ApiBearerAuth()
+  @Post('logout')
+  @HttpCode(204)
+  async logout(
+    @AuthUser() user: CurrentUser,
+    @SessionToken() token: string,
+    @ClientAddress() address?: string,
+  ): Promise<void> {
+    await this.sessions.logout(token, user, address);
+  }
+
+  @ApiBearerAuth()
+  @Get('me')
+  me(@AuthUser() user: CurrentUser) {
+    return { username: user.username, role: user.role, trust: user.trustCode };
+  }
+}

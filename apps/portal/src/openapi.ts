@@ -1,0 +1,18 @@
+import { INestApplication } from '@nestjs/common';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+
+/** Serves the portal's OpenAPI document at /api/docs (UI) and /api/docs-json. */
+export function setupPortalDocs(app: INestApplication): void {
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Image Exchange Hub portal API')
+      .setDescription(
+        'Log in at POST /api/auth/login and send the token as `Authorization: Bearer …`. ' +
+          'Access to patient data is audited.',
+      )
+      .addBearerAuth()
+      .build(),
+  );
+  SwaggerModule.setup('api/docs', app, document);
+}

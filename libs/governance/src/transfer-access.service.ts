@@ -1,0 +1,157 @@
+import { BadRequestException, ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
+import { AuditOutcome, AuditService } from '@hub/audit';
+import { mayAccessExchange, seesRestrictedStudies, trustScope } from '@hub/accounts';
+import {
+  AuditEventRepository,
+  StudyRepository,
+  TRANSFER_STATES,
+  TransferFilter,
+  TransferRepository,
+  TrustRepository,
+} from '@hub/db';
+import { TransferView, mapTransfer } from '@hub/routing';
+import { AuditEventView, mapAuditEvent } from './audit-views';
+import { PortalCaller, auditActor } from './portal-actor';
+import { appliedFilter, checkRange, optionalChoice, optionalDate, optionalText } from './query-params';
+import { StudyRestrictionService } from './study-restriction.service';
+
+export interface TransferDetailView extends TransferView {
+  lastError: string | null;
+  deliveredAt: string | null;
+  flag: string | null;
+  study: {
+    studyInstanceUid: string;
+    patientId: string | null;
+    issuerOfPatientId: string | null;
+    accessionNumber: string | null;
+    studyDate: string | null;
+    studyDescription: string | null;
+    modalities: string[];
+    restricted: boolean;
+  };
+  /** The study's audit events between these two trusts, oldest first. */
+  timeline: AuditEventView[];
+}
+
+/**
+ * Transfers as portal users see them: each user within their trust's scope, clinicians without
+ * restricted studies, and every read audited (a listing as a Query, a transfer opened as DICOM
+ * Instances Accessed, a restricted study as a Security Alert too).
+ */
+@Injectable()
+export class TransferAccessService {
+  constructor(
+    private readonly transfers: TransferRepository,
+    private readonly studies: StudyRepository,
+    private readonly trusts: TrustRepository,
+    private readonly events: AuditEventRepository,
+    private readonly restriction: StudyRestrictionService,
+    private readonly audit: AuditService,
+  ) {}
+
+  async list(caller: PortalCaller, query: Record<string, unknown>): Promise<TransferView[]> {
+    const state = optionalChoice('state', query.state, TRANSFER_STATES);
+    const folder = optionalChoice('folder', query.folder, ['emergency', 'elective'] as const);
+    const withoutReport = optionalChoice('withoutReport', query.withoutReport, ['true', 'false'] as const) === 'true';
+    const patientId = optionalText('patientId', query.patientId);
+    const studyInstanceUid = optionalText('studyInstanceUid', query.studyInstanceUid);
+    const from = optionalDate('from', query.from);
+    const to = optionalDate('to', query.to);
+    checkRange(from, to);
+    const codes = await this.trustCodes();
+    const scope = trustScope(caller.user);
+    let trust = optionalText('trust', query.trust, 16);
+    if (scope !== null && trust !== undefined && trust !== scope) {
+      throw new ForbiddenException(`trust: you may only see transfers of ${scope}`);
+    }
+    trust ??= scope ?? undefined;
+    let trustId: string | undefined;
+    if (trust !== undefined) {
+      trustId = [...codes.entries()].find(([, code]) => code === trust)?.[0];
+      if (!trustId && scope === null) {
+        throw new BadRequestException(`trust: unknown trust "${trust}"`);
+      }
+    }
+    const filter: TransferFilter = { state, folder, withoutReport, patientId, studyInstanceUid, from, to, trustId };
+    if (!seesRestrictedStudies(caller.user)) {
+      filter.hideRestricted = { patientIds: this.restriction.restrictedPatientIds };
+    }
+    const rows = trust !== undefined && !trustId ? [] : await this.transfers.list(filter);
+    const views = await Promise.all(
+      rows.map(async (transfer) => mapTransfer(transfer, codes, await this.transfers.countInstances(transfer.id))),
+    );
+    await this.audit.record('transfers-queried', {
+      outcome: AuditOutcome.Success,
+      actor: auditActor(caller),
+      sourceTrust: trust,
+      patientId,
+      studyInstanceUid,
+      detail: {
+        filter: appliedFilter({ state, trust, folder, withoutReport, patientId, studyInstanceUid, from, to }),
+        results: views.length,
+      },
+    });
+    if (seesRestrictedStudies(caller.user)) {
+      for (const transfer of rows) {
+        const study = await this.studies.getById(transfer.studyId);
+        if (study && this.restriction.isRestricted(study)) {
+          await this.restriction.alertAccess(caller, study, 'listed', transfer.id);
+        }
+      }
+    }
+    return views;
+  }
+
+  async detail(caller: PortalCaller, transferId: string): Promise<TransferDetailView> {
+    const transfer = await this.transfers.getById(transferId);
+    const study = transfer ? await this.studies.getById(transfer.studyId) : null;
+    if (!transfer || !study) {
+      throw new NotFoundException(`no transfer ${transferId}`);
+    }
+    const codes = await this.trustCodes();
+    const sender = codes.get(transfer.senderTrustId) ?? transfer.senderTrustId;
+    const recipient = codes.get(transfer.recipientTrustId) ?? transfer.recipientTrustId;
+    if (!mayAccessExchange(caller.user, { sender, recipient })) {
+      throw new ForbiddenException(`transfer ${transferId} is not one of your trust's`);
+    }
+    const restricted = this.restriction.isRestricted(study);
+    if (restricted && !seesRestrictedStudies(caller.user)) {
+      await this.restriction.alertAccess(caller, study, 'refused', transfer.id);
+      throw new NotFoundException(`no transfer ${transferId}`);
+    }
+    const timeline = (await this.events.getForExchange(study.studyInstanceUid, sender, recipient)).map(mapAuditEvent);
+    await this.audit.record('transfer-viewed', {
+      outcome: AuditOutcome.Success,
+      actor: auditActor(caller),
+      sourceTrust: sender,
+      destinationTrust: recipient,
+      patientId: study.patientId ?? undefined,
+      studyInstanceUid: study.studyInstanceUid,
+      detail: { transferId: transfer.id, studyId: study.id },
+    });
+    if (restricted) {
+      await this.restriction.alertAccess(caller, study, 'viewed', transfer.id);
+    }
+    return {
+      ...mapTransfer(transfer, codes, await this.transfers.countInstances(transfer.id)),
+      lastError: transfer.lastError,
+      deliveredAt: transfer.deliveredAt?.toISOString() ?? null,
+      flag: transfer.flag,
+      study: {
+        studyInstanceUid: study.studyInstanceUid,
+        patientId: study.patientId,
+        issuerOfPatientId: study.issuerOfPatientId,
+        accessionNumber: study.accessionNumber,
+        studyDate: study.studyDate,
+        studyDescription: study.studyDescription,
+        modalities: study.modalitiesInStudy ? study.modalitiesInStudy.split('\\') : [],
+        restricted,
+      },
+      timeline,
+    };
+  }
+
+  private async trustCodes(): Promise<Map<string, string>> {
+    return new Map((await this.trusts.getAll()).map((trust) => [trust.id, trust.code]));
+  }
+}
