@@ -36,6 +36,8 @@ describe('pull by C-FIND/C-MOVE on the hub AE (findscu, movescu)', () => {
         Object.assign(ra7.nodes[0], { receive: 'pull', port: pullPort });
         ra7.coercion = RA7_COERCION;
         raw.agreements.push({ from: 'RA7', to: 'RVJ', folders: ['emergency'] });
+        // A sensitive patient: still pulled by the recipient's PACS, but every access is a Security Alert.
+        Object.assign(raw, { restrictedPatientIds: ['PUL0001'] });
       },
     });
     forRa7 = await makeStudy(path.join(work, 'ra7'), {
@@ -107,12 +109,13 @@ describe('pull by C-FIND/C-MOVE on the hub AE (findscu, movescu)', () => {
     const today = new Date().toISOString().slice(0, 10).replace(/-/g, '');
     expect((await find('STUDY', ['AccessionNumber=RVJ-ACC100', 'StudyInstanceUID'])).matches).toHaveLength(1);
     expect((await find('STUDY', ['AccessionNumber=ACC100', 'StudyInstanceUID'])).matches).toHaveLength(0);
-    expect((await find('STUDY', [`StudyDate=19000101-${today}`, 'StudyInstanceUID'])).matches).toHaveLength(1);
-    expect((await find('STUDY', ['StudyDate=19000101-19000102', 'StudyInstanceUID'])).matches).toHaveLength(0);
+    // Other specs share the database (and RA7's folders): scope by this spec's patients.
+    expect((await find('STUDY', [`StudyDate=19000101-${today}`, 'PatientID=PUL*'])).matches).toHaveLength(1);
+    expect((await find('STUDY', ['StudyDate=19000101-19000102', 'PatientID=PUL*'])).matches).toHaveLength(0);
     const list = await find('STUDY', [`StudyInstanceUID=${forRvj.studyInstanceUid}\\${forRa7.studyInstanceUid}`]);
     expect(list.matches.map((match) => match.StudyInstanceUID)).toEqual([forRa7.studyInstanceUid]);
     // RVJ's own pull node sees RVJ's folder only.
-    const rvj = await find('STUDY', ['PatientID', 'StudyInstanceUID'], 'RVJ_VIEW');
+    const rvj = await find('STUDY', ['PatientID=PUL*', 'StudyInstanceUID'], 'RVJ_VIEW');
     expect(rvj.matches.map((match) => match.StudyInstanceUID)).toEqual([forRvj.studyInstanceUid]);
   });
 
@@ -194,6 +197,13 @@ describe('pull by C-FIND/C-MOVE on the hub AE (findscu, movescu)', () => {
       [transfer.id],
     )) as Array<{ outcome: number; actor: string; completed: number }>;
     expect(audited).toEqual([{ outcome: 0, actor: 'RA7_PACS', completed: 5 }]);
+    const alerts = (await hub.dataSource.query(
+      `SELECT action, JSON_UNQUOTE(JSON_EXTRACT(detail, '$.how')) AS how FROM audit_events
+        WHERE event = 'restricted-study-accessed' AND study_instance_uid = ? AND actor_ae_title = 'RA7_PACS'`,
+      [forRa7.studyInstanceUid],
+    )) as Array<{ action: string; how: string }>;
+    expect(alerts).toContainEqual({ action: 'SecurityAlert', how: 'queried' });
+    expect(alerts).toContainEqual({ action: 'SecurityAlert', how: 'retrieved' });
   });
 
   it("refuses a move to another trust's AE (0xA801), sends nothing, and raises a Security Alert", async () => {

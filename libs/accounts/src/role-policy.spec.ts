@@ -19,12 +19,19 @@ const user = (role: Role, trustCode: string | null = null): CurrentUser => ({
 
 describe('role policy', () => {
   // The matrix: operator everything; trust-admin its trust's transfers, quarantine and agreements;
-  // governance all audit and transfers, read-only; clinician its trust's transfers.
+  // governance all audit and transfers, read-only; clinician its trust's transfers and fetch requests.
   const expected: Record<Role, Permission[]> = {
     operator: Object.keys(PERMISSIONS) as Permission[],
-    'trust-admin': ['transfers:read', 'quarantine:read', 'quarantine:manage', 'agreements:read'],
-    governance: ['transfers:read', 'quarantine:read', 'agreements:read', 'audit:read'],
-    clinician: ['transfers:read'],
+    'trust-admin': [
+      'transfers:read',
+      'quarantine:read',
+      'quarantine:manage',
+      'agreements:read',
+      'fetches:read',
+      'fetches:request',
+    ],
+    governance: ['transfers:read', 'quarantine:read', 'agreements:read', 'audit:read', 'fetches:read'],
+    clinician: ['transfers:read', 'fetches:read', 'fetches:request'],
   };
 
   it.each(Object.keys(expected) as Role[])('%s has exactly its permissions', (role) => {

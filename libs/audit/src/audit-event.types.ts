@@ -158,7 +158,11 @@ export interface AuditEventMap {
     detail: { filter: Record<string, string>; results: number; format: 'json' | 'csv' | 'access-report' };
   };
   'restricted-study-accessed': EventBase & {
-    detail: { studyId: string; transferId?: string; how: 'listed' | 'viewed' | 'refused' | 'released' | 'discarded' };
+    detail: {
+      studyId: string;
+      transferId?: string;
+      how: 'listed' | 'viewed' | 'refused' | 'released' | 'discarded' | 'queried' | 'retrieved';
+    };
   };
   'study-restriction-changed': EventBase & { detail: { studyId: string; restricted: boolean } };
 }

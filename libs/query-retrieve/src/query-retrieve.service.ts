@@ -88,12 +88,19 @@ export class QueryRetrieveService {
   ): Promise<QueryOutcome> {
     const matches = await this.match(caller, query);
     let sent = 0;
+    const restricted = new Map<string, PullableStudy>();
     for (const match of matches) {
       if (cancelled()) {
         break;
       }
       emit(this.responseIdentifier(query, match.view));
       sent++;
+      if (this.isRestricted(match.pullable)) {
+        restricted.set(match.pullable.transfer.id, match.pullable);
+      }
+    }
+    for (const pullable of restricted.values()) {
+      await this.alertRestricted(caller, pullable, 'queried');
     }
     await this.audit.record('query-performed', {
       outcome: AuditOutcome.Success,
@@ -262,6 +269,9 @@ export class QueryRetrieveService {
       });
     }
     const completed = outcomes.filter((outcome) => isStored(outcome.status)).length;
+    if (this.isRestricted(pullable)) {
+      await this.alertRestricted(caller, pullable, 'retrieved');
+    }
     await this.audit.record('instances-retrieved', {
       outcome:
         completed === instances.length
@@ -289,6 +299,24 @@ export class QueryRetrieveService {
       `C-MOVE of transfer ${transferId} to ${destination.aeTitle} for ${caller.node.aeTitle}: ${completed}/${instances.length}`,
     );
     return { error };
+  }
+
+  /** Sensitive studies stay available to the recipient's PACS, but every DICOM access is a Security Alert. */
+  private isRestricted(pullable: PullableStudy): boolean {
+    const { study } = pullable;
+    return study.restricted || (study.patientId !== null && this.config.restrictedPatientIds.includes(study.patientId));
+  }
+
+  private async alertRestricted(caller: QueryRetrieveCaller, pullable: PullableStudy, how: 'queried' | 'retrieved') {
+    await this.audit.record('restricted-study-accessed', {
+      outcome: AuditOutcome.Success,
+      actor: { aeTitle: caller.node.aeTitle, address: caller.peerAddress },
+      sourceTrust: pullable.context.sender.code,
+      destinationTrust: caller.trust.code,
+      patientId: pullable.study.patientId ?? undefined,
+      studyInstanceUid: pullable.study.studyInstanceUid,
+      detail: { studyId: pullable.study.id, transferId: pullable.transfer.id, how },
+    });
   }
 
   /** The caller trust's studies (and, below STUDY level, instances) that match the identifier. */
