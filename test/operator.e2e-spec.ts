@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -6,31 +5,11 @@ import request from 'supertest';
 import { stringify } from 'yaml';
 import { storescu } from './support/dcmtk';
 import { makeStudy } from './support/dicom-factory';
+import { hubCli } from './support/hub-cli';
 import { TestHub, startTestHub } from './support/test-hub';
 import { waitFor } from './support/wait-for';
 
 const HOST = '127.0.0.1';
-const ROOT = path.resolve(__dirname, '..');
-
-/** The operator's CLI as a person runs it: `npm run hub -- …`, on the hub's database and config file. */
-function hubCli(hub: TestHub, configFile: string, args: string[]) {
-  const result = spawnSync(
-    process.execPath,
-    ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'apps/cli/src/main.ts', ...args],
-    {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        HUB_CONFIG: configFile,
-        DATABASE_URL: process.env.IEHUB_TEST_DATABASE_URL,
-        QUEUE_PREFIX: hub.queuePrefix,
-      },
-      encoding: 'utf8',
-      timeout: 60000,
-    },
-  );
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
 
 describe('operator API and CLI over routed and quarantined studies', () => {
   let hub: TestHub;

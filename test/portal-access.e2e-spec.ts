@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -6,11 +5,11 @@ import request from 'supertest';
 import { stringify } from 'yaml';
 import { storescu } from './support/dcmtk';
 import { makeStudy } from './support/dicom-factory';
+import { hubCli } from './support/hub-cli';
 import { TestHub, startTestHub } from './support/test-hub';
 import { waitFor } from './support/wait-for';
 
 const HOST = '127.0.0.1';
-const ROOT = path.resolve(__dirname, '..');
 const NOTICE = /access to patient data on this system is audited/i;
 
 type Auth = { Authorization: string };
@@ -517,34 +516,18 @@ describe('portal: log-in, roles, restricted studies, audit search and export', (
   it('CLI: creates an account with the password from stdin, never from the command line', () => {
     const configFile = path.join(work, 'hub.yaml');
     writeFileSync(configFile, stringify(hub.rawConfig));
-    const cli = (args: string[], input?: string) =>
-      spawnSync(
-        process.execPath,
-        ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'apps/cli/src/main.ts', ...args],
-        {
-          cwd: ROOT,
-          env: {
-            ...process.env,
-            HUB_CONFIG: configFile,
-            DATABASE_URL: process.env.IEHUB_TEST_DATABASE_URL,
-            QUEUE_PREFIX: hub.queuePrefix,
-          },
-          input,
-          encoding: 'utf8',
-          timeout: 60000,
-        },
-      );
+    const cli = (args: string[], input?: string) => hubCli(hub, configFile, args, input);
     const created = cli(
       ['user', 'create', '--username', 'first-op', '--role', 'operator', '--json'],
       'first operator password\n',
     );
     expect(created.stderr).toBe('');
-    expect(created.status).toBe(0);
+    expect(created.code).toBe(0);
     expect(JSON.parse(created.stdout)).toEqual([
       expect.objectContaining({ username: 'first-op', role: 'operator', trust: null }),
     ]);
     const refused = cli(['user', 'create', '--username', 'clin-x', '--role', 'clinician'], 'another long password\n');
-    expect(refused.status).toBe(1);
+    expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('trust: required for role clinician');
     const list = cli(['user', 'list']);
     expect(list.stdout).toMatch(/first-op\s+operator/);

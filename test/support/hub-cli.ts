@@ -4,8 +4,11 @@ import type { TestHub } from './test-hub';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
-/** The operator's CLI as a person runs it: `npm run hub -- …`, on the hub's database and config file. */
-export function hubCli(hub: TestHub, configFile: string, args: string[]) {
+/**
+ * The operator's CLI as a person runs it: `npm run hub -- …`, on the hub's database and config file,
+ * with `input` on its stdin (e.g. a password).
+ */
+export function hubCli(hub: TestHub, configFile: string, args: string[], input?: string) {
   const result = spawnSync(
     process.execPath,
     ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'apps/cli/src/main.ts', ...args],
@@ -17,6 +20,7 @@ export function hubCli(hub: TestHub, configFile: string, args: string[]) {
         DATABASE_URL: process.env.IEHUB_TEST_DATABASE_URL,
         QUEUE_PREFIX: hub.queuePrefix,
       },
+      input,
       encoding: 'utf8',
       timeout: 60000,
     },

@@ -5,22 +5,12 @@ import {
   Study,
   StudyRepository,
   Transfer,
+  PULLABLE_TRANSFER_STATES,
   TransferRepository,
-  TransferState,
   Trust,
   TrustRepository,
 } from '@hub/db';
 import { CoercionContext, CoercionRuleInput, coerceAttributes } from '@hub/dicom';
-
-/** Transfers a recipient may query and retrieve: filed in its folders, not held and not expired. */
-export const PULLABLE_TRANSFER_STATES: TransferState[] = [
-  'queued',
-  'delivering',
-  'delivered',
-  'partially-delivered',
-  'failed',
-  'awaiting-pull',
-];
 
 /** One study in a recipient's folders, with what the recipient's coercion makes of it. */
 export interface PullableStudy {
