@@ -7,6 +7,7 @@ import {
   CoercionRuleInput,
   InstanceOutcome,
   applyCoercion,
+  coercionScope,
   sendStoredInstances,
 } from '@hub/dicom';
 import { RoutingService } from '@hub/routing';
@@ -93,11 +94,17 @@ export class DeliveryService {
         })),
         {
           // The recipient's coercion, on the copy that goes out; the stored file never changes.
-          transform: (dataset, instance) => {
-            const result = applyCoercion(dataset, instance.transferSyntaxUid, rules, context);
-            result.problems.forEach((problem) => coercionProblems.add(problem));
-            return result.dataset;
-          },
+          transform:
+            rules.length === 0
+              ? undefined
+              : {
+                  belowTag: coercionScope(rules),
+                  apply: (head, instance) => {
+                    const result = applyCoercion(head, instance.transferSyntaxUid, rules, context);
+                    result.problems.forEach((problem) => coercionProblems.add(problem));
+                    return result.dataset;
+                  },
+                },
         },
       );
     } catch (error) {
