@@ -1,6 +1,7 @@
-import { applyCoercion, coercionScope, sendStoredInstances, splitPart10 } from '@hub/dicom';
+import { AssociationFailedError, applyCoercion, coercionScope, sendStoredInstances, splitPart10 } from '@hub/dicom';
 import { execFileSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeSync } from 'node:fs';
+import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { StorescpHandle, startStorescp } from './support/dcmtk';
@@ -140,5 +141,40 @@ describe('sending stored instances byte for byte (storescp as the peer)', () => 
     expect(execFileSync('dcmdump', ['+L', '-M', path.join(outputDir, name)]).toString()).toMatch(
       /\(0008,0050\) SH \[RVJ-BIG ?\]/,
     );
+  });
+
+  it('gives up on a peer that accepts the connection and never reads', async () => {
+    const server = net.createServer();
+    const open = new Set<net.Socket>();
+    server.on('connection', (socket) => {
+      open.add(socket);
+      socket.pause();
+      socket.on('close', () => open.delete(socket));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const study = await makeStudy(path.join(work, 'hung'), {
+      patientId: 'SCU0003',
+      patientName: 'TEST^SCU',
+      series: [{ kind: 'mr-small', count: 1 }],
+    });
+    try {
+      const attempt = sendStoredInstances(
+        {
+          host: '127.0.0.1',
+          port: (server.address() as net.AddressInfo).port,
+          callingAeTitle: 'IEP_HUB',
+          calledAeTitle: 'RA7_PACS',
+        },
+        instancesOf(study),
+        { timeouts: { connectMs: 1000, associationMs: 2000, pduMs: 2000 } },
+      );
+      // Settles at all only if the socket is destroyed: the library alone ends its side (FIN) and waits for
+      // a close that a peer which never reads never sends.
+      await expect(attempt).rejects.toThrow(AssociationFailedError);
+      await expect(attempt).rejects.toThrow(/timeout/i);
+    } finally {
+      open.forEach((socket) => socket.destroy());
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });

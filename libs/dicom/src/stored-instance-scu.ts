@@ -455,6 +455,9 @@ export function sendStoredInstances(
     });
     client.on('networkError', (error: Error) => {
       failure ??= { kind: 'network', message: error.message };
+      // The library only ends its side (FIN): a peer that never reads never closes, and the
+      // association (and the node's delivery slot) would wait forever. Timeouts and errors close it.
+      networkOf()?.socket.destroy();
     });
     client.on('closed', () => {
       // Files opened ahead for requests that never went out.
