@@ -89,19 +89,27 @@ function parseArgs(argv: string[]): Options {
   return options;
 }
 
-/** Resolves with the time storescp logs that it is storing its nth instance (polled every 2 ms). */
-async function storedAll(scp: StorescpHandle, count: number, timeoutMs: number): Promise<number> {
+/** When storescp logs that it is storing its first and its nth instance (polled every 2 ms). */
+async function storedAll(
+  scp: StorescpHandle,
+  count: number,
+  timeoutMs: number,
+): Promise<{ first: number; last: number }> {
   const deadline = performance.now() + timeoutMs;
   let seen = 0;
   let scanned = 0;
+  let first = 0;
   for (;;) {
     const log = scp.log();
     for (let at = log.indexOf('storing DICOM file', scanned); at >= 0; at = log.indexOf('storing DICOM file', at + 1)) {
       seen += 1;
       scanned = at + 1;
     }
+    if (seen > 0 && first === 0) {
+      first = performance.now();
+    }
     if (seen >= count) {
-      return performance.now();
+      return { first, last: performance.now() };
     }
     if (performance.now() > deadline) {
       throw new Error(`storescp stored ${seen} of ${count} instances within ${timeoutMs} ms`);
@@ -131,7 +139,7 @@ async function directOnce(files: string[], workDir: string): Promise<number> {
     const started = performance.now();
     const stored = storedAll(scp, files.length, 600_000);
     await sendWithStorescu(scp.port, files);
-    return (await stored) - started;
+    return (await stored).last - started;
   } finally {
     await scp.stop();
   }
@@ -140,6 +148,8 @@ async function directOnce(files: string[], workDir: string): Promise<number> {
 interface RelayTimes {
   /** storescu start to its exit: the hub has every instance. */
   ingestMs: number;
+  /** storescu start to storescp storing the first instance. */
+  firstMs: number;
   /** storescu start to storescp storing the last instance. */
   totalMs: number;
 }
@@ -216,7 +226,8 @@ async function relayOnce(files: string[], workDir: string, stableSeconds: number
     await sendWithStorescu(dicomPort, files);
     const ingestMs = performance.now() - started;
     try {
-      return { ingestMs, totalMs: (await stored) - started };
+      const { first, last } = await stored;
+      return { ingestMs, firstMs: first - started, totalMs: last - started };
     } catch (err) {
       throw new Error(`${(err as Error).message}\n--- hub output (tail) ---\n${spawned.tail().slice(-2000)}`);
     }
@@ -248,7 +259,8 @@ async function main(): Promise<void> {
       const r = await relayOnce(data.files, workDir, options.stableSeconds, run);
       relay.push(r);
       process.stderr.write(
-        `${options.set} relay run ${run}: ${(r.totalMs / 1000).toFixed(2)} s (hub had it all after ${(r.ingestMs / 1000).toFixed(2)} s)\n`,
+        `${options.set} relay run ${run}: ${(r.totalMs / 1000).toFixed(2)} s (hub had it all after ` +
+          `${(r.ingestMs / 1000).toFixed(2)} s, first delivered at ${(r.firstMs / 1000).toFixed(2)} s)\n`,
       );
     } finally {
       removeDir(workDir);
@@ -257,6 +269,7 @@ async function main(): Promise<void> {
   const directMs = median(direct);
   const totalMs = median(relay.map((r) => r.totalMs));
   const ingestMs = median(relay.map((r) => r.ingestMs));
+  const firstMs = median(relay.map((r) => r.firstMs));
   const quietMs = options.stableSeconds * 1000;
   const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`.padStart(9);
   process.stdout.write(
@@ -264,7 +277,9 @@ async function main(): Promise<void> {
       `median of ${options.runs} run(s), one association each way, TCP_NODELAY=1 on every DCMTK tool\n` +
       `hub: emergency folder, push recipient, stableStudySeconds ${options.stableSeconds} (the quiet period)\n\n` +
       `direct  storescu → storescp                     ${seconds(directMs)}\n` +
-      `relay   storescu → hub → storescp              ${seconds(totalMs)}   (hub had every instance at ${seconds(ingestMs).trim()})\n` +
+      `relay   storescu → hub → storescp              ${seconds(totalMs)}\n` +
+      `          hub had every instance at            ${seconds(ingestMs)}\n` +
+      `          storescp got the first one at        ${seconds(firstMs)}\n` +
       `relay / direct                                 ${(totalMs / directMs).toFixed(2).padStart(9)}\n` +
       `relay / direct, quiet period not counted       ${((totalMs - quietMs) / directMs).toFixed(2).padStart(9)}\n`,
   );
