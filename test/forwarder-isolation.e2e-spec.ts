@@ -3,7 +3,7 @@ import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { StorescpHandle, startStorescp, storescu } from './support/dcmtk';
-import { makeStudy } from './support/dicom-factory';
+import { GeneratedStudy, makeStudy } from './support/dicom-factory';
 import { TcpProxy } from './support/tcp-proxy';
 import { TestHub, TestHubRawConfig, startTestHub } from './support/test-hub';
 import { waitFor } from './support/wait-for';
@@ -144,7 +144,7 @@ describe('forwarder isolation (storescp as the recipients)', () => {
     for (let i = 0; i < 2; i++) {
       hubs.push(await startTestHub({ ...shared, apps: ['forwarder'], queuePrefix: ingest.queuePrefix }));
     }
-    const studies = [];
+    const studies: GeneratedStudy[] = [];
     for (let i = 1; i <= 4; i++) {
       const study = await makeStudy(path.join(work, `study-${i}`), {
         patientId: `ISO010${i}`,
@@ -174,7 +174,7 @@ describe('forwarder isolation (storescp as the recipients)', () => {
       configure: ra7Node(scp.port, 1),
     });
     hubs.push(hub);
-    const electives = [];
+    const electives: GeneratedStudy[] = [];
     for (let i = 1; i <= 3; i++) {
       const study = await makeStudy(path.join(work, `elective-${i}`), {
         patientId: `ISO020${i}`,
@@ -197,7 +197,7 @@ describe('forwarder isolation (storescp as the recipients)', () => {
     await storescu(HOST, hub.port, 'RVJ_PACS', 'RA7_EMER', emergency.files);
 
     const urgent = await waitFor('the emergency delivery', delivered(hub, emergency.studyInstanceUid), 30_000);
-    const routine = [];
+    const routine: TransferRow[] = [];
     for (const study of electives) {
       routine.push(await waitFor('the elective deliveries', delivered(hub, study.studyInstanceUid), 30_000));
     }
