@@ -1,9 +1,11 @@
-import { sendStoredInstances, splitPart10 } from '@hub/dicom';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { AssociationFailedError, applyCoercion, coercionScope, sendStoredInstances, splitPart10 } from '@hub/dicom';
+import { execFileSync } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeSync } from 'node:fs';
+import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { StorescpHandle, startStorescp } from './support/dcmtk';
-import { GeneratedStudy, makeStudy } from './support/dicom-factory';
+import { GeneratedStudy, makeBigInstances, makeStudy } from './support/dicom-factory';
 
 function instancesOf(study: GeneratedStudy) {
   return study.series.flatMap((series) =>
@@ -97,5 +99,82 @@ describe('sending stored instances byte for byte (storescp as the peer)', () => 
     expect(outcomes[2].status).toBeUndefined();
     expect(outcomes[2].error).toMatch(/accepted no presentation context .* in 1\.2\.840\.10008\.1\.2\.4\.70/);
     expect(readdirSync(outputDir)).toHaveLength(2);
+  });
+
+  it('streams a large instance byte for byte, coercing only its head, without holding it in memory', async () => {
+    const [big] = makeBigInstances(path.join(work, 'big'), 1, 24).instances;
+    // The generator repeats one frame: mark the pixel data throughout so a misplaced block would show.
+    const size = statSync(big.path).size;
+    const fd = openSync(big.path, 'r+');
+    for (let at = size - 8, mark = 0; at > size / 2; at -= 65_521, mark += 1) {
+      const bytes = Buffer.alloc(8);
+      bytes.writeDoubleLE(mark);
+      writeSync(fd, bytes, 0, 8, at);
+    }
+    closeSync(fd);
+    const rules = [{ op: 'set' as const, tag: 'AccessionNumber', value: '{sender.code}-BIG' }];
+    const context = { sender: { code: 'RVJ', patientIdIssuer: 'RVJ' }, recipient: { code: 'RA7' } };
+    const outputDir = mkdtempSync(path.join(work, 'out-'));
+    scp = await startStorescp({ aeTitle: 'RA7_PACS', outputDir, logLevel: 'info' });
+
+    const baseline = process.memoryUsage().arrayBuffers;
+    let peak = baseline;
+    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().arrayBuffers)), 5);
+    const outcomes = await sendStoredInstances(
+      { host: '127.0.0.1', port: scp.port, callingAeTitle: 'IEP_HUB', calledAeTitle: 'RA7_PACS' },
+      [{ id: big.sopInstanceUid, ...big }],
+      {
+        transform: {
+          belowTag: coercionScope(rules),
+          apply: (head, instance) => applyCoercion(head, instance.transferSyntaxUid, rules, context).dataset,
+        },
+      },
+    ).finally(() => clearInterval(sampler));
+
+    expect(outcomes).toEqual([{ id: big.sopInstanceUid, status: 0 }]);
+    // Blocks of a MiB or two in flight, never the 24 MiB instance.
+    expect(peak - baseline).toBeLessThan(8 * 2 ** 20);
+    const original = splitPart10(readFileSync(big.path)).dataset;
+    const expected = applyCoercion(original, big.transferSyntaxUid, rules, context).dataset;
+    const [name] = readdirSync(outputDir);
+    expect(received(outputDir).get(big.sopInstanceUid)?.equals(expected)).toBe(true);
+    expect(execFileSync('dcmdump', ['+L', '-M', path.join(outputDir, name)]).toString()).toMatch(
+      /\(0008,0050\) SH \[RVJ-BIG ?\]/,
+    );
+  });
+
+  it('gives up on a peer that accepts the connection and never reads', async () => {
+    const server = net.createServer();
+    const open = new Set<net.Socket>();
+    server.on('connection', (socket) => {
+      open.add(socket);
+      socket.pause();
+      socket.on('close', () => open.delete(socket));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const study = await makeStudy(path.join(work, 'hung'), {
+      patientId: 'SCU0003',
+      patientName: 'TEST^SCU',
+      series: [{ kind: 'mr-small', count: 1 }],
+    });
+    try {
+      const attempt = sendStoredInstances(
+        {
+          host: '127.0.0.1',
+          port: (server.address() as net.AddressInfo).port,
+          callingAeTitle: 'IEP_HUB',
+          calledAeTitle: 'RA7_PACS',
+        },
+        instancesOf(study),
+        { timeouts: { connectMs: 1000, associationMs: 2000, pduMs: 2000 } },
+      );
+      // Settles at all only if the socket is destroyed: the library alone ends its side (FIN) and waits for
+      // a close that a peer which never reads never sends.
+      await expect(attempt).rejects.toThrow(AssociationFailedError);
+      await expect(attempt).rejects.toThrow(/timeout/i);
+    } finally {
+      open.forEach((socket) => socket.destroy());
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });

@@ -53,7 +53,7 @@ function countFiles(dir: string): number {
 }
 
 /** Spawns a long-running receiver with its output going to a log file, keeping the last 16 KiB in memory. */
-function spawnLogged(
+export function spawnLogged(
   command: string,
   args: string[],
   options: { env: NodeJS.ProcessEnv; cwd?: string; logFile: string },
@@ -75,7 +75,7 @@ function spawnLogged(
 
 const alive = (child: ChildProcess) => (): boolean => child.exitCode === null && child.signalCode === null;
 
-async function waitReady(name: string, child: ChildProcess, port: number, tail: () => string): Promise<void> {
+export async function waitReady(name: string, child: ChildProcess, port: number, tail: () => string): Promise<void> {
   try {
     await waitForPort(port, READY_TIMEOUT_MS, { pid: child.pid, isAlive: alive(child) });
     const echo = await waitForEcho('127.0.0.1', port, CALLING_AE, CALLED_AE, READY_TIMEOUT_MS);
@@ -218,7 +218,7 @@ export const DEFAULT_HUB_OPTIONS: HubOptions = {
   redisUrl: 'redis://127.0.0.1:6379',
 };
 
-async function recreateDatabase(databaseUrl: string): Promise<void> {
+export async function recreateDatabase(databaseUrl: string): Promise<void> {
   const url = new URL(databaseUrl);
   const database = decodeURIComponent(url.pathname.replace(/^\//, ''));
   if (!/^[A-Za-z0-9_]+$/.test(database) || !/bench/i.test(database)) {

@@ -2,12 +2,17 @@ import * as net from 'node:net';
 
 /**
  * A TCP relay the hub talks to MySQL through, so a test can make the real database unreachable
- * (cut: every connection dropped, new ones refused) and bring it back (restore).
+ * (cut: every connection dropped, new ones refused) and bring it back (restore). It also counts the
+ * connections clients hold open at once (e.g. associations to a recipient PACS).
  */
 export class TcpProxy {
   private server?: net.Server;
   private readonly connections = new Set<net.Socket>();
   port = 0;
+  /** Client connections open now, and the most ever open at once. */
+  open = 0;
+  peakOpen = 0;
+  accepted = 0;
 
   constructor(
     private readonly targetHost: string,
@@ -16,6 +21,10 @@ export class TcpProxy {
 
   async start(port = 0): Promise<number> {
     const server = net.createServer((client) => {
+      this.accepted += 1;
+      this.open += 1;
+      this.peakOpen = Math.max(this.peakOpen, this.open);
+      client.once('close', () => (this.open -= 1));
       const upstream = net.connect(this.targetPort, this.targetHost);
       for (const socket of [client, upstream]) {
         this.connections.add(socket);

@@ -6,7 +6,7 @@ import {
   AssociationFailedError,
   CoercionRuleInput,
   InstanceOutcome,
-  applyCoercion,
+  coercionTransform,
   sendStoredInstances,
 } from '@hub/dicom';
 import { RoutingService } from '@hub/routing';
@@ -93,11 +93,7 @@ export class DeliveryService {
         })),
         {
           // The recipient's coercion, on the copy that goes out; the stored file never changes.
-          transform: (dataset, instance) => {
-            const result = applyCoercion(dataset, instance.transferSyntaxUid, rules, context);
-            result.problems.forEach((problem) => coercionProblems.add(problem));
-            return result.dataset;
-          },
+          transform: coercionTransform(rules, context, (problem) => coercionProblems.add(problem)),
         },
       );
     } catch (error) {

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { applyCoercion, isValidNhsNumber, resolveTag } from './coercion';
+import { applyCoercion, coercionHeadLength, coercionScope, isValidNhsNumber, resolveTag } from './coercion';
 import { buildPart10Header, splitPart10 } from './part10';
 
 const CONTEXT = { sender: { code: 'RVJ', patientIdIssuer: 'RVJ-PAS' }, recipient: { code: 'RA7' } };
@@ -111,6 +111,46 @@ describe('applyCoercion', () => {
     );
     expect(result.dataset).toBe(bytes);
     expect(result.problems[0]).toMatch(/not applied/);
+  });
+});
+
+describe('coercionHeadLength', () => {
+  const rules = [
+    { op: 'set' as const, tag: 'IssuerOfPatientID', value: '{sender.patientIdIssuer}' },
+    { op: 'prefix' as const, tag: 'AccessionNumber', value: '{sender.code}-' },
+    { op: 'copy' as const, tag: 'PatientID', from: 'OtherPatientIDs' },
+  ];
+
+  it('scopes rules to the tags they read and write', () => {
+    expect(coercionScope(rules)).toBe(0x00101000 + 1);
+    expect(coercionScope([])).toBe(0);
+  });
+
+  it.each([
+    ['explicit VR little endian', '+te' as const],
+    ['implicit VR little endian', '+ti' as const],
+  ])('coercing the head and sending the rest as stored equals coercing the whole (%s)', (_, option) => {
+    const { bytes, ts } = dataset(option, '(0010,1000) LO [9434765919]');
+    const scope = coercionScope(rules);
+    const head = coercionHeadLength(bytes, ts, scope, true)!;
+    expect(head).toBeGreaterThan(0);
+    expect(head).toBeLessThan(bytes.length);
+    const whole = applyCoercion(bytes, ts, rules, CONTEXT).dataset;
+    const split = Buffer.concat([
+      applyCoercion(bytes.subarray(0, head), ts, rules, CONTEXT).dataset,
+      bytes.subarray(head),
+    ]);
+    expect(split.equals(whole)).toBe(true);
+    // Any shorter prefix is not enough to tell; the head itself is, once the next element's tag is in.
+    for (let cut = 0; cut < head + 4; cut += 1) {
+      expect(coercionHeadLength(bytes.subarray(0, cut), ts, scope, false)).toBeUndefined();
+    }
+    expect(coercionHeadLength(bytes.subarray(0, head + 8), ts, scope, false)).toBe(head);
+  });
+
+  it('is empty for rules with nothing to apply, and for deflated data sets', () => {
+    expect(coercionHeadLength(Buffer.alloc(64), '1.2.840.10008.1.2.1', 0, false)).toBe(0);
+    expect(coercionHeadLength(Buffer.alloc(64), '1.2.840.10008.1.2.1.99', 0x00101001, false)).toBe(0);
   });
 });
 

@@ -307,3 +307,90 @@ export function applyCoercion(
   }
   return { dataset: Buffer.concat(parts), problems };
 }
+
+/**
+ * The first tag the rules do not read or write: every element they touch is below it, so coercion
+ * needs only the data set's top-level elements below this tag (0 when there is nothing to apply).
+ */
+export function coercionScope(rules: CoercionRuleInput[]): number {
+  let scope = 0;
+  for (const rule of rules) {
+    for (const spec of [rule.tag, rule.from]) {
+      const resolved = spec ? resolveTag(spec) : undefined;
+      if (resolved) {
+        scope = Math.max(scope, resolved.tag + 1);
+      }
+    }
+  }
+  return scope;
+}
+
+/**
+ * Byte length of a data set's leading top-level elements with tags below `belowTag`: the part a
+ * coercion of that scope reads and changes (elements after it, and the insertion points of absent
+ * tags, are all at or past it). `prefix` is the data set's first bytes, `complete` when it is all of
+ * it; undefined when the prefix ends before the answer is known. Data sets that coercion leaves alone
+ * (deflated, big endian) have an empty head.
+ */
+export function coercionHeadLength(
+  prefix: Buffer,
+  transferSyntaxUid: string,
+  belowTag: number,
+  complete: boolean,
+): number | undefined {
+  const encoding = datasetEncoding(transferSyntaxUid);
+  if (encoding.deflated || !encoding.littleEndian || belowTag === 0) {
+    return 0;
+  }
+  let position = 0;
+  while (position + 4 <= prefix.length) {
+    const tag = ((prefix.readUInt16LE(position) << 16) | prefix.readUInt16LE(position + 2)) >>> 0;
+    if (tag >= belowTag) {
+      return position;
+    }
+    const end = elementEnd(prefix, position, encoding.explicitVr);
+    if (end === undefined) {
+      // Cut off by the end of the prefix, or malformed: coercion then sees (and judges) all of it.
+      return complete ? prefix.length : undefined;
+    }
+    position = end;
+  }
+  return complete ? prefix.length : undefined;
+}
+
+/** Where the element (or item, or delimiter) at `position` ends; undefined when the buffer ends first. */
+function elementEnd(buffer: Buffer, position: number, explicit: boolean): number | undefined {
+  if (position + 8 > buffer.length) {
+    return undefined;
+  }
+  const group = buffer.readUInt16LE(position);
+  let length: number;
+  let valueStart: number;
+  if (group === 0xfffe) {
+    // Items and delimiters: tag and a 4-byte length, whatever the VR encoding.
+    length = buffer.readUInt32LE(position + 4);
+    valueStart = position + 8;
+  } else if (explicit && LONG_VRS.has(buffer.toString('latin1', position + 4, position + 6))) {
+    if (position + 12 > buffer.length) {
+      return undefined;
+    }
+    length = buffer.readUInt32LE(position + 8);
+    valueStart = position + 12;
+  } else {
+    length = explicit ? buffer.readUInt16LE(position + 6) : buffer.readUInt32LE(position + 4);
+    valueStart = position + 8;
+  }
+  if (length !== UNDEFINED) {
+    return valueStart + length <= buffer.length ? valueStart + length : undefined;
+  }
+  // Undefined length: nested elements up to the matching delimiter (item or sequence).
+  const delimiter = buffer.readUInt16LE(position + 2) === 0xe000 && group === 0xfffe ? 0xe00d : 0xe0dd;
+  let cursor: number | undefined = valueStart;
+  while (cursor !== undefined && cursor + 8 <= buffer.length) {
+    if (buffer.readUInt16LE(cursor) === 0xfffe && buffer.readUInt16LE(cursor + 2) === delimiter) {
+      return cursor + 8;
+    }
+    cursor = elementEnd(buffer, cursor, explicit);
+  }
+  return undefined;
+}

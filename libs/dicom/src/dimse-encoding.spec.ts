@@ -1,5 +1,10 @@
 import { Dataset, requests, responses } from 'dcmjs-dimse';
-import { encodeCStoreResponsePdu } from './dimse-encoding';
+import {
+  encodeCStoreRequestPdu,
+  encodeCStoreResponsePdu,
+  encodePDataHeader,
+  readCStoreResponsePdu,
+} from './dimse-encoding';
 
 /** The library's own encoding of the same response, as the reference the fast path must equal. */
 function libraryCommandBytes(status: number, comment?: string): Buffer {
@@ -39,5 +44,65 @@ describe('encodeCStoreResponsePdu', () => {
     expect(pdu[10]).toBe(3);
     expect(pdu[11]).toBe(0x03);
     expect(pdu.subarray(12).equals(libraryCommandBytes(status, comment))).toBe(true);
+  });
+});
+
+describe('encodeCStoreRequestPdu', () => {
+  it.each([1, 7, 65535])('message %i: the command set is byte for byte what dcmjs-dimse would send', (messageId) => {
+    const dataset = new Dataset(
+      { SOPClassUID: '1.2.840.10008.5.1.4.1.1.2', SOPInstanceUID: '1.2.3.4.5' },
+      '1.2.840.10008.1.2.1',
+    );
+    const request = new requests.CStoreRequest(dataset);
+    request.setMessageId(messageId);
+    const library = (
+      request as unknown as { getCommandDataset(): { getDenaturalizedCommandDataset(): Buffer } }
+    ).getCommandDataset();
+
+    const pdu = encodeCStoreRequestPdu({
+      presentationContextId: 5,
+      messageId,
+      sopClassUid: '1.2.840.10008.5.1.4.1.1.2',
+      sopInstanceUid: '1.2.3.4.5',
+    });
+    expect(pdu[0]).toBe(0x04);
+    expect(pdu.readUInt32BE(2)).toBe(pdu.length - 6);
+    expect(pdu.readUInt32BE(6)).toBe(pdu.length - 10);
+    expect(pdu[10]).toBe(5);
+    expect(pdu[11]).toBe(0x03);
+    expect(pdu.subarray(12).equals(library.getDenaturalizedCommandDataset())).toBe(true);
+  });
+});
+
+describe('encodePDataHeader', () => {
+  it('frames a data set fragment: lengths, context and control header', () => {
+    const header = encodePDataHeader(9, 16378, { command: false, last: false });
+    expect([...header]).toEqual([0x04, 0, 0, 0, 0x40, 0x00, 0, 0, 0x3f, 0xfc, 9, 0x00]);
+    expect(encodePDataHeader(9, 10, { command: false, last: true })[11]).toBe(0x02);
+  });
+});
+
+describe('readCStoreResponsePdu', () => {
+  const fields = {
+    presentationContextId: 3,
+    messageIdBeingRespondedTo: 513,
+    sopClassUid: '1.2.840.10008.5.1.4.1.1.2',
+    sopInstanceUid: '1.2.3.4.5',
+  };
+
+  it.each([0x0000, 0xa700, 0xb000])('reads status %i and the message id back', (status) => {
+    const pdu = encodeCStoreResponsePdu({ ...fields, status, errorComment: status ? 'full' : undefined });
+    expect(readCStoreResponsePdu(pdu)).toEqual({ messageIdBeingRespondedTo: 513, status });
+  });
+
+  it('leaves anything else to the library', () => {
+    const request = encodeCStoreRequestPdu({ ...fields, messageId: 1 });
+    expect(readCStoreResponsePdu(request)).toBeUndefined();
+    const response = encodeCStoreResponsePdu({ ...fields, status: 0 });
+    expect(readCStoreResponsePdu(response.subarray(0, response.length - 2))).toBeUndefined();
+    const fragment = Buffer.from(response);
+    fragment[11] = 0x01;
+    expect(readCStoreResponsePdu(fragment)).toBeUndefined();
+    expect(readCStoreResponsePdu(Buffer.from([0x07, 0, 0, 0, 0, 4, 0, 0, 0, 0]))).toBeUndefined();
   });
 });

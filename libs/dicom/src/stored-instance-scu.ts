@@ -1,6 +1,8 @@
 import { Client, constants, log as dimseLog, requests } from 'dcmjs-dimse';
-import { readFileSync } from 'node:fs';
+import { FileHandle, open } from 'node:fs/promises';
 import type { Socket } from 'node:net';
+import { CoercionContext, CoercionRuleInput, applyCoercion, coercionHeadLength, coercionScope } from './coercion';
+import { encodeCStoreRequestPdu, encodePDataHeader, readCStoreResponsePdu } from './dimse-encoding';
 import { splitPart10 } from './part10';
 
 const { PresentationContextResult } = constants;
@@ -46,15 +48,24 @@ export class AssociationFailedError extends Error {
 }
 
 /**
- * The data set of a stored instance as dcmjs-dimse sends it: its transfer syntax is the stored one,
- * so the library does not transcode, and its bytes are the file's data set exactly as received
- * (read when the request goes out, not before).
+ * A change applied to each data set as it goes out (the recipient's coercion). It sees only the data
+ * set's leading top-level elements with tags below `belowTag` (all of them, for a data set in a syntax
+ * it cannot walk: deflated, big endian, it then gets an empty head); the rest goes out as stored, so a
+ * large instance is never held in memory.
+ */
+export interface DatasetTransform {
+  belowTag: number;
+  apply(head: Buffer, instance: StoredInstance): Buffer;
+}
+
+/**
+ * What dcmjs-dimse sees of a stored instance: its transfer syntax, for negotiation. The hub sends the
+ * bytes itself (see sendStoredInstances), so the library never encodes it.
  */
 class StoredDataset {
   constructor(
     private readonly path: string,
     private readonly transferSyntaxUid: string,
-    private readonly transform?: (dataset: Buffer) => Buffer,
   ) {}
 
   getTransferSyntaxUid(): string {
@@ -62,8 +73,7 @@ class StoredDataset {
   }
 
   getDenaturalizedDataset(): Buffer {
-    const dataset = splitPart10(readFileSync(this.path)).dataset;
-    return this.transform ? this.transform(dataset) : dataset;
+    throw new Error(`${this.path} is streamed by the hub, not encoded by dcmjs-dimse`);
   }
 
   getElement(): undefined {
@@ -75,27 +85,200 @@ class StoredDataset {
   }
 }
 
+/** Reads of the stored file: the first one usually holds a small instance whole. */
+const FIRST_READ_BYTES = 64 * 1024;
+const READ_BYTES = 1024 * 1024;
+/** dcmjs-dimse's own cap when the peer sets no maximum PDU length. */
+const MAX_PDU_BYTES = 4 * 1024 * 1024;
+
+/** A stored instance ready to go: its (transformed) head in memory, the rest still in the file. */
+interface PreparedDataset {
+  file: FileHandle;
+  /** The data set's first bytes as they go out, transformed when there is a transform. */
+  head: Buffer;
+  /** Where in the file the bytes after the head start, and how many there are. */
+  restOffset: number;
+  restLength: number;
+}
+
+async function readAt(file: FileHandle, position: number, length: number, into?: Buffer): Promise<Buffer> {
+  const buffer = into ? into.subarray(0, length) : Buffer.allocUnsafe(length);
+  let filled = 0;
+  while (filled < length) {
+    const { bytesRead } = await file.read(buffer, filled, length - filled, position + filled);
+    if (bytesRead === 0) {
+      throw new Error(`unexpected end of file at byte ${position + filled}`);
+    }
+    filled += bytesRead;
+  }
+  return buffer;
+}
+
+async function prepareDataset(instance: StoredInstance, transform?: DatasetTransform): Promise<PreparedDataset> {
+  const file = await open(instance.path, 'r');
+  try {
+    const first = await file.read(Buffer.allocUnsafe(FIRST_READ_BYTES), 0, FIRST_READ_BYTES, 0);
+    // A short read of a regular file is its end: small instances need no stat.
+    const size = first.bytesRead < FIRST_READ_BYTES ? first.bytesRead : (await file.stat()).size;
+    let prefix: Buffer = first.buffer.subarray(0, first.bytesRead);
+    // The meta group is short; re-read with room for it when a file's is not.
+    let metaLength = splitPart10Prefix(prefix, size);
+    if (metaLength === undefined) {
+      prefix = await readAt(file, 0, Math.min(size, 16 * FIRST_READ_BYTES));
+      metaLength = splitPart10Prefix(prefix, size);
+      if (metaLength === undefined) {
+        throw new Error('file meta information is too long');
+      }
+    }
+    const datasetLength = size - metaLength;
+    let head = prefix.subarray(metaLength);
+    if (transform) {
+      // Read on until the head is known: usually at once, as coerced elements come before the pixels.
+      let length: number | undefined;
+      for (;;) {
+        length = coercionHeadLength(
+          head,
+          instance.transferSyntaxUid,
+          transform.belowTag,
+          head.length === datasetLength,
+        );
+        if (length !== undefined) {
+          break;
+        }
+        const more = await readAt(
+          file,
+          metaLength + head.length,
+          Math.min(Math.max(head.length, READ_BYTES), datasetLength - head.length),
+        );
+        head = Buffer.concat([head, more]);
+      }
+      const restOffset = metaLength + length;
+      return {
+        file,
+        head: transform.apply(head.subarray(0, length), instance),
+        restOffset,
+        restLength: size - restOffset,
+      };
+    }
+    return { file, head, restOffset: metaLength + head.length, restLength: datasetLength - head.length };
+  } catch (error) {
+    await file.close();
+    throw error;
+  }
+}
+
+/** Length of the preamble and meta group in a file's first bytes; undefined when they end first. */
+function splitPart10Prefix(prefix: Buffer, fileSize: number): number | undefined {
+  try {
+    return splitPart10(prefix).meta.length;
+  } catch (error) {
+    if (prefix.length < fileSize && /truncated|no TransferSyntaxUID/.test((error as Error).message)) {
+      return undefined;
+    }
+    throw error;
+  }
+}
+
+/** Resolves once the socket has room again; rejects if it closes first. */
+function drained(socket: Socket): Promise<void> {
+  if (socket.destroyed) {
+    return Promise.reject(new Error('connection closed while sending'));
+  }
+  if (!socket.writableNeedDrain) {
+    return Promise.resolve();
+  }
+  return new Promise((resolve, reject) => {
+    const settle = (error?: Error) => {
+      socket.off('drain', onDrain);
+      socket.off('close', onClose);
+      if (error) {
+        reject(error);
+      } else {
+        resolve();
+      }
+    };
+    const onDrain = () => settle();
+    const onClose = () => settle(new Error('connection closed while sending'));
+    socket.on('drain', onDrain);
+    socket.on('close', onClose);
+  });
+}
+
+/**
+ * Cuts a data set of known length into P-DATA-TF PDUs as its bytes arrive, writing each PDU's header
+ * and the caller's slices without copying them; one corked write (writev) per chunk.
+ */
+class PDataWriter {
+  private written = 0;
+  private leftInFragment = 0;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly presentationContextId: number,
+    private readonly fragmentBytes: number,
+    private readonly total: number,
+  ) {}
+
+  write(chunk: Buffer): void {
+    this.socket.cork();
+    let offset = 0;
+    while (offset < chunk.length) {
+      if (this.leftInFragment === 0) {
+        const fragment = Math.min(this.fragmentBytes, this.total - this.written);
+        this.socket.write(
+          encodePDataHeader(this.presentationContextId, fragment, {
+            command: false,
+            last: this.written + fragment === this.total,
+          }),
+        );
+        this.leftInFragment = fragment;
+      }
+      const take = Math.min(this.leftInFragment, chunk.length - offset);
+      this.socket.write(chunk.subarray(offset, offset + take));
+      offset += take;
+      this.leftInFragment -= take;
+      this.written += take;
+    }
+    this.socket.uncork();
+  }
+}
+
 interface NetworkInternals {
   socket: Socket;
   dimseStream?: unknown;
   pending: unknown[];
+  /** Requests not yet sent, in order (the library shifts from the front). */
+  requests: unknown[];
+  /** The library aborts when no PDU has come in for pduTimeout; sending progress counts too. */
+  lastPduTime?: number;
+  _sendPDataTF(command: unknown, presentationContextId: number, maxPduLength: number): void;
+  _processPdu(pdu: Buffer): unknown;
+}
+
+interface OutgoingRequest {
+  getMessageId(): number;
+  raiseDoneEvent(): void;
 }
 
 /**
  * Sends stored instances over one association, byte for byte: an instance goes only in a
  * presentation context accepted with its own transfer syntax (never transcoded), else it fails with
- * the reason. Works around two dcmjs-dimse SCU costs through its own objects: the receive buffer is
- * cleared after each C-STORE-RSP (the library keeps appending, so every response re-parses all earlier
- * ones) and answered requests leave the pending list. Nagle is off on the socket.
+ * the reason. dcmjs-dimse negotiates and reads the responses; the hub writes each request itself
+ * (its P-DATA-TF send, hooked on the library's network object): the command set encoded directly,
+ * then the data set streamed from the file in PDUs of the peer's maximum length, waiting for the
+ * socket to drain, so memory stays flat whatever the instance size, and the next instance's file is
+ * opened while the peer answers. Also worked around: the receive buffer is cleared after each
+ * C-STORE-RSP (the library keeps appending, so every response re-parses all earlier ones) and answered
+ * requests leave the pending list. Nagle is off on the socket.
  */
 export function sendStoredInstances(
   target: ScuTarget,
   instances: StoredInstance[],
   options: {
     /** Applied to each data set as it goes out (the recipient's coercion); the stored file never changes. */
-    transform?: (dataset: Buffer, instance: StoredInstance) => Buffer;
+    transform?: DatasetTransform;
     timeouts?: { connectMs: number; associationMs: number; pduMs: number };
-    /** Called as each instance is answered (C-MOVE reports sub-operation progress from it). */
+    /** Called as each instance's outcome is known (C-MOVE reports sub-operation progress from it). */
     onOutcome?: (outcome: InstanceOutcome) => void;
   } = {},
 ): Promise<InstanceOutcome[]> {
@@ -104,35 +287,128 @@ export function sendStoredInstances(
   // The library logs every PDU at TRACE by default, building the strings eagerly.
   dimseLog.setLevel('error');
   const outcomes = new Map<string, InstanceOutcome>();
+  const record = (outcome: InstanceOutcome) => {
+    outcomes.set(outcome.id, outcome);
+    options.onOutcome?.(outcome);
+  };
   const client = new Client();
   const byRequest = new Map<object, StoredInstance>();
+  const prepared = new Map<object, Promise<PreparedDataset>>();
+  const inFlight = new Map<number, OutgoingRequest>();
+  const networkOf = () => (client as unknown as { network?: NetworkInternals }).network;
+  const forget = (request: object) => {
+    const network = networkOf();
+    if (network) {
+      const index = network.pending.indexOf(request);
+      if (index >= 0) {
+        network.pending.splice(index, 1);
+      }
+    }
+  };
   for (const instance of instances) {
     const request = new requests.CStoreRequest(undefined as unknown as string);
     request.setAffectedSopClassUid(instance.sopClassUid);
     request.setAffectedSopInstanceUid(instance.sopInstanceUid);
     (request as unknown as { setDataset(dataset: unknown): void }).setDataset(
-      new StoredDataset(
-        instance.path,
-        instance.transferSyntaxUid,
-        transform ? (dataset) => transform(dataset, instance) : undefined,
-      ),
+      new StoredDataset(instance.path, instance.transferSyntaxUid),
     );
     request.on('response', (response: { getStatus(): number }) => {
-      const outcome = { id: instance.id, status: response.getStatus() };
-      outcomes.set(instance.id, outcome);
-      options.onOutcome?.(outcome);
-      const network = (client as unknown as { network?: NetworkInternals }).network;
+      record({ id: instance.id, status: response.getStatus() });
+      const network = networkOf();
       if (network) {
         network.dimseStream = undefined;
-        const index = network.pending.indexOf(request);
-        if (index >= 0) {
-          network.pending.splice(index, 1);
-        }
       }
+      forget(request);
     });
     byRequest.set(request, instance);
     client.addRequest(request);
   }
+
+  const prepare = (request: object): Promise<PreparedDataset> => {
+    let promise = prepared.get(request);
+    if (!promise) {
+      promise = prepareDataset(byRequest.get(request)!, transform);
+      // Awaited when the request goes out; a failure is reported then, against its instance.
+      promise.catch(() => undefined);
+      prepared.set(request, promise);
+    }
+    return promise;
+  };
+
+  const sendRequest = async (
+    network: NetworkInternals,
+    request: OutgoingRequest,
+    presentationContextId: number,
+    maxPduLength: number,
+  ): Promise<void> => {
+    const instance = byRequest.get(request)!;
+    const upcoming = network.requests[0];
+    let dataset: PreparedDataset;
+    try {
+      dataset = await prepare(request);
+    } catch (error) {
+      // Nothing of it has gone out: only this instance fails, and the association goes on.
+      record({ id: instance.id, error: `cannot read the stored instance: ${(error as Error).message}` });
+      forget(request);
+      request.raiseDoneEvent();
+      return;
+    } finally {
+      prepared.delete(request);
+      if (upcoming && byRequest.has(upcoming)) {
+        void prepare(upcoming);
+      }
+    }
+    const socket = network.socket;
+    inFlight.set(request.getMessageId(), request);
+    try {
+      if (socket.destroyed) {
+        throw new Error('connection closed');
+      }
+      socket.write(
+        encodeCStoreRequestPdu({
+          presentationContextId,
+          messageId: request.getMessageId(),
+          sopClassUid: instance.sopClassUid,
+          sopInstanceUid: instance.sopInstanceUid,
+        }),
+      );
+      const fragmentBytes = (maxPduLength === 0 ? MAX_PDU_BYTES : Math.min(maxPduLength, MAX_PDU_BYTES)) - 6;
+      const total = dataset.head.length + dataset.restLength;
+      if (total === 0) {
+        socket.write(encodePDataHeader(presentationContextId, 0, { command: false, last: true }));
+        return;
+      }
+      const writer = new PDataWriter(socket, presentationContextId, fragmentBytes, total);
+      writer.write(dataset.head);
+      let position = dataset.restOffset;
+      const end = dataset.restOffset + dataset.restLength;
+      // Two buffers in turn: one block read ahead while the previous one drains (the socket lets go of a
+      // buffer once drained, before it is read into again).
+      const blockBytes = Math.min(READ_BYTES, dataset.restLength);
+      const buffers = [
+        Buffer.allocUnsafe(blockBytes),
+        Buffer.allocUnsafe(dataset.restLength > blockBytes ? blockBytes : 0),
+      ];
+      let turn = 0;
+      const readNext = () => {
+        const buffer = buffers[turn];
+        turn = 1 - turn;
+        return readAt(dataset.file, position, Math.min(blockBytes, end - position), buffer);
+      };
+      let next = position < end ? readNext() : undefined;
+      while (next) {
+        await drained(socket);
+        network.lastPduTime = Date.now();
+        const block = await next;
+        position += block.length;
+        next = position < end ? readNext() : undefined;
+        writer.write(block);
+      }
+      await drained(socket);
+    } finally {
+      dataset.file.close().catch(() => undefined);
+    }
+  };
 
   return new Promise<InstanceOutcome[]>((resolve, reject) => {
     let failure: AssociationFailure | undefined;
@@ -164,7 +440,7 @@ export function sendStoredInstances(
           );
           if (!fits) {
             queue.splice(queue.indexOf(request), 1);
-            outcomes.set(instance.id, {
+            record({
               id: instance.id,
               error: `the peer accepted no presentation context for ${instance.sopClassUid} in ${instance.transferSyntaxUid}`,
             });
@@ -182,8 +458,16 @@ export function sendStoredInstances(
     });
     client.on('networkError', (error: Error) => {
       failure ??= { kind: 'network', message: error.message };
+      // The library only ends its side (FIN): a peer that never reads never closes, and the
+      // association (and the node's delivery slot) would wait forever. Timeouts and errors close it.
+      networkOf()?.socket.destroy();
     });
     client.on('closed', () => {
+      // Files opened ahead for requests that never went out.
+      for (const promise of prepared.values()) {
+        promise.then((dataset) => dataset.file.close()).catch(() => undefined);
+      }
+      prepared.clear();
       if (failure) {
         reject(new AssociationFailedError(failure, all()));
       } else {
@@ -195,6 +479,54 @@ export function sendStoredInstances(
       associationTimeout: timeouts.associationMs,
       pduTimeout: timeouts.pduMs,
     });
-    (client as unknown as { network: NetworkInternals }).network.socket.setNoDelay(true);
+    const network = networkOf()!;
+    network.socket.setNoDelay(true);
+    // One request on the wire at a time, even if a peer answers before the last fragment.
+    let sending = Promise.resolve();
+    // C-STORE-RSPs are read here (dcmjs-dimse parses each through dcmjs); anything else goes to the library.
+    const processPdu = network._processPdu.bind(network);
+    network._processPdu = (pdu: Buffer) => {
+      const response = readCStoreResponsePdu(pdu);
+      const request = response && inFlight.get(response.messageIdBeingRespondedTo);
+      if (!response || !request) {
+        return processPdu(pdu);
+      }
+      const instance = byRequest.get(request)!;
+      inFlight.delete(response.messageIdBeingRespondedTo);
+      record({ id: instance.id, status: response.status });
+      forget(request);
+      request.raiseDoneEvent();
+      return undefined;
+    };
+    network._sendPDataTF = (command, presentationContextId, maxPduLength) => {
+      sending = sending
+        .then(() => sendRequest(network, command as OutgoingRequest, presentationContextId, maxPduLength))
+        .catch((error: Error) => {
+          // Part of the request may be on the wire: the association cannot go on.
+          network.socket.destroy(new Error(`sending ${byRequest.get(command as object)?.id}: ${error.message}`));
+        });
+    };
   });
+}
+
+/**
+ * The recipient's coercion as the SCU applies it to each data set going out (push or C-MOVE): only
+ * the leading elements up to the highest tag the rules name are rewritten. None without rules.
+ */
+export function coercionTransform(
+  rules: CoercionRuleInput[],
+  context: CoercionContext,
+  onProblem: (problem: string) => void,
+): DatasetTransform | undefined {
+  if (rules.length === 0) {
+    return undefined;
+  }
+  return {
+    belowTag: coercionScope(rules),
+    apply: (head, instance) => {
+      const result = applyCoercion(head, instance.transferSyntaxUid, rules, context);
+      result.problems.forEach(onProblem);
+      return result.dataset;
+    },
+  };
 }

@@ -11,7 +11,7 @@ import {
   QueryOutcome,
   QueryRetrieveSession,
   SubOperationCounts,
-  applyCoercion,
+  coercionTransform,
   formatStatus,
   matchesKey,
   sendStoredInstances,
@@ -225,11 +225,7 @@ export class QueryRetrieveService {
           path: this.storage.absolute(instance.storagePath),
         })),
         {
-          transform: (dataset, instance) => {
-            const result = applyCoercion(dataset, instance.transferSyntaxUid, pullable.rules, pullable.context);
-            result.problems.forEach((problem) => coercionProblems.add(problem));
-            return result.dataset;
-          },
+          transform: coercionTransform(pullable.rules, pullable.context, (problem) => coercionProblems.add(problem)),
           onOutcome,
         },
       );
@@ -239,12 +235,6 @@ export class QueryRetrieveService {
       }
       error = caught.message;
       outcomes = caught.outcomes;
-    }
-    // Instances refused before sending (no presentation context) were never answered by the peer.
-    for (const outcome of outcomes) {
-      if (outcome.status === undefined && outcome.error !== 'not answered') {
-        onOutcome(outcome);
-      }
     }
     const transferId = pullable.transfer.id;
     if (coercionProblems.size > 0) {

@@ -1,0 +1,291 @@
+// Relay benchmark: a CT study sent storescu → hub (emergency folder, push recipient) → storescp, against storescu →
+// storescp directly, in the same run. Time runs from spawning storescu to storescp starting to store the last instance
+// (its "storing DICOM file" log line), the same way for both paths. The hub runs as one child process (receiver,
+// router and forwarder: dist/apps/hub), on a database and Redis prefix of its own, recreated for every run.
+//
+//   npm run bench:relay -- --runs 3 [--set ct300] [--stable-seconds 1]
+import { ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import Redis from 'ioredis';
+import { stringify } from 'yaml';
+import { dcmtkEnv, freePort, runDcmtk, sleep, startStorescp, StorescpHandle, stopProcess } from '../test/support/dcmtk';
+import { installCleanupHandlers, removeDir, trackDir } from './support/cleanup';
+import { ensureDataset, SET_NAMES, SetName } from './support/datasets';
+import {
+  CALLED_AE,
+  CALLING_AE,
+  DEFAULT_HUB_OPTIONS,
+  hubConfig,
+  recreateDatabase,
+  repoRoot,
+  spawnLogged,
+  waitReady,
+} from './support/receivers';
+
+const RECIPIENT_AE = 'DST_PACS';
+const DATABASE_URL = 'mysql://root@127.0.0.1:3306/iehub_bench_relay';
+
+interface Options {
+  runs: number;
+  set: SetName;
+  stableSeconds: number;
+  dataDir: string;
+  workDir: string;
+}
+
+function parseArgs(argv: string[]): Options {
+  const options: Options = {
+    runs: 3,
+    set: 'ct300',
+    stableSeconds: 1,
+    dataDir: join(tmpdir(), 'iehub-bench-data'),
+    workDir: tmpdir(),
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i];
+    const value = (): string => {
+      const v = argv[++i];
+      if (v === undefined) {
+        throw new Error(`${flag} needs a value`);
+      }
+      return v;
+    };
+    switch (flag) {
+      case '--runs':
+        options.runs = Number(value());
+        if (!Number.isInteger(options.runs) || options.runs < 1) {
+          throw new Error('--runs: expected a whole number ≥ 1');
+        }
+        break;
+      case '--set': {
+        const set = value() as SetName;
+        if (!SET_NAMES.includes(set)) {
+          throw new Error(`--set: expected one of ${SET_NAMES.join(', ')}`);
+        }
+        options.set = set;
+        break;
+      }
+      case '--stable-seconds':
+        options.stableSeconds = Number(value());
+        if (!(options.stableSeconds > 0)) {
+          throw new Error('--stable-seconds: expected a number > 0');
+        }
+        break;
+      case '--data-dir':
+        options.dataDir = value();
+        break;
+      case '--work-dir':
+        options.workDir = value();
+        break;
+      default:
+        throw new Error(
+          `unknown option ${flag}\nusage: node dist/bench/relay.bench.js [--runs N] [--set ct300] [--stable-seconds S] ` +
+            '[--data-dir DIR] [--work-dir DIR]',
+        );
+    }
+  }
+  return options;
+}
+
+/** When storescp logs that it is storing its first and its nth instance (polled every 2 ms). */
+async function storedAll(
+  scp: StorescpHandle,
+  count: number,
+  timeoutMs: number,
+): Promise<{ first: number; last: number }> {
+  const deadline = performance.now() + timeoutMs;
+  let seen = 0;
+  let scanned = 0;
+  let first = 0;
+  for (;;) {
+    const log = scp.log();
+    for (let at = log.indexOf('storing DICOM file', scanned); at >= 0; at = log.indexOf('storing DICOM file', at + 1)) {
+      seen += 1;
+      scanned = at + 1;
+    }
+    if (seen > 0 && first === 0) {
+      first = performance.now();
+    }
+    if (seen >= count) {
+      return { first, last: performance.now() };
+    }
+    if (performance.now() > deadline) {
+      throw new Error(`storescp stored ${seen} of ${count} instances within ${timeoutMs} ms`);
+    }
+    await sleep(2);
+  }
+}
+
+async function sendWithStorescu(port: number, files: string[]): Promise<void> {
+  const result = await runDcmtk(
+    'storescu',
+    ['-aet', CALLING_AE, '-aec', CALLED_AE, '127.0.0.1', String(port), ...files],
+    {
+      timeoutMs: 600_000,
+    },
+  );
+  if (result.code !== 0) {
+    throw new Error(`storescu exited ${result.code}: ${result.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+  }
+}
+
+async function directOnce(files: string[], workDir: string): Promise<number> {
+  const outputDir = join(workDir, 'direct');
+  mkdirSync(outputDir);
+  const scp = await startStorescp({ outputDir, aeTitle: RECIPIENT_AE, logLevel: 'verbose' });
+  try {
+    const started = performance.now();
+    const stored = storedAll(scp, files.length, 600_000);
+    await sendWithStorescu(scp.port, files);
+    return (await stored).last - started;
+  } finally {
+    await scp.stop();
+  }
+}
+
+interface RelayTimes {
+  /** storescu start to its exit: the hub has every instance. */
+  ingestMs: number;
+  /** storescu start to storescp storing the first instance. */
+  firstMs: number;
+  /** storescu start to storescp storing the last instance. */
+  totalMs: number;
+}
+
+/** The benchmark hub: the sender of the ingest benchmark, and DST's node pushed to storescp. */
+function relayConfig(dicomPort: number, httpPort: number, storageDir: string, recipientPort: number, stable: number) {
+  const config = hubConfig(dicomPort, httpPort, storageDir) as {
+    hub: { stableStudySeconds: number };
+    trusts: Array<{ code: string; nodes: Array<Record<string, unknown>> }>;
+  };
+  config.hub.stableStudySeconds = stable;
+  const recipient = config.trusts.find((trust) => trust.code === 'DST')!;
+  recipient.nodes = [
+    {
+      aeTitle: RECIPIENT_AE,
+      host: '127.0.0.1',
+      port: recipientPort,
+      allowedIps: ['127.0.0.1'],
+      receive: 'push',
+    },
+  ];
+  return config;
+}
+
+async function removeQueueKeys(redisUrl: string, prefix: string): Promise<void> {
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) {
+        await redis.del(...keys);
+      }
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
+async function relayOnce(files: string[], workDir: string, stableSeconds: number, run: number): Promise<RelayTimes> {
+  const outputDir = join(workDir, 'recipient');
+  const storageDir = join(workDir, 'storage');
+  mkdirSync(outputDir);
+  mkdirSync(storageDir);
+  const scp = await startStorescp({ outputDir, aeTitle: RECIPIENT_AE, logLevel: 'verbose' });
+  let hub: ChildProcess | undefined;
+  const queuePrefix = `iehub-bench-relay-${process.pid}-${run}`;
+  try {
+    const dicomPort = await freePort();
+    let httpPort = await freePort();
+    while (httpPort === dicomPort) {
+      httpPort = await freePort();
+    }
+    const configFile = join(workDir, 'hub.yaml');
+    writeFileSync(configFile, stringify(relayConfig(dicomPort, httpPort, storageDir, scp.port, stableSeconds)));
+    await recreateDatabase(DATABASE_URL);
+    const root = repoRoot();
+    const spawned = spawnLogged(process.execPath, [resolve(root, 'dist/apps/hub/src/main.js')], {
+      env: dcmtkEnv({
+        HUB_CONFIG: configFile,
+        DATABASE_URL,
+        REDIS_URL: DEFAULT_HUB_OPTIONS.redisUrl,
+        QUEUE_PREFIX: queuePrefix,
+        LOG_LEVEL: 'warn',
+      }),
+      cwd: root,
+      logFile: join(workDir, 'hub.log'),
+    });
+    hub = spawned.child;
+    await waitReady('hub', hub, dicomPort, spawned.tail);
+    const started = performance.now();
+    const stored = storedAll(scp, files.length, 600_000);
+    await sendWithStorescu(dicomPort, files);
+    const ingestMs = performance.now() - started;
+    try {
+      const { first, last } = await stored;
+      return { ingestMs, firstMs: first - started, totalMs: last - started };
+    } catch (err) {
+      throw new Error(`${(err as Error).message}\n--- hub output (tail) ---\n${spawned.tail().slice(-2000)}`);
+    }
+  } finally {
+    if (hub) {
+      await stopProcess(hub, 15_000);
+    }
+    await scp.stop();
+    await removeQueueKeys(DEFAULT_HUB_OPTIONS.redisUrl, queuePrefix);
+  }
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+async function main(): Promise<void> {
+  const options = parseArgs(process.argv.slice(2));
+  installCleanupHandlers();
+  mkdirSync(options.dataDir, { recursive: true });
+  const data = await ensureDataset(options.set, options.dataDir);
+  const direct: number[] = [];
+  const relay: RelayTimes[] = [];
+  for (let run = 1; run <= options.runs; run++) {
+    // Both paths in each repetition, so drift in the machine's load hits them alike.
+    const workDir = trackDir(mkdtempSync(join(options.workDir, 'iehub-bench-relay-')));
+    try {
+      const d = await directOnce(data.files, workDir);
+      direct.push(d);
+      process.stderr.write(`${options.set} direct run ${run}: ${(d / 1000).toFixed(2)} s\n`);
+      const r = await relayOnce(data.files, workDir, options.stableSeconds, run);
+      relay.push(r);
+      process.stderr.write(
+        `${options.set} relay run ${run}: ${(r.totalMs / 1000).toFixed(2)} s (hub had it all after ` +
+          `${(r.ingestMs / 1000).toFixed(2)} s, first delivered at ${(r.firstMs / 1000).toFixed(2)} s)\n`,
+      );
+    } finally {
+      removeDir(workDir);
+    }
+  }
+  const directMs = median(direct);
+  const totalMs = median(relay.map((r) => r.totalMs));
+  const ingestMs = median(relay.map((r) => r.ingestMs));
+  const firstMs = median(relay.map((r) => r.firstMs));
+  const quietMs = options.stableSeconds * 1000;
+  const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`.padStart(9);
+  process.stdout.write(
+    `\nRelay benchmark: ${options.set} (${data.files.length} instances, ${(data.bytes / 2 ** 20).toFixed(0)} MiB), ` +
+      `median of ${options.runs} run(s), one association each way, TCP_NODELAY=1 on every DCMTK tool\n` +
+      `hub: emergency folder, push recipient, stableStudySeconds ${options.stableSeconds} (the quiet period)\n\n` +
+      `direct  storescu → storescp                     ${seconds(directMs)}\n` +
+      `relay   storescu → hub → storescp              ${seconds(totalMs)}\n` +
+      `          hub had every instance at            ${seconds(ingestMs)}\n` +
+      `          storescp got the first one at        ${seconds(firstMs)}\n` +
+      `relay / direct                                 ${(totalMs / directMs).toFixed(2).padStart(9)}\n` +
+      `relay / direct, quiet period not counted       ${((totalMs - quietMs) / directMs).toFixed(2).padStart(9)}\n`,
+  );
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,209 @@
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import * as net from 'node:net';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { StorescpHandle, startStorescp, storescu } from './support/dcmtk';
+import { GeneratedStudy, makeStudy } from './support/dicom-factory';
+import { TcpProxy } from './support/tcp-proxy';
+import { TestHub, TestHubRawConfig, startTestHub } from './support/test-hub';
+import { waitFor } from './support/wait-for';
+
+const HOST = '127.0.0.1';
+
+/** RA7's push node: where it listens and how many associations it takes at once. */
+const ra7Node =
+  (port: number, maxAssociations = 2) =>
+  (raw: TestHubRawConfig) => {
+    const node = raw.trusts.find((trust) => trust.code === 'RA7')!.nodes[0];
+    Object.assign(node, { port, maxAssociations });
+  };
+
+interface TransferRow {
+  id: string;
+  state: string;
+  attempts: number;
+  folder: string;
+  lastError: string | null;
+  deliveredAt: Date | null;
+}
+
+async function transferOf(hub: TestHub, studyInstanceUid: string): Promise<TransferRow | undefined> {
+  const [row] = (await hub.dataSource.query(
+    `SELECT t.id, t.state, t.attempts, t.folder, t.last_error AS lastError, t.delivered_at AS deliveredAt FROM transfers t
+       JOIN studies s ON s.id = t.study_id WHERE s.study_instance_uid = ?`,
+    [studyInstanceUid],
+  )) as TransferRow[];
+  return row;
+}
+
+const delivered = (hub: TestHub, studyInstanceUid: string) => async () => {
+  const row = await transferOf(hub, studyInstanceUid);
+  return row?.state === 'delivered' ? row : undefined;
+};
+
+describe('forwarder isolation (storescp as the recipients)', () => {
+  let work: string;
+  const hubs: TestHub[] = [];
+  const scps: StorescpHandle[] = [];
+  const closers: Array<() => Promise<void>> = [];
+
+  beforeEach(() => {
+    work = mkdtempSync(path.join(tmpdir(), 'iehub-e2e-isolation-'));
+  });
+
+  afterEach(async () => {
+    // Forwarders first (they finish active deliveries), then whoever created the queues removes them.
+    for (const hub of hubs.splice(0).reverse()) {
+      await hub.destroy();
+    }
+    await Promise.all(scps.splice(0).map((scp) => scp.stop()));
+    for (const close of closers.splice(0)) {
+      await close();
+    }
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('delivers to a live recipient while another one hangs (accepts TCP, never answers)', async () => {
+    // Worse than a refused connection: each attempt holds its worker until the association timeout.
+    const hung = net.createServer(() => undefined);
+    const sockets = new Set<net.Socket>();
+    hung.on('connection', (socket) => {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+    });
+    await new Promise<void>((resolve) => hung.listen(0, HOST, resolve));
+    closers.push(async () => {
+      sockets.forEach((socket) => socket.destroy());
+      await new Promise<void>((resolve) => hung.close(() => resolve()));
+    });
+    const outputDir = mkdtempSync(path.join(work, 'live-'));
+    const live = await startStorescp({ aeTitle: 'RBA_PACS', outputDir });
+    scps.push(live);
+    const hub = await startTestHub({
+      apps: ['receiver', 'router', 'forwarder'],
+      stableStudySeconds: 1,
+      configure: (raw) => {
+        ra7Node((hung.address() as net.AddressInfo).port, 1)(raw);
+        raw.trusts.push({
+          code: 'RBA',
+          name: 'Somerset',
+          patientIdIssuer: 'RBA',
+          inbound: { emergency: 'RBA_EMER' },
+          nodes: [{ aeTitle: 'RBA_PACS', host: HOST, port: live.port, allowedIps: [HOST], receive: 'push' }],
+        });
+        raw.agreements.push({ from: 'RVJ', to: 'RBA', folders: ['emergency'] });
+      },
+    });
+    hubs.push(hub);
+    const toHung = await makeStudy(path.join(work, 'hung'), {
+      patientId: 'ISO0001',
+      patientName: 'TEST^HUNG',
+      series: [{ kind: 'mr-small', count: 2 }],
+    });
+    const toLive = await makeStudy(path.join(work, 'live'), {
+      patientId: 'ISO0002',
+      patientName: 'TEST^LIVE',
+      series: [{ kind: 'mr-small', count: 3 }],
+    });
+    // The hung recipient's study first, so its delivery is already stuck when the live one's is queued.
+    await storescu(HOST, hub.port, 'RVJ_PACS', 'RA7_EMER', toHung.files);
+    await waitFor('a delivery attempt to the hung recipient', () =>
+      Promise.resolve(sockets.size > 0 ? true : undefined),
+    );
+    await storescu(HOST, hub.port, 'RVJ_PACS', 'RBA_EMER', toLive.files);
+
+    await waitFor('delivery to the live recipient', delivered(hub, toLive.studyInstanceUid));
+    expect(readdirSync(outputDir)).toHaveLength(3);
+    expect((await transferOf(hub, toHung.studyInstanceUid))?.state).not.toBe('delivered');
+    // The hung attempt gives up at the SCU's timeout (10 s without traffic) and the transfer waits for a retry.
+    const retried = await waitFor(
+      'the hung attempt to time out',
+      async () => {
+        const row = await transferOf(hub, toHung.studyInstanceUid);
+        return row && row.attempts >= 1 && row.state === 'queued' ? row : undefined;
+      },
+      30_000,
+    );
+    expect(retried.lastError).toMatch(/timeout/i);
+    // The run's database is shared: leave no pending RA7 transfer for later specs' forwarders to pick up.
+    await hub.dataSource.query("UPDATE transfers SET state = 'failed' WHERE id = ?", [retried.id]);
+  });
+
+  it("holds a node's maxAssociations across two forwarder processes", async () => {
+    const outputDir = mkdtempSync(path.join(work, 'pacs-'));
+    // Each association takes a second or more, so two forwarders would overlap if the limit were per process.
+    const scp = await startStorescp({ aeTitle: 'RA7_PACS', outputDir, fork: true, extraArgs: ['--sleep-during', '1'] });
+    scps.push(scp);
+    const proxy = new TcpProxy(HOST, scp.port);
+    await proxy.start();
+    closers.push(() => proxy.cut());
+    const storageDir = mkdtempSync(path.join(work, 'store-'));
+    const shared = { stableStudySeconds: 1, storageDir, configure: ra7Node(proxy.port, 1) };
+    const ingest = await startTestHub({ ...shared, apps: ['receiver', 'router'] });
+    hubs.push(ingest);
+    for (let i = 0; i < 2; i++) {
+      hubs.push(await startTestHub({ ...shared, apps: ['forwarder'], queuePrefix: ingest.queuePrefix }));
+    }
+    const studies: GeneratedStudy[] = [];
+    for (let i = 1; i <= 4; i++) {
+      const study = await makeStudy(path.join(work, `study-${i}`), {
+        patientId: `ISO010${i}`,
+        patientName: 'TEST^LIMIT',
+        series: [{ kind: 'mr-small', count: 1 }],
+      });
+      await storescu(HOST, ingest.port, 'RVJ_PACS', 'RA7_EMER', study.files);
+      studies.push(study);
+    }
+    for (const study of studies) {
+      await waitFor('every delivery', delivered(ingest, study.studyInstanceUid), 60_000);
+    }
+    expect(readdirSync(outputDir)).toHaveLength(4);
+    // At least one association per transfer (the run's database may hold other specs' pending RA7 transfers,
+    // which the forwarders' start-up sweep picks up too: they share the node's queue and its limit).
+    expect(proxy.accepted).toBeGreaterThanOrEqual(4);
+    expect(proxy.peakOpen).toBe(1);
+  }, 90_000);
+
+  it('sends an emergency study before elective ones already queued for the same node', async () => {
+    const outputDir = mkdtempSync(path.join(work, 'pacs-'));
+    const scp = await startStorescp({ aeTitle: 'RA7_PACS', outputDir, extraArgs: ['--sleep-during', '1'] });
+    scps.push(scp);
+    const hub = await startTestHub({
+      apps: ['receiver', 'router', 'forwarder'],
+      stableStudySeconds: 1,
+      configure: ra7Node(scp.port, 1),
+    });
+    hubs.push(hub);
+    const electives: GeneratedStudy[] = [];
+    for (let i = 1; i <= 3; i++) {
+      const study = await makeStudy(path.join(work, `elective-${i}`), {
+        patientId: `ISO020${i}`,
+        patientName: 'TEST^ELECTIVE',
+        series: [{ kind: 'mr-small', count: 1 }],
+      });
+      await storescu(HOST, hub.port, 'RVJ_PACS', 'RA7_ELEC', study.files);
+      electives.push(study);
+    }
+    // Every elective transfer queued (one of them already going out) before the emergency study arrives.
+    await waitFor('the elective transfers', async () => {
+      const rows = await Promise.all(electives.map((study) => transferOf(hub, study.studyInstanceUid)));
+      return rows.every((row) => row && ['queued', 'delivering'].includes(row.state)) ? rows : undefined;
+    });
+    const emergency = await makeStudy(path.join(work, 'emergency'), {
+      patientId: 'ISO0299',
+      patientName: 'TEST^EMERGENCY',
+      series: [{ kind: 'mr-small', count: 1 }],
+    });
+    await storescu(HOST, hub.port, 'RVJ_PACS', 'RA7_EMER', emergency.files);
+
+    const urgent = await waitFor('the emergency delivery', delivered(hub, emergency.studyInstanceUid), 30_000);
+    const routine: TransferRow[] = [];
+    for (const study of electives) {
+      routine.push(await waitFor('the elective deliveries', delivered(hub, study.studyInstanceUid), 30_000));
+    }
+    // Delivery starts in order: at most the elective already going out is ahead of the emergency.
+    const startedAfter = routine.filter((row) => row.deliveredAt!.getTime() > urgent.deliveredAt!.getTime());
+    expect(startedAfter.length).toBeGreaterThanOrEqual(1);
+    expect(urgent.folder).toBe('emergency');
+  }, 60_000);
+});
