@@ -10,12 +10,21 @@ import { waitFor } from './support/wait-for';
 
 const HOST = '127.0.0.1';
 
-/** RA7's push node: where it listens and how many associations it takes at once. */
-const ra7Node =
-  (port: number, maxAssociations = 2) =>
+/**
+ * A recipient trust of this spec's own, with one push node: the run's database is shared by every spec,
+ * and a forwarder's start-up sweep picks up any pending transfer to the nodes it serves.
+ */
+const recipient =
+  (code: string, port: number, maxAssociations = 2) =>
   (raw: TestHubRawConfig) => {
-    const node = raw.trusts.find((trust) => trust.code === 'RA7')!.nodes[0];
-    Object.assign(node, { port, maxAssociations });
+    raw.trusts.push({
+      code,
+      name: `Isolation ${code}`,
+      patientIdIssuer: code,
+      inbound: { emergency: `${code}_EMER`, elective: `${code}_ELEC` },
+      nodes: [{ aeTitle: `${code}_PACS`, host: HOST, port, allowedIps: [HOST], receive: 'push', maxAssociations }],
+    });
+    raw.agreements.push({ from: 'RVJ', to: code, folders: ['emergency', 'elective'] });
   };
 
 interface TransferRow {
@@ -77,21 +86,14 @@ describe('forwarder isolation (storescp as the recipients)', () => {
       await new Promise<void>((resolve) => hung.close(() => resolve()));
     });
     const outputDir = mkdtempSync(path.join(work, 'live-'));
-    const live = await startStorescp({ aeTitle: 'RBA_PACS', outputDir });
+    const live = await startStorescp({ aeTitle: 'ISOLIVE_PACS', outputDir });
     scps.push(live);
     const hub = await startTestHub({
       apps: ['receiver', 'router', 'forwarder'],
       stableStudySeconds: 1,
       configure: (raw) => {
-        ra7Node((hung.address() as net.AddressInfo).port, 1)(raw);
-        raw.trusts.push({
-          code: 'RBA',
-          name: 'Somerset',
-          patientIdIssuer: 'RBA',
-          inbound: { emergency: 'RBA_EMER' },
-          nodes: [{ aeTitle: 'RBA_PACS', host: HOST, port: live.port, allowedIps: [HOST], receive: 'push' }],
-        });
-        raw.agreements.push({ from: 'RVJ', to: 'RBA', folders: ['emergency'] });
+        recipient('ISOHUNG', (hung.address() as net.AddressInfo).port, 1)(raw);
+        recipient('ISOLIVE', live.port)(raw);
       },
     });
     hubs.push(hub);
@@ -106,11 +108,12 @@ describe('forwarder isolation (storescp as the recipients)', () => {
       series: [{ kind: 'mr-small', count: 3 }],
     });
     // The hung recipient's study first, so its delivery is already stuck when the live one's is queued.
-    await storescu(HOST, hub.port, 'RVJ_PACS', 'RA7_EMER', toHung.files);
-    await waitFor('a delivery attempt to the hung recipient', () =>
-      Promise.resolve(sockets.size > 0 ? true : undefined),
-    );
-    await storescu(HOST, hub.port, 'RVJ_PACS', 'RBA_EMER', toLive.files);
+    await storescu(HOST, hub.port, 'RVJ_PACS', 'ISOHUNG_EMER', toHung.files);
+    await waitFor('a delivery attempt to the hung recipient', async () => {
+      const row = await transferOf(hub, toHung.studyInstanceUid);
+      return row?.state === 'delivering' && sockets.size > 0 ? row : undefined;
+    });
+    await storescu(HOST, hub.port, 'RVJ_PACS', 'ISOLIVE_EMER', toLive.files);
 
     await waitFor('delivery to the live recipient', delivered(hub, toLive.studyInstanceUid));
     expect(readdirSync(outputDir)).toHaveLength(3);
@@ -125,20 +128,25 @@ describe('forwarder isolation (storescp as the recipients)', () => {
       30_000,
     );
     expect(retried.lastError).toMatch(/timeout/i);
-    // The run's database is shared: leave no pending RA7 transfer for later specs' forwarders to pick up.
+    // Leave nothing pending in the shared database.
     await hub.dataSource.query("UPDATE transfers SET state = 'failed' WHERE id = ?", [retried.id]);
   });
 
   it("holds a node's maxAssociations across two forwarder processes", async () => {
     const outputDir = mkdtempSync(path.join(work, 'pacs-'));
     // Each association takes a second or more, so two forwarders would overlap if the limit were per process.
-    const scp = await startStorescp({ aeTitle: 'RA7_PACS', outputDir, fork: true, extraArgs: ['--sleep-during', '1'] });
+    const scp = await startStorescp({
+      aeTitle: 'ISOLIMIT_PACS',
+      outputDir,
+      fork: true,
+      extraArgs: ['--sleep-during', '1'],
+    });
     scps.push(scp);
     const proxy = new TcpProxy(HOST, scp.port);
     await proxy.start();
     closers.push(() => proxy.cut());
     const storageDir = mkdtempSync(path.join(work, 'store-'));
-    const shared = { stableStudySeconds: 1, storageDir, configure: ra7Node(proxy.port, 1) };
+    const shared = { stableStudySeconds: 1, storageDir, configure: recipient('ISOLIMIT', proxy.port, 1) };
     const ingest = await startTestHub({ ...shared, apps: ['receiver', 'router'] });
     hubs.push(ingest);
     for (let i = 0; i < 2; i++) {
@@ -151,27 +159,25 @@ describe('forwarder isolation (storescp as the recipients)', () => {
         patientName: 'TEST^LIMIT',
         series: [{ kind: 'mr-small', count: 1 }],
       });
-      await storescu(HOST, ingest.port, 'RVJ_PACS', 'RA7_EMER', study.files);
+      await storescu(HOST, ingest.port, 'RVJ_PACS', 'ISOLIMIT_EMER', study.files);
       studies.push(study);
     }
     for (const study of studies) {
       await waitFor('every delivery', delivered(ingest, study.studyInstanceUid), 60_000);
     }
     expect(readdirSync(outputDir)).toHaveLength(4);
-    // At least one association per transfer (the run's database may hold other specs' pending RA7 transfers,
-    // which the forwarders' start-up sweep picks up too: they share the node's queue and its limit).
-    expect(proxy.accepted).toBeGreaterThanOrEqual(4);
+    expect(proxy.accepted).toBe(4);
     expect(proxy.peakOpen).toBe(1);
   }, 90_000);
 
   it('sends an emergency study before elective ones already queued for the same node', async () => {
     const outputDir = mkdtempSync(path.join(work, 'pacs-'));
-    const scp = await startStorescp({ aeTitle: 'RA7_PACS', outputDir, extraArgs: ['--sleep-during', '1'] });
+    const scp = await startStorescp({ aeTitle: 'ISOPRIO_PACS', outputDir, extraArgs: ['--sleep-during', '1'] });
     scps.push(scp);
     const hub = await startTestHub({
       apps: ['receiver', 'router', 'forwarder'],
       stableStudySeconds: 1,
-      configure: ra7Node(scp.port, 1),
+      configure: recipient('ISOPRIO', scp.port, 1),
     });
     hubs.push(hub);
     const electives: GeneratedStudy[] = [];
@@ -181,7 +187,7 @@ describe('forwarder isolation (storescp as the recipients)', () => {
         patientName: 'TEST^ELECTIVE',
         series: [{ kind: 'mr-small', count: 1 }],
       });
-      await storescu(HOST, hub.port, 'RVJ_PACS', 'RA7_ELEC', study.files);
+      await storescu(HOST, hub.port, 'RVJ_PACS', 'ISOPRIO_ELEC', study.files);
       electives.push(study);
     }
     // Every elective transfer queued (one of them already going out) before the emergency study arrives.
@@ -194,7 +200,7 @@ describe('forwarder isolation (storescp as the recipients)', () => {
       patientName: 'TEST^EMERGENCY',
       series: [{ kind: 'mr-small', count: 1 }],
     });
-    await storescu(HOST, hub.port, 'RVJ_PACS', 'RA7_EMER', emergency.files);
+    await storescu(HOST, hub.port, 'RVJ_PACS', 'ISOPRIO_EMER', emergency.files);
 
     const urgent = await waitFor('the emergency delivery', delivered(hub, emergency.studyInstanceUid), 30_000);
     const routine: TransferRow[] = [];
