@@ -130,7 +130,13 @@ describe('portal: log-in, roles, restricted studies, audit search and export', (
     restrictedTransferId = byPatient('VIP0001').transferId!;
     quarantinedStudyId = byPatient('GOV0002').id;
     expect(byPatient('GOV0002').state).toBe('quarantined');
-    agreementId = ((await hub.dataSource.query('SELECT id FROM agreements LIMIT 1')) as Array<{ id: string }>)[0].id;
+    // RVJ→RA7 by code: other specs share the database and add agreements of their own.
+    agreementId = (
+      (await hub.dataSource.query(
+        `SELECT a.id FROM agreements a JOIN trusts f ON f.id = a.from_trust_id JOIN trusts t ON t.id = a.to_trust_id
+          WHERE f.code = 'RVJ' AND t.code = 'RA7'`,
+      )) as Array<{ id: string }>
+    )[0].id;
 
     as.operator = await hub.userSession('ops', 'operator');
     as.governance = await hub.userSession('gov', 'governance');

@@ -7,6 +7,7 @@ import {
   CoercionRuleInput,
   InstanceOutcome,
   coercionTransform,
+  isStoredStatus,
   sendStoredInstances,
 } from '@hub/dicom';
 import { RoutingService } from '@hub/routing';
@@ -19,8 +20,6 @@ export type DeliveryResult =
 
 /** DIMSE statuses a later attempt may turn into success: out of resources (A7xx). */
 const isTransient = (status: number | undefined) => status !== undefined && (status & 0xff00) === 0xa700;
-/** Success and the warnings (B000, B007, B006) mean the recipient has the instance. */
-const isStored = (status: number | undefined) => status === 0 || (status !== undefined && (status & 0xf000) === 0xb000);
 
 /**
  * Pushes a queued transfer to the recipient's push node over one association, byte for byte, and
@@ -112,7 +111,7 @@ export class DeliveryService {
       transfer.id,
       answered.map((outcome) => ({
         instanceId: outcome.id,
-        delivered: isStored(outcome.status),
+        delivered: isStoredStatus(outcome.status),
         status: outcome.status ?? null,
         error: outcome.error ?? null,
       })),
@@ -126,7 +125,8 @@ export class DeliveryService {
     const state =
       delivered === total ? 'delivered' : retry ? 'queued' : delivered > 0 ? 'partially-delivered' : 'failed';
     await this.transfers.transition(transfer.id, ['delivering'], state, {
-      lastError: associationError?.message ?? outcomes.find((outcome) => !isStored(outcome.status))?.error ?? null,
+      lastError:
+        associationError?.message ?? outcomes.find((outcome) => !isStoredStatus(outcome.status))?.error ?? null,
       ...(state === 'delivered' ? { deliveredAt: now } : {}),
     });
     await this.audit.record('delivery-attempted', {

@@ -9,6 +9,11 @@ export enum DimseStatus {
   CannotUnderstand = 0xc000,
 }
 
+/** A C-STORE the peer kept: Success or a warning (B000 coercion, B007 mismatch, B006 elements discarded). */
+export function isStoredStatus(status: number | undefined): boolean {
+  return status === 0 || (status !== undefined && (status & 0xf000) === 0xb000);
+}
+
 export function formatStatus(status: number): string {
   return `0x${status.toString(16).padStart(4, '0').toUpperCase()}`;
 }

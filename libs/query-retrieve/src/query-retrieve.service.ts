@@ -13,6 +13,7 @@ import {
   SubOperationCounts,
   coercionTransform,
   formatStatus,
+  isStoredStatus,
   matchesKey,
   sendStoredInstances,
 } from '@hub/dicom';
@@ -34,8 +35,6 @@ const STUDY_KEYS_BY_LEVEL: Record<QueryIdentifier['level'], string> = {
   SERIES: 'SeriesInstanceUID',
   IMAGE: 'SOPInstanceUID',
 };
-
-const isStored = (status: number | undefined) => status === 0 || (status !== undefined && (status & 0xf000) === 0xb000);
 
 export interface QueryRetrieveCaller {
   node: DicomNode;
@@ -200,7 +199,7 @@ export class QueryRetrieveService {
       counts.remaining--;
       if (outcome.status === 0) {
         counts.completed++;
-      } else if (isStored(outcome.status)) {
+      } else if (isStoredStatus(outcome.status)) {
         counts.warning++;
       } else {
         counts.failed++;
@@ -246,7 +245,7 @@ export class QueryRetrieveService {
         .filter((outcome) => outcome.status !== undefined || outcome.error !== 'not answered')
         .map((outcome) => ({
           instanceId: outcome.id,
-          delivered: isStored(outcome.status),
+          delivered: isStoredStatus(outcome.status),
           status: outcome.status ?? null,
           error: outcome.error ?? null,
         })),
@@ -258,7 +257,7 @@ export class QueryRetrieveService {
         deliveredAt: now,
       });
     }
-    const completed = outcomes.filter((outcome) => isStored(outcome.status)).length;
+    const completed = outcomes.filter((outcome) => isStoredStatus(outcome.status)).length;
     if (this.isRestricted(pullable)) {
       await this.alertRestricted(caller, pullable, 'retrieved');
     }
@@ -280,7 +279,7 @@ export class QueryRetrieveService {
         instances: instances.length,
         completed: outcomes.filter((outcome) => outcome.status === 0).length,
         failed: instances.length - completed,
-        warning: outcomes.filter((outcome) => outcome.status !== 0 && isStored(outcome.status)).length,
+        warning: outcomes.filter((outcome) => outcome.status !== 0 && isStoredStatus(outcome.status)).length,
         state: delivered === total ? 'delivered' : `${delivered}/${total} delivered`,
         ...(error ? { error } : {}),
       },
