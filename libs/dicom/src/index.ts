@@ -12,3 +12,4 @@ export * from './stored-instance-scu';
 export * from './coercion';
 export * from './query-retrieve';
 export * from './query-retrieve-scu';
+export * from './scu-association';

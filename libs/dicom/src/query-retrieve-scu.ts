@@ -1,9 +1,7 @@
 import { Client, log as dimseLog, requests } from 'dcmjs-dimse';
-import type { Socket } from 'node:net';
-import { AssociationFailedError, AssociationFailure, ScuTarget } from './stored-instance-scu';
+import { DEFAULT_SCU_TIMEOUTS, ScuTarget, openAssociation } from './scu-association';
+import { AssociationFailedError } from './stored-instance-scu';
 import { SubOperationCounts } from './query-retrieve';
-
-const TIMEOUTS = { connectTimeout: 10000, associationTimeout: 30000, pduTimeout: 60000 };
 
 interface DimseResponse {
   getStatus(): number;
@@ -21,23 +19,11 @@ function runRequest(target: ScuTarget, request: object, onResponse: (response: D
   const client = new Client();
   (request as { on(event: string, listener: (response: DimseResponse) => void): void }).on('response', onResponse);
   client.addRequest(request as never);
-  return new Promise<void>((resolve, reject) => {
-    let failure: AssociationFailure | undefined;
-    client.on('associationRejected', (rejection: { result: number; source: number; reason: number }) => {
-      failure = {
-        kind: 'rejected',
-        permanent: rejection.result === 1,
-        reason: rejection.reason,
-        source: rejection.source,
-      };
-    });
-    client.on('networkError', (error: Error) => {
-      failure ??= { kind: 'network', message: error.message };
-    });
-    client.on('closed', () => (failure ? reject(new AssociationFailedError(failure, [])) : resolve()));
-    client.send(target.host, target.port, target.callingAeTitle, target.calledAeTitle, TIMEOUTS);
-    (client as unknown as { network: { socket: Socket } }).network.socket.setNoDelay(true);
-  });
+  return new Promise<void>((resolve, reject) =>
+    openAssociation(client, target, DEFAULT_SCU_TIMEOUTS, (failure) =>
+      failure ? reject(new AssociationFailedError(failure, [])) : resolve(),
+    ),
+  );
 }
 
 export interface FindResult {

@@ -4,6 +4,7 @@ import type { Socket } from 'node:net';
 import { CoercionContext, CoercionRuleInput, applyCoercion, coercionHeadLength, coercionScope } from './coercion';
 import { encodeCStoreRequestPdu, encodePDataHeader, readCStoreResponsePdu } from './dimse-encoding';
 import { splitPart10 } from './part10';
+import { AssociationFailure, DEFAULT_SCU_TIMEOUTS, ScuTarget, ScuTimeouts, openAssociation } from './scu-association';
 
 const { PresentationContextResult } = constants;
 
@@ -17,22 +18,12 @@ export interface StoredInstance {
   path: string;
 }
 
-export interface ScuTarget {
-  host: string;
-  port: number;
-  callingAeTitle: string;
-  calledAeTitle: string;
-}
-
 export interface InstanceOutcome {
   id: string;
   /** DIMSE status from the peer; undefined when the instance was never answered. */
   status?: number;
   error?: string;
 }
-
-export type AssociationFailure =
-  { kind: 'rejected'; permanent: boolean; reason: number; source: number } | { kind: 'network'; message: string };
 
 export class AssociationFailedError extends Error {
   constructor(
@@ -277,12 +268,11 @@ export function sendStoredInstances(
   options: {
     /** Applied to each data set as it goes out (the recipient's coercion); the stored file never changes. */
     transform?: DatasetTransform;
-    timeouts?: { connectMs: number; associationMs: number; pduMs: number };
+    timeouts?: ScuTimeouts;
     /** Called as each instance's outcome is known (C-MOVE reports sub-operation progress from it). */
     onOutcome?: (outcome: InstanceOutcome) => void;
   } = {},
 ): Promise<InstanceOutcome[]> {
-  const timeouts = options.timeouts ?? { connectMs: 10000, associationMs: 30000, pduMs: 60000 };
   const transform = options.transform;
   // The library logs every PDU at TRACE by default, building the strings eagerly.
   dimseLog.setLevel('error');
@@ -411,7 +401,6 @@ export function sendStoredInstances(
   };
 
   return new Promise<InstanceOutcome[]>((resolve, reject) => {
-    let failure: AssociationFailure | undefined;
     const all = () =>
       instances.map((instance) => outcomes.get(instance.id) ?? { id: instance.id, error: 'not answered' });
 
@@ -448,21 +437,7 @@ export function sendStoredInstances(
         }
       },
     );
-    client.on('associationRejected', (rejection: { result: number; source: number; reason: number }) => {
-      failure = {
-        kind: 'rejected',
-        permanent: rejection.result === 1,
-        reason: rejection.reason,
-        source: rejection.source,
-      };
-    });
-    client.on('networkError', (error: Error) => {
-      failure ??= { kind: 'network', message: error.message };
-      // The library only ends its side (FIN): a peer that never reads never closes, and the
-      // association (and the node's delivery slot) would wait forever. Timeouts and errors close it.
-      networkOf()?.socket.destroy();
-    });
-    client.on('closed', () => {
+    openAssociation(client, target, options.timeouts ?? DEFAULT_SCU_TIMEOUTS, (failure) => {
       // Files opened ahead for requests that never went out.
       for (const promise of prepared.values()) {
         promise.then((dataset) => dataset.file.close()).catch(() => undefined);
@@ -474,13 +449,7 @@ export function sendStoredInstances(
         resolve(all());
       }
     });
-    client.send(target.host, target.port, target.callingAeTitle, target.calledAeTitle, {
-      connectTimeout: timeouts.connectMs,
-      associationTimeout: timeouts.associationMs,
-      pduTimeout: timeouts.pduMs,
-    });
     const network = networkOf()!;
-    network.socket.setNoDelay(true);
     // One request on the wire at a time, even if a peer answers before the last fragment.
     let sending = Promise.resolve();
     // C-STORE-RSPs are read here (dcmjs-dimse parses each through dcmjs); anything else goes to the library.

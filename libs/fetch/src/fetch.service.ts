@@ -150,7 +150,7 @@ export class FetchService {
     if (!fetch || !['queued', 'querying', 'retrieving'].includes(fetch.state)) {
       return { state: 'skipped', reason: fetch ? `fetch is ${fetch.state}` : 'no such fetch' };
     }
-    const node = (await this.nodes.getAll()).find((candidate) => candidate.id === fetch.sourceNodeId);
+    const node = await this.nodes.getById(fetch.sourceNodeId);
     if (!node || !node.active) {
       return this.finish(fetch, 'failed', { error: 'the source node is no longer configured' });
     }
@@ -189,11 +189,19 @@ export class FetchService {
         studyInstanceUid,
         expectedInstances: expected,
       });
+      // Progress for the portal: at most one write a second, in order (the final counts come with the outcome).
+      let progressWritten = 0;
+      let progress = Promise.resolve();
       const moved = await moveStudy(target, this.config.hub.aeTitle, studyInstanceUid, (counts) => {
-        void this.fetches
-          .recordProgress(fetch.id, counts.completed + counts.warning, counts.failed, expected ?? undefined)
+        if (Date.now() - progressWritten < 1000) {
+          return;
+        }
+        progressWritten = Date.now();
+        progress = progress
+          .then(() => this.fetches.recordProgress(fetch.id, counts.completed + counts.warning, counts.failed))
           .catch(() => undefined);
       });
+      await progress;
       const { counts } = moved;
       const completed = counts.completed + counts.warning;
       const total = completed + counts.failed;

@@ -21,6 +21,9 @@ export interface PullableStudy {
   /** Study-level attributes as the recipient sees them (after coercion), by keyword. */
   attributes: Record<string, string>;
   instances: InstanceRecord[];
+  /** Study-level attributes as stored (before coercion), and instances per series: worked out once per study. */
+  stored: Record<string, string | null | undefined>;
+  seriesSizes: Map<string, number>;
 }
 
 /**
@@ -48,7 +51,12 @@ export class PullCatalogService {
     const instances = await this.instances.getStoredForStudies(selected.map((t) => t.studyId));
     const byStudy = new Map<string, InstanceRecord[]>();
     for (const instance of instances) {
-      byStudy.set(instance.studyId, [...(byStudy.get(instance.studyId) ?? []), instance]);
+      const list = byStudy.get(instance.studyId);
+      if (list) {
+        list.push(instance);
+      } else {
+        byStudy.set(instance.studyId, [instance]);
+      }
     }
     const senders = new Map((await this.trusts.getAll()).map((trust) => [trust.id, trust]));
     const rules = (recipient.coercion ?? []) as CoercionRuleInput[];
@@ -60,14 +68,21 @@ export class PullCatalogService {
           sender: { code: sender?.code ?? '', patientIdIssuer: sender?.patientIdIssuer ?? '' },
           recipient: { code: recipient.code },
         };
-        const stored = byStudy.get(study.id) ?? [];
+        const instances = byStudy.get(study.id) ?? [];
+        const stored = studyAttributes(study, instances);
+        const seriesSizes = new Map<string, number>();
+        for (const instance of instances) {
+          seriesSizes.set(instance.seriesInstanceUid, (seriesSizes.get(instance.seriesInstanceUid) ?? 0) + 1);
+        }
         return {
           transfer,
           study,
           rules,
           context,
-          attributes: coerceAttributes(studyAttributes(study, stored), rules, context).values,
-          instances: stored,
+          attributes: coerceAttributes(stored, rules, context).values,
+          instances,
+          stored,
+          seriesSizes,
         };
       })
       .filter((pullable) => pullable.instances.length > 0);
@@ -75,13 +90,12 @@ export class PullCatalogService {
 
   /** Series- or image-level attributes of one instance merged over its study's, coerced the same way. */
   instanceView(pullable: PullableStudy, instance: InstanceRecord): Record<string, string> {
-    const series = pullable.instances.filter((other) => other.seriesInstanceUid === instance.seriesInstanceUid);
     const raw = {
-      ...studyAttributes(pullable.study, pullable.instances),
+      ...pullable.stored,
       SeriesInstanceUID: instance.seriesInstanceUid,
       Modality: instance.modality,
       SeriesNumber: instance.seriesNumber?.toString(),
-      NumberOfSeriesRelatedInstances: String(series.length),
+      NumberOfSeriesRelatedInstances: String(pullable.seriesSizes.get(instance.seriesInstanceUid) ?? 0),
       SOPInstanceUID: instance.sopInstanceUid,
       SOPClassUID: instance.sopClassUid,
       InstanceNumber: instance.instanceNumber?.toString(),

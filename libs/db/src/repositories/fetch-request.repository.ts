@@ -69,14 +69,7 @@ export class FetchRequestRepository {
     return transitionState(this.repository, id, from, to, values);
   }
 
-  async recordProgress(id: string, completed: number, failed: number, expected?: number): Promise<void> {
-    await this.repository.update(
-      { id },
-      {
-        completedInstances: completed,
-        failedInstances: failed,
-        ...(expected !== undefined ? { expectedInstances: expected } : {}),
-      },
-    );
+  async recordProgress(id: string, completed: number, failed: number): Promise<void> {
+    await this.repository.update({ id }, { completedInstances: completed, failedInstances: failed });
   }
 }

@@ -19,6 +19,11 @@ export class NodeRepository {
     return (await this.repository.findBy({ trustId, active: true, receiveMode: 'push' })).map(mapNode);
   }
 
+  async getById(id: string): Promise<DicomNode | null> {
+    const row = await this.repository.findOneBy({ id });
+    return row ? mapNode(row) : null;
+  }
+
   async getByAeTitle(aeTitle: string): Promise<DicomNode | null> {
     const row = await this.repository.findOneBy({ aeTitle });
     return row ? mapNode(row) : null;
