@@ -1,4 +1,5 @@
 import { AuditVerifyService } from '@hub/audit';
+import type { AuditEventView } from '@hub/governance';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -10,19 +11,8 @@ import { waitFor } from './support/wait-for';
 
 const HOST = '127.0.0.1';
 
-interface EventView {
-  id: string;
-  action: string;
-  event: string;
-  outcome: number;
-  actorUser: string | null;
-  actorAeTitle: string | null;
-  actorAddress: string | null;
-  sourceTrust: string | null;
-  destinationTrust: string | null;
-  patientId: string | null;
-  detail: Record<string, unknown>;
-}
+/** An event as the portal returns it (the view the CSV export writes too). */
+type EventView = AuditEventView;
 
 describe('audit trail of a full exchange: storescu → hub → storescp, then a portal view', () => {
   let work: string;

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { echoscu, storescu } from './support/dcmtk';
 import { makeBigInstances, makeHostile, makeStudy } from './support/dicom-factory';
 import { TcpProxy } from './support/tcp-proxy';
-import { TestHub, startTestHub } from './support/test-hub';
+import { TestHub, specDatabaseUrl, startTestHub } from './support/test-hub';
 import { waitFor } from './support/wait-for';
 
 const HOST = '127.0.0.1';
@@ -213,7 +213,7 @@ describe('receiver with MySQL unreachable', () => {
   it('answers 0xA700, never Success, and stores the same instance once MySQL is back', async () => {
     const proxy = new TcpProxy('127.0.0.1', 3306);
     await proxy.start();
-    const real = new URL(process.env.IEHUB_TEST_DATABASE_URL!);
+    const real = new URL(specDatabaseUrl());
     real.host = `127.0.0.1:${proxy.port}`;
     const hub = await startTestHub({ apps: ['receiver'], databaseUrl: real.toString() });
     const work = mkdtempSync(path.join(tmpdir(), 'iehub-e2e-db-'));

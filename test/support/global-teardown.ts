@@ -8,7 +8,14 @@ export default async function globalTeardown(): Promise<void> {
   const base = process.env.TEST_DATABASE_SERVER ?? 'mysql://root@127.0.0.1:3306';
   const connection = await createConnection({ uri: `${base}/` });
   try {
-    await connection.query(`DROP DATABASE IF EXISTS \`${name}\``);
+    // The run's database and every spec file's own (`<name>_<suffix>`).
+    const [rows] = await connection.query('SHOW DATABASES');
+    const names = (rows as Array<{ Database: string }>)
+      .map((row) => row.Database)
+      .filter((database) => database === name || database.startsWith(`${name}_`));
+    for (const database of names) {
+      await connection.query(`DROP DATABASE IF EXISTS \`${database}\``);
+    }
   } finally {
     await connection.end();
   }

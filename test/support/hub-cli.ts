@@ -17,7 +17,7 @@ export function hubCli(hub: TestHub, configFile: string, args: string[], input?:
       env: {
         ...process.env,
         HUB_CONFIG: configFile,
-        DATABASE_URL: process.env.IEHUB_TEST_DATABASE_URL,
+        DATABASE_URL: hub.databaseUrl,
         QUEUE_PREFIX: hub.queuePrefix,
       },
       input,

@@ -109,6 +109,7 @@ export interface TestHub {
   port: number;
   storageDir: string;
   queuePrefix: string;
+  databaseUrl: string;
   dataSource: DataSource;
   studyQueue(): Queue;
   /** Delivery jobs in the given states across every push node's queue. */
@@ -123,15 +124,28 @@ export interface TestHub {
   destroy(): Promise<void>;
 }
 
-/** Starts the hub's receiver and/or router in this process on the per-run test database. */
+/**
+ * This spec file's own database (Jest gives every spec file its own module registry, so this is
+ * evaluated once per file): specs never see each other's studies, transfers or agreements. The hub
+ * creates and migrates it on first start; global teardown drops every database of the run.
+ */
+const SPEC_DATABASE_URL = process.env.IEHUB_TEST_DATABASE_URL
+  ? `${process.env.IEHUB_TEST_DATABASE_URL}_${randomBytes(3).toString('hex')}`
+  : undefined;
+
+export function specDatabaseUrl(): string {
+  if (!SPEC_DATABASE_URL) {
+    throw new Error('IEHUB_TEST_DATABASE_URL is not set: run through jest (test/support/global-setup.ts)');
+  }
+  return SPEC_DATABASE_URL;
+}
+
+/** Starts the hub's apps in this process on this spec file's database. */
 export async function startTestHub(options: TestHubOptions): Promise<TestHub> {
   const port = await freePort();
   const storageDir = options.storageDir ?? mkdtempSync(path.join(tmpdir(), 'iehub-store-'));
   const queuePrefix = options.queuePrefix ?? `t${randomBytes(4).toString('hex')}`;
-  const databaseUrl = options.databaseUrl ?? process.env.IEHUB_TEST_DATABASE_URL;
-  if (!databaseUrl) {
-    throw new Error('IEHUB_TEST_DATABASE_URL is not set: run through jest (test/support/global-setup.ts)');
-  }
+  const databaseUrl = options.databaseUrl ?? specDatabaseUrl();
   const raw = testHubConfig(port, storageDir, options.stableStudySeconds ?? 2) as TestHubRawConfig;
   options.configure?.(raw);
   const redisUrl = options.redisUrl ?? TEST_REDIS_URL;
@@ -194,6 +208,7 @@ export async function startTestHub(options: TestHubOptions): Promise<TestHub> {
     port,
     storageDir,
     queuePrefix,
+    databaseUrl,
     dataSource: app.get<DataSource>(getDataSourceToken()),
     studyQueue: () => openQueue(QueueName.Study),
     deliveryJobs: async (states: JobType[]) => {
