@@ -2,8 +2,10 @@
 // storescp directly, in the same run. Time runs from spawning storescu to storescp starting to store the last instance
 // (its "storing DICOM file" log line), the same way for both paths. The hub runs as one child process (receiver,
 // router and forwarder: dist/apps/hub), on a database and Redis prefix of its own, recreated for every run.
+// By default the emergency study goes on while it arrives (forwardWhileReceiving); --after-complete measures the
+// store-then-forward path instead (delivery after the quiet period, stableStudySeconds).
 //
-//   npm run bench:relay -- --runs 3 [--set ct300] [--stable-seconds 1]
+//   npm run bench:relay -- --runs 3 [--set ct300] [--stable-seconds 1] [--after-complete]
 import { ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,6 +33,8 @@ interface Options {
   runs: number;
   set: SetName;
   stableSeconds: number;
+  /** Deliver only once the study is complete (the quiet period on the path), not while it arrives. */
+  afterComplete: boolean;
   dataDir: string;
   workDir: string;
 }
@@ -40,6 +44,7 @@ function parseArgs(argv: string[]): Options {
     runs: 3,
     set: 'ct300',
     stableSeconds: 1,
+    afterComplete: false,
     dataDir: join(tmpdir(), 'iehub-bench-data'),
     workDir: tmpdir(),
   };
@@ -73,6 +78,9 @@ function parseArgs(argv: string[]): Options {
           throw new Error('--stable-seconds: expected a number > 0');
         }
         break;
+      case '--after-complete':
+        options.afterComplete = true;
+        break;
       case '--data-dir':
         options.dataDir = value();
         break;
@@ -82,7 +90,7 @@ function parseArgs(argv: string[]): Options {
       default:
         throw new Error(
           `unknown option ${flag}\nusage: node dist/bench/relay.bench.js [--runs N] [--set ct300] [--stable-seconds S] ` +
-            '[--data-dir DIR] [--work-dir DIR]',
+            '[--after-complete] [--data-dir DIR] [--work-dir DIR]',
         );
     }
   }
@@ -155,12 +163,20 @@ interface RelayTimes {
 }
 
 /** The benchmark hub: the sender of the ingest benchmark, and DST's node pushed to storescp. */
-function relayConfig(dicomPort: number, httpPort: number, storageDir: string, recipientPort: number, stable: number) {
+function relayConfig(
+  dicomPort: number,
+  httpPort: number,
+  storageDir: string,
+  recipientPort: number,
+  options: Pick<Options, 'stableSeconds' | 'afterComplete'>,
+) {
   const config = hubConfig(dicomPort, httpPort, storageDir) as {
     hub: { stableStudySeconds: number };
+    folders?: { emergency: { forwardWhileReceiving: boolean } };
     trusts: Array<{ code: string; nodes: Array<Record<string, unknown>> }>;
   };
-  config.hub.stableStudySeconds = stable;
+  config.hub.stableStudySeconds = options.stableSeconds;
+  config.folders = { emergency: { forwardWhileReceiving: !options.afterComplete } };
   const recipient = config.trusts.find((trust) => trust.code === 'DST')!;
   recipient.nodes = [
     {
@@ -190,7 +206,12 @@ async function removeQueueKeys(redisUrl: string, prefix: string): Promise<void> 
   }
 }
 
-async function relayOnce(files: string[], workDir: string, stableSeconds: number, run: number): Promise<RelayTimes> {
+async function relayOnce(
+  files: string[],
+  workDir: string,
+  options: Pick<Options, 'stableSeconds' | 'afterComplete'>,
+  run: number,
+): Promise<RelayTimes> {
   const outputDir = join(workDir, 'recipient');
   const storageDir = join(workDir, 'storage');
   mkdirSync(outputDir);
@@ -205,7 +226,7 @@ async function relayOnce(files: string[], workDir: string, stableSeconds: number
       httpPort = await freePort();
     }
     const configFile = join(workDir, 'hub.yaml');
-    writeFileSync(configFile, stringify(relayConfig(dicomPort, httpPort, storageDir, scp.port, stableSeconds)));
+    writeFileSync(configFile, stringify(relayConfig(dicomPort, httpPort, storageDir, scp.port, options)));
     await recreateDatabase(DATABASE_URL);
     const root = repoRoot();
     const spawned = spawnLogged(process.execPath, [resolve(root, 'dist/apps/hub/src/main.js')], {
@@ -256,7 +277,7 @@ async function main(): Promise<void> {
       const d = await directOnce(data.files, workDir);
       direct.push(d);
       process.stderr.write(`${options.set} direct run ${run}: ${(d / 1000).toFixed(2)} s\n`);
-      const r = await relayOnce(data.files, workDir, options.stableSeconds, run);
+      const r = await relayOnce(data.files, workDir, options, run);
       relay.push(r);
       process.stderr.write(
         `${options.set} relay run ${run}: ${(r.totalMs / 1000).toFixed(2)} s (hub had it all after ` +
@@ -272,16 +293,21 @@ async function main(): Promise<void> {
   const firstMs = median(relay.map((r) => r.firstMs));
   const quietMs = options.stableSeconds * 1000;
   const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`.padStart(9);
+  const ratio = (ms: number) => (ms / directMs).toFixed(2).padStart(9);
   process.stdout.write(
     `\nRelay benchmark: ${options.set} (${data.files.length} instances, ${(data.bytes / 2 ** 20).toFixed(0)} MiB), ` +
       `median of ${options.runs} run(s), one association each way, TCP_NODELAY=1 on every DCMTK tool\n` +
-      `hub: emergency folder, push recipient, stableStudySeconds ${options.stableSeconds} (the quiet period)\n\n` +
+      `hub: emergency folder, push recipient, stableStudySeconds ${options.stableSeconds} (the quiet period), ` +
+      (options.afterComplete
+        ? 'delivered once complete (--after-complete)\n\n'
+        : 'forwarded while it arrives (the quiet period is not on the path)\n\n') +
       `direct  storescu → storescp                     ${seconds(directMs)}\n` +
       `relay   storescu → hub → storescp              ${seconds(totalMs)}\n` +
       `          hub had every instance at            ${seconds(ingestMs)}\n` +
       `          storescp got the first one at        ${seconds(firstMs)}\n` +
-      `relay / direct                                 ${(totalMs / directMs).toFixed(2).padStart(9)}\n` +
-      `relay / direct, quiet period not counted       ${((totalMs - quietMs) / directMs).toFixed(2).padStart(9)}\n`,
+      `relay / direct                                 ${ratio(totalMs)}\n` +
+      (options.afterComplete ? `relay / direct, quiet period not counted       ${ratio(totalMs - quietMs)}\n` : '') +
+      `hub ingest alone / direct                      ${ratio(ingestMs)}\n`,
   );
 }
 

@@ -44,7 +44,9 @@ describe('audit trail of a full exchange: storescu → hub → storescp, then a 
       patientName: 'TEST^TRAIL',
       series: [{ kind: 'mr-small', count: 3 }],
     });
-    const sent = await storescu(HOST, hub.port, 'RVJ_PACS', 'RA7_EMER', study.files);
+    // Elective: routed once complete, so the trail's order is fixed (emergency studies are routed and
+    // delivered while they arrive: test/forward-while-receiving.e2e-spec.ts).
+    const sent = await storescu(HOST, hub.port, 'RVJ_PACS', 'RA7_ELEC', study.files);
     expect(sent.stores.map((store) => store.status)).toEqual([0, 0, 0]);
     const transferId = await waitFor('delivery', async () => {
       const [row] = (await hub.dataSource.query(

@@ -52,7 +52,7 @@ describe('push delivery to the recipient PACS (storescp as the peer)', () => {
     return row;
   }
 
-  it('delivers a routed study byte for byte, each instance recorded, the stored original untouched', async () => {
+  it('delivers a routed elective study over one association, byte for byte, the stored original untouched', async () => {
     const outputDir = mkdtempSync(path.join(work, 'pacs-'));
     scp = await startStorescp({ aeTitle: 'RA7_PACS', outputDir, extraArgs: ['+xa'] });
     hub = await startTestHub({
@@ -70,7 +70,8 @@ describe('push delivery to the recipient PACS (storescp as the peer)', () => {
         { kind: 'sr', count: 1 },
       ],
     });
-    const sent = await storescu(HOST, hub.port, 'RVJ_PACS', 'RA7_EMER', study.files, ['-xs']);
+    // Elective: delivered once complete, the whole study in one association (emergency goes in rounds).
+    const sent = await storescu(HOST, hub.port, 'RVJ_PACS', 'RA7_ELEC', study.files, ['-xs']);
     expect(sent.stores.every((store) => store.status === 0)).toBe(true);
 
     const transfer = await waitFor('delivery', async () => {
@@ -322,7 +323,14 @@ describe('push delivery to the recipient PACS (storescp as the peer)', () => {
       const row = await transferOf(study.studyInstanceUid);
       return row?.state === 'partially-delivered' ? row : undefined;
     });
-    expect(partial.attempts).toBe(1);
+    // Emergency goes in rounds while it arrives; still, every instance was offered exactly once.
+    const offered = (await hub.dataSource.query(
+      `SELECT JSON_EXTRACT(detail, '$.instances') AS instances FROM audit_events
+        WHERE event = 'delivery-attempted' AND JSON_EXTRACT(detail, '$.transferId') = ?`,
+      [partial.id],
+    )) as Array<{ instances: number }>;
+    expect(offered.reduce((sum, row) => sum + Number(row.instances), 0)).toBe(4);
+    expect(partial.attempts).toBe(offered.length);
     expect(partial.lastError).toMatch(/accepted no presentation context for .* in 1\.2\.840\.10008\.1\.2\.4\.70/);
     const outcomes = (await hub.dataSource.query(
       `SELECT ti.state, i.transfer_syntax_uid AS ts FROM transfer_instances ti JOIN instances i ON i.id = ti.instance_id

@@ -210,7 +210,14 @@ async function routeOutcome(hub: TestHub, studyId: string, runs = 1): Promise<Ro
     `RouteStudy #${runs} of study ${studyId} to finish`,
     async () => {
       const jobs = await producer(hub).queue.getJobs(['completed', 'failed']);
-      const mine = jobs.filter((job) => job.name === JobName.RouteStudy && job.data.studyId === studyId);
+      // Routing as an emergency study's first instance arrives is not the decision after completion.
+      const mine = jobs.filter(
+        (job) =>
+          job.name === JobName.RouteStudy &&
+          job.data.studyId === studyId &&
+          !(job.returnvalue as { whileReceiving?: true } | null)?.whileReceiving &&
+          (job.returnvalue as { studyState?: string } | null)?.studyState !== 'receiving',
+      );
       const failed = mine.find((job) => job.failedReason);
       if (failed) {
         throw new Error(`RouteStudy failed: ${failed.failedReason}`);

@@ -10,7 +10,7 @@ import {
   deliveryQueueName,
   redisOptions,
 } from '@hub/queue';
-import { Job, Worker } from 'bullmq';
+import { DelayedError, Job, Worker } from 'bullmq';
 
 /**
  * One worker per recipient push node, built in this one place from the nodes in MySQL: the node's
@@ -33,7 +33,7 @@ export class DeliveryWorkersAdapter implements OnApplicationBootstrap, OnApplica
     const pushNodes = (await this.nodes.getAll()).filter((node) => node.active && node.receiveMode === 'push');
     for (const node of pushNodes) {
       await this.producer.deliveryQueueFor(node.id).setGlobalConcurrency(node.maxAssociations);
-      const worker = new Worker(deliveryQueueName(node.id), (job: Job) => this.process(job), {
+      const worker = new Worker(deliveryQueueName(node.id), (job: Job, token?: string) => this.process(job, token), {
         connection: redisOptions(this.env.redisUrl, 'worker'),
         prefix: this.env.queuePrefix,
         concurrency: node.maxAssociations,
@@ -49,11 +49,19 @@ export class DeliveryWorkersAdapter implements OnApplicationBootstrap, OnApplica
     await Promise.all(this.workers.map((worker) => worker.close()));
   }
 
-  private async process(job: Job): Promise<unknown> {
+  private async process(job: Job, token?: string): Promise<unknown> {
     const item = { name: job.name, data: job.data as unknown } as DeliveryQueueJob;
     switch (item.name) {
-      case JobName.DeliverTransfer:
-        return this.delivery.handleDeliverTransfer(item.data.transferId);
+      case JobName.DeliverTransfer: {
+        const result = await this.delivery.handleDeliverTransfer(item.data.transferId);
+        if (result.state === 'arriving') {
+          // The study is still arriving: the same job runs the next round, without spending an attempt
+          // and freeing the node's slot meanwhile.
+          await job.moveToDelayed(Date.now() + result.nextRoundInMs, token);
+          throw new DelayedError();
+        }
+        return result;
+      }
       default: {
         const unhandled: never = item.name;
         throw new Error(`unknown delivery job ${String(unhandled)}`);

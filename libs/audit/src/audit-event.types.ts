@@ -85,8 +85,14 @@ export interface AuditEventMap {
       delivered: number;
       failed: number;
       state: string;
+      /** A round sent while the study was still arriving. */
+      whileReceiving?: boolean;
       error?: string;
     };
+  };
+  /** A delivery made in rounds while its study arrived, settled once the study was complete. */
+  'delivery-finished': EventBase & {
+    detail: { transferId: string; node: string; delivered: number; failed: number; state: string };
   };
   'query-performed': EventBase & {
     detail: {
@@ -184,6 +190,7 @@ export const AUDIT_EVENT_ACTIONS: { [N in AuditEventName]: AuditAction } = {
   'quarantine-discarded': AuditAction.StudyDeleted,
   'study-deleted': AuditAction.StudyDeleted,
   'delivery-attempted': AuditAction.DicomInstancesTransferred,
+  'delivery-finished': AuditAction.DicomInstancesTransferred,
   'query-performed': AuditAction.Query,
   'instances-retrieved': AuditAction.DicomInstancesTransferred,
   'retrieve-refused': AuditAction.SecurityAlert,

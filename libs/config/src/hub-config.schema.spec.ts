@@ -51,7 +51,10 @@ describe('parseHubConfig', () => {
       stableStudySeconds: 5,
       maxPduLength: 65536,
     });
-    expect(config.folders).toEqual({ emergency: { retentionHours: 18 }, elective: { retentionHours: 192 } });
+    expect(config.folders).toEqual({
+      emergency: { retentionHours: 18, forwardWhileReceiving: true },
+      elective: { retentionHours: 192, forwardWhileReceiving: false },
+    });
     expect(config.trusts[0]!.nodes[0]).toEqual({
       aeTitle: 'RVJ_PACS',
       host: '127.0.0.1',
@@ -82,7 +85,10 @@ describe('parseHubConfig', () => {
 
     const config = parseHubConfig(raw);
 
-    expect(config.folders).toEqual({ emergency: { retentionHours: 0.001 }, elective: { retentionHours: 192 } });
+    expect(config.folders).toEqual({
+      emergency: { retentionHours: 0.001, forwardWhileReceiving: true },
+      elective: { retentionHours: 192, forwardWhileReceiving: false },
+    });
     expect(config.agreements).toEqual([]);
   });
 

@@ -135,9 +135,12 @@ const longString = z
   .max(64)
   .regex(/^[^\\\x00-\x1f]*$/, { message: 'contains a backslash or control character' });
 
-const retention = (defaultHours: number) =>
+const folder = (defaults: { retentionHours: number; forwardWhileReceiving: boolean }) =>
   z
-    .object({ retentionHours: z.number().positive().finite().default(defaultHours) })
+    .object({
+      retentionHours: z.number().positive().finite().default(defaults.retentionHours),
+      forwardWhileReceiving: z.boolean().default(defaults.forwardWhileReceiving),
+    })
     .strict()
     .default({});
 
@@ -159,7 +162,11 @@ const hubSection = z
     }
   });
 
-const foldersShape = { emergency: retention(18), elective: retention(192) };
+// Emergency studies go on to a push recipient while they are still arriving; elective ones wait for completion.
+const foldersShape = {
+  emergency: folder({ retentionHours: 18, forwardWhileReceiving: true }),
+  elective: folder({ retentionHours: 192, forwardWhileReceiving: false }),
+};
 
 const portalShape = {
   maxFailedLogins: z.number().int().min(1).max(100).default(5),
@@ -279,8 +286,8 @@ const KNOWN_KEYS: Record<string, readonly string[]> = {
   '(top level)': Object.keys(fileShape),
   hub: Object.keys(hubShape),
   folders: Object.keys(foldersShape),
-  'folders.emergency': ['retentionHours'],
-  'folders.elective': ['retentionHours'],
+  'folders.emergency': ['retentionHours', 'forwardWhileReceiving'],
+  'folders.elective': ['retentionHours', 'forwardWhileReceiving'],
   portal: Object.keys(portalShape),
   'trusts[]': Object.keys(trustShape),
   'trusts[].inbound': Object.keys(inboundShape),

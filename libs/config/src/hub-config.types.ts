@@ -73,9 +73,18 @@ export interface PortalSection {
   sessionMaxHours: number;
 }
 
+export interface FolderSettings {
+  retentionHours: number;
+  /**
+   * Deliver to a push recipient while the study is still arriving, in rounds, instead of after the
+   * quiet period (default: emergency yes, elective no).
+   */
+  forwardWhileReceiving: boolean;
+}
+
 export interface HubConfig {
   hub: HubSection;
-  folders: Record<FolderName, { retentionHours: number }>;
+  folders: Record<FolderName, FolderSettings>;
   portal: PortalSection;
   trusts: TrustConfig[];
   agreements: AgreementConfig[];

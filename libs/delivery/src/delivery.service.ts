@@ -16,7 +16,16 @@ import { UnrecoverableError } from 'bullmq';
 
 export type DeliveryResult =
   | { state: 'delivered' | 'partially-delivered' | 'failed'; delivered: number; failed: number }
+  /** The study is still arriving: run again in nextRoundInMs for what arrives meanwhile. */
+  | { state: 'arriving'; delivered: number; nextRoundInMs: number }
   | { state: 'skipped'; reason: string };
+
+/**
+ * While a study arrives, its delivery runs in rounds this far apart: each sends what arrived since
+ * the last over one association. Short, so the recipient is at most a fraction of a second behind the
+ * sender; each round costs a few queries when nothing arrived, and an association when something did.
+ */
+export const ARRIVING_ROUND_MS = 150;
 
 /** DIMSE statuses a later attempt may turn into success: out of resources (A7xx). */
 const isTransient = (status: number | undefined) => status !== undefined && (status & 0xff00) === 0xa700;
@@ -26,6 +35,11 @@ const isTransient = (status: number | undefined) => status !== undefined && (sta
  * records each instance's outcome. A transient failure (no connection, transient rejection, 0xA7xx)
  * throws so the queue retries with backoff; a permanent rejection fails the transfer without a retry
  * storm. Delivered instances are skipped on a rerun.
+ *
+ * A transfer filed while its study still arrives (forwardWhileReceiving) is delivered in rounds: each
+ * joins the instances stored since the last and sends those not yet sent, and the transfer stays
+ * `delivering` until the study is routed (complete, its last instances joined); then a last round sends
+ * everything still undelivered and settles the state as for any delivery.
  */
 @Injectable()
 export class DeliveryService {
@@ -64,11 +78,50 @@ export class DeliveryService {
       await this.transfers.transition(transfer.id, ['queued', 'delivering'], 'awaiting-pull');
       return { state: 'skipped', reason: 'the recipient has no push node' };
     }
-    const pending = await this.transfers.getUndelivered(transfer.id);
+    // Complete but not yet routed counts as arriving: the router joins the last instances, then routes.
+    const arriving = study.state === 'receiving' || study.state === 'complete';
+    if (arriving) {
+      await this.transfers.addStudyInstances(transfer.id, study.id);
+    }
+    const pending = await this.transfers.getUndelivered(transfer.id, { notYetSent: arriving });
+    if (arriving && pending.length === 0) {
+      await this.transfers.transition(transfer.id, ['queued'], 'delivering');
+      return { state: 'arriving', delivered: 0, nextRoundInMs: ARRIVING_ROUND_MS };
+    }
     const [sender, recipient] = await Promise.all([
       this.trusts.getById(transfer.senderTrustId),
       this.trusts.getById(transfer.recipientTrustId),
     ]);
+    const subject = {
+      actor: { aeTitle: this.config.hub.aeTitle },
+      sourceTrust: sender?.code,
+      destinationTrust: recipient?.code,
+      patientId: study.patientId ?? undefined,
+      studyInstanceUid: study.studyInstanceUid,
+    };
+    if (pending.length === 0) {
+      // The rounds while the study arrived sent everything: settle the transfer without an association.
+      const { delivered, total } = await this.transfers.countByState(transfer.id);
+      const state = delivered === total ? 'delivered' : delivered > 0 ? 'partially-delivered' : 'failed';
+      await this.transfers.transition(
+        transfer.id,
+        ['queued', 'delivering'],
+        state,
+        state === 'delivered' ? { deliveredAt: now, lastError: null } : {},
+      );
+      await this.audit.record('delivery-finished', {
+        outcome: state === 'delivered' ? AuditOutcome.Success : AuditOutcome.MinorFailure,
+        ...subject,
+        detail: {
+          transferId: transfer.id,
+          node: `${node.aeTitle}@${node.host}:${node.port}`,
+          delivered,
+          failed: total - delivered,
+          state,
+        },
+      });
+      return { state, delivered, failed: total - delivered };
+    }
     const rules = (recipient?.coercion ?? []) as CoercionRuleInput[];
     const coercionProblems = new Set<string>();
     const context = {
@@ -122,25 +175,33 @@ export class DeliveryService {
     const permanent = associationError?.failure.kind === 'rejected' && associationError.failure.permanent;
     const retry =
       !permanent && (associationError !== undefined || outcomes.some((outcome) => isTransient(outcome.status)));
+    // A round while the study arrives leaves the transfer delivering; a transient failure backs off as
+    // for any delivery (what was refused only for now goes again in the last round).
     const state =
-      delivered === total ? 'delivered' : retry ? 'queued' : delivered > 0 ? 'partially-delivered' : 'failed';
+      arriving && !permanent && !retry
+        ? 'delivering'
+        : delivered === total
+          ? 'delivered'
+          : retry
+            ? 'queued'
+            : delivered > 0
+              ? 'partially-delivered'
+              : 'failed';
+    const lastError =
+      associationError?.message ?? outcomes.find((outcome) => !isStoredStatus(outcome.status))?.error ?? null;
     await this.transfers.transition(transfer.id, ['delivering'], state, {
-      lastError:
-        associationError?.message ?? outcomes.find((outcome) => !isStoredStatus(outcome.status))?.error ?? null,
+      // An earlier round's reason stays until the transfer is delivered in full.
+      ...(lastError !== null || state === 'delivered' ? { lastError } : {}),
       ...(state === 'delivered' ? { deliveredAt: now } : {}),
     });
     await this.audit.record('delivery-attempted', {
       outcome:
-        state === 'delivered'
+        state === 'delivered' || (state === 'delivering' && failed === 0)
           ? AuditOutcome.Success
           : delivered > 0
             ? AuditOutcome.MinorFailure
             : AuditOutcome.SeriousFailure,
-      actor: { aeTitle: this.config.hub.aeTitle },
-      sourceTrust: sender?.code,
-      destinationTrust: recipient?.code,
-      patientId: study.patientId ?? undefined,
-      studyInstanceUid: study.studyInstanceUid,
+      ...subject,
       detail: {
         transferId: transfer.id,
         node: `${node.aeTitle}@${node.host}:${node.port}`,
@@ -148,15 +209,21 @@ export class DeliveryService {
         delivered,
         failed,
         state,
+        ...(arriving ? { whileReceiving: true } : {}),
         ...(associationError ? { error: associationError.message } : {}),
       },
     });
-    this.logger.log(`transfer ${transfer.id} → ${node.aeTitle}: ${state} (${delivered}/${total})`);
+    this.logger.log(
+      `transfer ${transfer.id} → ${node.aeTitle}: ${state}${arriving ? ' while receiving' : ''} (${delivered}/${total})`,
+    );
     if (permanent) {
       throw new UnrecoverableError(associationError!.message);
     }
     if (retry) {
       throw new Error(associationError?.message ?? 'the recipient was out of resources; will retry');
+    }
+    if (state === 'delivering') {
+      return { state: 'arriving', delivered, nextRoundInMs: ARRIVING_ROUND_MS };
     }
     return { state: state as 'delivered' | 'partially-delivered' | 'failed', delivered, failed };
   }

@@ -133,7 +133,8 @@ function parseFilter(query: Record<string, unknown>): AuditEventFilter {
 function summarise(events: AuditEventView[]): Accessor[] {
   const byActor = new Map<string, Accessor>();
   for (const event of events) {
-    const node = event.event === 'delivery-attempted' ? String(event.detail.node ?? '') : '';
+    const delivery = event.event === 'delivery-attempted' || event.event === 'delivery-finished';
+    const node = delivery ? String(event.detail.node ?? '') : '';
     const actor = event.actorUser ?? (node || event.actorAeTitle) ?? 'unknown';
     const kind = event.actorUser ? 'user' : 'node';
     const key = `${kind}:${actor}`;

@@ -56,6 +56,8 @@ interface StudyTally {
   stored: number;
   bytes: number;
   sopClasses: Set<string>;
+  /** The study was still receiving, in a folder forwarded while it arrives: routing starts on its first store. */
+  forwardWhileReceiving: boolean;
 }
 
 type AuditBatch = Parameters<AuditService['recordMany']>[0];
@@ -75,6 +77,7 @@ export class InstanceIngestService {
   private readonly logger = new Logger(InstanceIngestService.name);
   private readonly lastScheduled = new Map<string, number>();
   private readonly hubAeTitle: string;
+  private readonly forwardWhileReceiving: Record<'emergency' | 'elective', boolean>;
 
   constructor(
     private readonly storage: StorageService,
@@ -87,6 +90,10 @@ export class InstanceIngestService {
     @Inject(HUB_CONFIG) config: HubConfig,
   ) {
     this.hubAeTitle = config.hub.aeTitle;
+    this.forwardWhileReceiving = {
+      emergency: config.folders.emergency.forwardWhileReceiving,
+      elective: config.folders.elective.forwardWhileReceiving,
+    };
   }
 
   openSession(context: IngestSessionContext): ScpSession {
@@ -158,7 +165,7 @@ export class InstanceIngestService {
         : await this.fetchDestination(context.node, studyInstanceUid));
     const receivedAt = new Date();
     if (!tally) {
-      const studyId = await this.studies.upsertForArrival(
+      const study = await this.studies.upsertForArrival(
         {
           senderNodeId: context.node.id,
           senderTrustId: context.senderTrust.id,
@@ -170,7 +177,15 @@ export class InstanceIngestService {
         header,
         receivedAt,
       );
-      tally = { studyId, destination, patientId: header.patientId, stored: 0, bytes: 0, sopClasses: new Set() };
+      tally = {
+        studyId: study.id,
+        destination,
+        patientId: header.patientId,
+        stored: 0,
+        bytes: 0,
+        sopClasses: new Set(),
+        forwardWhileReceiving: study.state === 'receiving' && this.forwardWhileReceiving[destination.folder],
+      };
       tallies.set(studyInstanceUid, tally);
     }
 
@@ -233,6 +248,9 @@ export class InstanceIngestService {
     tally.bytes += sizeBytes;
     tally.sopClasses.add(request.sopClassUid);
     this.scheduleCompletion(tally.studyId);
+    if (tally.stored === 1 && tally.forwardWhileReceiving) {
+      this.scheduleEarlyRoute(tally.studyId);
+    }
     return { status: DimseStatus.Success };
   }
 
@@ -382,6 +400,17 @@ export class InstanceIngestService {
     this.studyQueue.scheduleCompletion(studyId).catch((error: Error) => {
       this.lastScheduled.delete(studyId);
       this.logger.warn(`could not schedule completion of study ${studyId}: ${error.message}`);
+    });
+  }
+
+  /**
+   * The study's first instance on this association, in a folder that forwards while receiving: the
+   * router files it now and delivery starts while the rest arrives. Best effort, like the nudge above:
+   * without it the study is still routed on completion.
+   */
+  private scheduleEarlyRoute(studyId: string): void {
+    this.studyQueue.scheduleRoute(studyId).catch((error: Error) => {
+      this.logger.warn(`could not schedule early routing of study ${studyId}: ${error.message}`);
     });
   }
 

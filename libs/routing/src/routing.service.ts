@@ -7,6 +7,7 @@ import {
   NodeRepository,
   Study,
   StudyRepository,
+  Transfer,
   TransferRepository,
   TrustRepository,
 } from '@hub/db';
@@ -16,7 +17,7 @@ import { StudyPurgeService } from './study-purge.service';
 import { studySubject } from './study-subject';
 
 export type RouteResult =
-  | { state: 'routed'; transferId: string }
+  | { state: 'routed'; transferId: string; whileReceiving?: true }
   | { state: 'late-instances'; transferId: string; added: number }
   | { state: 'quarantined'; reason: string }
   | { state: 'skipped'; studyState: string };
@@ -49,6 +50,9 @@ export class RoutingService {
     if (!study) {
       return { state: 'skipped', studyState: 'missing' };
     }
+    if (study.state === 'receiving') {
+      return this.routeWhileReceiving(study, now);
+    }
     if (study.state === 'complete') {
       return this.routeComplete(study, now);
     }
@@ -61,7 +65,43 @@ export class RoutingService {
     return { state: 'skipped', studyState: study.state };
   }
 
+  /**
+   * A study in a folder that forwards while receiving (emergency, by default) is filed on its first
+   * instance when it may go now to a push node: delivery then sends what has arrived, in rounds, until
+   * the study is complete. Otherwise nothing happens yet, and completion decides as for any study.
+   */
+  private async routeWhileReceiving(study: Study, now: Date): Promise<RouteResult> {
+    const skipped = { state: 'skipped', studyState: study.state } as const;
+    if (!this.config.folders[study.folder].forwardWhileReceiving || (await this.transfers.getByStudy(study.id))) {
+      return skipped;
+    }
+    const { agreement, decision } = await this.checkAgreement(study, now);
+    // An agreement limited to some modalities can only judge the whole study: that waits for completion.
+    const whole = !agreement?.modalities || agreement.modalities.length === 0;
+    if (
+      !decision.allowed ||
+      !agreement ||
+      !whole ||
+      (await this.nodes.getPushNodes(study.recipientTrustId)).length === 0
+    ) {
+      return skipped;
+    }
+    return this.fileTransfer(study, agreement, true);
+  }
+
   private async routeComplete(study: Study, now: Date): Promise<RouteResult> {
+    const early = await this.transfers.getByStudy(study.id);
+    if (early?.state === 'expired') {
+      await this.studies.transition(study.id, ['complete'], 'routed');
+      return this.joinLateInstances(study);
+    }
+    if (early) {
+      // Filed while it arrived: the last instances join that transfer (its delivery, still going,
+      // sends them), and only then is the study routed, which is what ends that delivery's rounds.
+      await this.joinInstances(study, early, { audit: false });
+      await this.studies.transition(study.id, ['complete'], 'routed');
+      return { state: 'routed', transferId: early.id };
+    }
     const codes = await this.trustCodes();
     const { agreement, decision } = await this.checkAgreement(study, now);
     if (!decision.allowed || !agreement) {
@@ -76,7 +116,11 @@ export class RoutingService {
       }
       return { state: 'quarantined', reason };
     }
+    return this.fileTransfer(study, agreement, false);
+  }
 
+  /** Files the study in the recipient's folder as a transfer, audits it, and queues expiry and delivery. */
+  private async fileTransfer(study: Study, agreement: Agreement, whileReceiving: boolean): Promise<RouteResult> {
     const push = (await this.nodes.getPushNodes(study.recipientTrustId)).length > 0;
     const retentionMs = this.config.folders[study.folder].retentionHours * 3600 * 1000;
     const { transfer, created } = await this.transfers.createForStudy({
@@ -89,12 +133,16 @@ export class RoutingService {
       expiresAt: new Date(study.firstReceivedAt.getTime() + retentionMs),
     });
     const added = await this.transfers.addStudyInstances(transfer.id, study.id);
-    await this.studies.transition(study.id, ['complete'], 'routed');
+    if (!whileReceiving) {
+      await this.studies.transition(study.id, ['complete'], 'routed');
+    }
     if (created) {
-      this.logger.log(`study ${study.studyInstanceUid} routed to ${study.folder} as transfer ${transfer.id}`);
+      this.logger.log(
+        `study ${study.studyInstanceUid} routed to ${study.folder} as transfer ${transfer.id}${whileReceiving ? ' while it arrives' : ''}`,
+      );
       await this.audit.record('study-routed', {
         outcome: AuditOutcome.Success,
-        ...studySubject(study, codes, ROUTER_ACTOR),
+        ...studySubject(study, await this.trustCodes(), ROUTER_ACTOR),
         detail: {
           studyId: study.id,
           transferId: transfer.id,
@@ -102,6 +150,7 @@ export class RoutingService {
           state: transfer.state,
           expiresAt: transfer.expiresAt.toISOString(),
           instances: added.length,
+          ...(whileReceiving ? { whileReceiving } : {}),
         },
       });
     }
@@ -109,7 +158,9 @@ export class RoutingService {
     if (transfer.state === 'queued') {
       await this.scheduleDelivery(transfer);
     }
-    return { state: 'routed', transferId: transfer.id };
+    return whileReceiving
+      ? { state: 'routed', transferId: transfer.id, whileReceiving }
+      : { state: 'routed', transferId: transfer.id };
   }
 
   private async joinLateInstances(study: Study): Promise<RouteResult> {
@@ -121,31 +172,45 @@ export class RoutingService {
       await this.purgeLateArrivals(study, 'expired', transfer.id);
       return { state: 'skipped', studyState: 'expired' };
     }
+    const added = await this.joinInstances(study, transfer, { audit: true });
+    return { state: 'late-instances', transferId: transfer.id, added };
+  }
+
+  /**
+   * Adds the study's instances not yet in its transfer; a transfer already sent goes again, for the
+   * newcomers only (delivered instances are skipped). Returns how many joined.
+   */
+  private async joinInstances(
+    study: Study,
+    transfer: Pick<Transfer, 'id' | 'state' | 'folder' | 'recipientTrustId'>,
+    options: { audit: boolean },
+  ): Promise<number> {
     const added = await this.transfers.addStudyInstances(transfer.id, study.id);
     if (added.length === 0) {
-      return { state: 'late-instances', transferId: transfer.id, added: 0 };
+      return 0;
     }
-    // A transfer already sent goes again, for the newcomers only (delivered instances are skipped).
     const redeliver = await this.transfers.transition(
       transfer.id,
       ['delivered', 'partially-delivered', 'failed'],
       'queued',
     );
-    await this.audit.record('late-instances-joined', {
-      outcome: AuditOutcome.Success,
-      ...studySubject(study, await this.trustCodes(), ROUTER_ACTOR),
-      detail: {
-        studyId: study.id,
-        transferId: transfer.id,
-        instances: added.length,
-        sopClasses: [...new Set(added.map((row) => row.sopClassUid))],
-        redeliver,
-      },
-    });
+    if (options.audit) {
+      await this.audit.record('late-instances-joined', {
+        outcome: AuditOutcome.Success,
+        ...studySubject(study, await this.trustCodes(), ROUTER_ACTOR),
+        detail: {
+          studyId: study.id,
+          transferId: transfer.id,
+          instances: added.length,
+          sopClasses: [...new Set(added.map((row) => row.sopClassUid))],
+          redeliver,
+        },
+      });
+    }
     if (redeliver || transfer.state === 'queued') {
       await this.scheduleDelivery(transfer);
     }
-    return { state: 'late-instances', transferId: transfer.id, added: added.length };
+    return added.length;
   }
 
   /**

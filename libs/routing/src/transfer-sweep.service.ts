@@ -48,7 +48,9 @@ export class TransferSweepService {
         report[change] += 1;
       }
     }
-    for (const transfer of await this.transfers.getByStates(['queued'])) {
+    // Delivering too: a transfer delivered in rounds while its study arrives is delivering between them
+    // (a job that is still there makes this a no-op).
+    for (const transfer of await this.transfers.getByStates(['queued', 'delivering'])) {
       await this.routing.scheduleDelivery(transfer);
     }
     for (const transfer of await this.transfers.getByStates(LIVE_TRANSFER_STATES)) {

@@ -39,7 +39,12 @@ export class StudyRepository {
    * Opens (or re-opens for a new arrival) the study of an exchange and returns its id. Idempotent:
    * the unique exchange key makes concurrent associations for the same study meet on one row.
    */
-  async upsertForArrival(key: StudyExchangeKey, attributes: StudyAttributes, at: Date): Promise<string> {
+  /** The study this instance belongs to, made on its first instance; with its state as the arrival finds it. */
+  async upsertForArrival(
+    key: StudyExchangeKey,
+    attributes: StudyAttributes,
+    at: Date,
+  ): Promise<{ id: string; state: StudyState }> {
     await this.repository.query(
       `INSERT INTO studies (id, sender_node_id, sender_trust_id, recipient_trust_id, folder, called_ae_title,
          study_instance_uid, patient_id, issuer_of_patient_id, patient_name, patient_birth_date, patient_sex,
@@ -70,7 +75,7 @@ export class StudyRepository {
       ],
     );
     const row = await this.repository.findOne({
-      select: { id: true },
+      select: { id: true, state: true },
       where: {
         senderNodeId: key.senderNodeId,
         recipientTrustId: key.recipientTrustId,
@@ -81,7 +86,7 @@ export class StudyRepository {
     if (!row) {
       throw new Error(`study ${key.studyInstanceUid} vanished after upsert`);
     }
-    return row.id;
+    return { id: row.id, state: row.state };
   }
 
   async getById(id: string): Promise<Study | null> {

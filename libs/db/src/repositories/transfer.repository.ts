@@ -186,38 +186,62 @@ export class TransferRepository {
     });
   }
 
-  /** The transfer's instances not yet delivered whose files are still there, oldest first. */
-  async getUndelivered(transferId: string): Promise<PendingInstance[]> {
+  /**
+   * The transfer's instances worth sending, oldest first, whose files are still there: those never
+   * answered, and those the recipient refused only for now (out of resources, 0xA7xx). One it refused
+   * for good (no presentation context, a failure status) is not sent again. With `notYetSent`, only
+   * those never answered (what a round sends while the study arrives).
+   */
+  async getUndelivered(transferId: string, options: { notYetSent?: boolean } = {}): Promise<PendingInstance[]> {
+    const worthSending = options.notYetSent
+      ? "ti.state = 'pending'"
+      : `(ti.state = 'pending' OR (ti.state = 'failed' AND ti.last_status BETWEEN ${0xa700} AND ${0xa7ff}))`;
     return (await this.dataSource.query(
       `SELECT i.id, i.sop_class_uid AS sopClassUid, i.sop_instance_uid AS sopInstanceUid,
               i.transfer_syntax_uid AS transferSyntaxUid, i.storage_path AS storagePath
          FROM transfer_instances ti JOIN instances i ON i.id = ti.instance_id
-        WHERE ti.transfer_id = ? AND ti.state <> 'delivered' AND i.purged_at IS NULL
+        WHERE ti.transfer_id = ? AND ${worthSending} AND i.purged_at IS NULL
         ORDER BY i.id`,
       [transferId],
     )) as PendingInstance[];
   }
 
-  /** Records what the recipient answered for each instance of one delivery attempt. */
+  /**
+   * Records what the recipient answered for each instance of one delivery attempt: one transaction,
+   * one UPDATE per distinct answer (nearly always a single "delivered, 0x0000" for the whole batch).
+   */
   async recordOutcomes(
     transferId: string,
     outcomes: Array<{ instanceId: string; delivered: boolean; status: number | null; error: string | null }>,
     at: Date,
   ): Promise<void> {
+    const groups = new Map<string, { values: unknown[]; instanceIds: string[] }>();
     for (const outcome of outcomes) {
-      await this.dataSource.query(
-        `UPDATE transfer_instances SET state = ?, last_status = ?, last_error = ?, delivered_at = ?
-          WHERE transfer_id = ? AND instance_id = ?`,
-        [
-          outcome.delivered ? 'delivered' : 'failed',
-          outcome.status,
-          outcome.error?.slice(0, 500) ?? null,
-          outcome.delivered ? at : null,
-          transferId,
-          outcome.instanceId,
-        ],
-      );
+      const values = [
+        outcome.delivered ? 'delivered' : 'failed',
+        outcome.status,
+        outcome.error?.slice(0, 500) ?? null,
+        outcome.delivered ? at : null,
+      ];
+      const key = JSON.stringify(values);
+      const group = groups.get(key) ?? { values, instanceIds: [] };
+      group.instanceIds.push(outcome.instanceId);
+      groups.set(key, group);
     }
+    if (groups.size === 0) {
+      return;
+    }
+    await this.dataSource.transaction(async (manager) => {
+      for (const { values, instanceIds } of groups.values()) {
+        for (let offset = 0; offset < instanceIds.length; offset += 1000) {
+          await manager.query(
+            `UPDATE transfer_instances SET state = ?, last_status = ?, last_error = ?, delivered_at = ?
+              WHERE transfer_id = ? AND instance_id IN (?)`,
+            [...values, transferId, instanceIds.slice(offset, offset + 1000)],
+          );
+        }
+      }
+    });
   }
 
   async countByState(transferId: string): Promise<{ delivered: number; total: number }> {
