@@ -165,14 +165,16 @@ export class TransferRepository {
           ORDER BY i.id`,
         [transferId, studyId],
       )) as Array<{ id: string; sopClassUid: string }>;
-      if (added.length > 0) {
-        await manager.query(
-          `INSERT IGNORE INTO transfer_instances (transfer_id, instance_id, state) VALUES ${added
-            .map(() => "(?, ?, 'pending')")
-            .join(', ')}`,
-          added.flatMap((row) => [transferId, row.id]),
-        );
+      if (added.length === 0) {
+        // Nothing new (a delivery round while the study arrives, often): no write, no flush.
+        return added;
       }
+      await manager.query(
+        `INSERT IGNORE INTO transfer_instances (transfer_id, instance_id, state) VALUES ${added
+          .map(() => "(?, ?, 'pending')")
+          .join(', ')}`,
+        added.flatMap((row) => [transferId, row.id]),
+      );
       await manager.query(
         `UPDATE transfers t
             JOIN (SELECT MIN(i.received_at) AS first_report FROM transfer_instances ti
