@@ -94,17 +94,17 @@ export class InstanceIngestService {
   }
 
   /** Opens the temp file of a large instance and writes its Part-10 header first. */
-  async openSpill(context: IngestSessionContext, request: StoreRequest): Promise<SpillFile & { metaLength: number }> {
+  openSpill(context: IngestSessionContext, request: StoreRequest): SpillFile & { metaLength: number } {
     if (!isValidUid(request.sopInstanceUid) || !isValidUid(request.sopClassUid)) {
       // Nothing can be stored under such a name: take the bytes and drop them; store() refuses it.
       return discardingSpill();
     }
     const meta = this.part10Header(context, request);
-    const writer = await this.storage.openTempFile();
+    const writer = this.storage.openTempFile();
     try {
-      await writer.write([meta]);
+      writer.write([meta]);
     } catch (error) {
-      await writer.discard();
+      writer.discard().catch(() => undefined);
       throw error;
     }
     return Object.assign(writer, { metaLength: meta.length });
@@ -417,7 +417,7 @@ class IngestSession implements ScpSession {
     private readonly context: IngestSessionContext,
   ) {}
 
-  openSpill(request: StoreRequest): Promise<SpillFile> {
+  openSpill(request: StoreRequest): SpillFile {
     return this.service.openSpill(this.context, request);
   }
 
@@ -454,8 +454,8 @@ function readMemoryHeader(chunks: Buffer[], length: number, transferSyntaxUid: s
 function discardingSpill(): SpillFile & { metaLength: number } {
   return {
     metaLength: 0,
-    write: () => Promise.resolve(),
-    finish: () => Promise.resolve(0),
+    size: 0,
+    write: () => undefined,
     discard: () => Promise.resolve(),
   };
 }

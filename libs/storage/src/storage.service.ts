@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { HUB_CONFIG, HubConfig } from '@hub/config';
-import { existsSync, promises as fs } from 'node:fs';
+import { existsSync, promises as fs, renameSync } from 'node:fs';
 import * as path from 'node:path';
 import { DirectorySyncer, TempFileWriter, writeFileDurably } from './durable-file';
 import { InstanceLocation, instanceRelativePath } from './storage-paths';
@@ -41,11 +41,9 @@ export class StorageService {
     return path.join(this.root, relativePath);
   }
 
-  /** A temp file for an instance too large to hold in memory; commit it with commitTempFile. */
-  async openTempFile(): Promise<TempFileWriter> {
-    const writer = new TempFileWriter(this.tempDir);
-    await writer.open();
-    return writer;
+  /** A temp file for an instance too large to hold in memory, opened in place; commit it with commitTempFile. */
+  openTempFile(): TempFileWriter {
+    return TempFileWriter.createSync(this.tempDir);
   }
 
   /** Writes chunks durably at relativePath (replacing any earlier file atomically); returns the size. */
@@ -58,12 +56,21 @@ export class StorageService {
     return size;
   }
 
-  /** Moves a finished temp file to relativePath and makes the new name durable. */
+  /**
+   * Flushes a temp file, moves it to relativePath and makes the new name durable. A temp file that
+   * cannot be flushed or moved is removed.
+   */
   async commitTempFile(writer: TempFileWriter, relativePath: string): Promise<void> {
     const target = this.absolute(relativePath);
     const dir = path.dirname(target);
-    await this.ensureDir(dir);
-    await this.inDir(dir, () => fs.rename(writer.path, target));
+    try {
+      await writer.finish();
+      await this.ensureDir(dir);
+      await this.inDir(dir, () => Promise.resolve(renameSync(writer.path, target)));
+    } catch (error) {
+      await writer.discard().catch(() => undefined);
+      throw error;
+    }
     await this.dirSyncer.sync(dir);
   }
 
