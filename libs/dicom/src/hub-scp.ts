@@ -55,6 +55,8 @@ export interface ScpSession {
   store(request: StoreRequest, data: ReceivedDataset): Promise<StoreOutcome>;
   /** C-FIND/C-MOVE for this caller; without it the query/retrieve contexts are not accepted. */
   queryRetrieve?: QueryRetrieveSession;
+  /** The peer asked to release: let go of what the association holds before the release is confirmed. */
+  releasing(): Promise<void>;
   /** The association ended: released, aborted by either side, or the connection dropped. */
   end(how: 'released' | 'aborted' | 'closed'): Promise<void>;
 }
@@ -156,8 +158,14 @@ export class HubScp extends Scp {
   }
 
   override associationReleaseRequested(): void {
-    this.sendAssociationReleaseResponse();
-    void this.finish('released');
+    // Spare temp files go first, so that a peer told the association is released finds nothing left of it.
+    const releasing = this.session?.releasing() ?? Promise.resolve();
+    void releasing
+      .catch((error: Error) => this.logger.error(`releasing association of ${this.callingAeTitle}: ${error.message}`))
+      .finally(() => {
+        this.sendAssociationReleaseResponse();
+        void this.finish('released');
+      });
   }
 
   override abort(): void {

@@ -25,7 +25,7 @@ import {
   uidForLog,
 } from '@hub/dicom';
 import { StudyQueueProducer } from '@hub/queue';
-import { StorageService, TempFileWriter } from '@hub/storage';
+import { StorageService, TempFileReserve, TempFileWriter } from '@hub/storage';
 
 type TrustDestination = { kind: 'trust'; trust: Trust; folder: 'emergency' | 'elective' };
 /** A trust's inbound AE names the folder; the hub AE takes only what a source sends back for a fetch. */
@@ -90,17 +90,21 @@ export class InstanceIngestService {
   }
 
   openSession(context: IngestSessionContext): ScpSession {
-    return new IngestSession(this, context);
+    return new IngestSession(this, context, this.storage.tempFileReserve());
   }
 
   /** Opens the temp file of a large instance and writes its Part-10 header first. */
-  openSpill(context: IngestSessionContext, request: StoreRequest): SpillFile & { metaLength: number } {
+  openSpill(
+    context: IngestSessionContext,
+    request: StoreRequest,
+    tempFiles: TempFileReserve,
+  ): SpillFile & { metaLength: number } {
     if (!isValidUid(request.sopInstanceUid) || !isValidUid(request.sopClassUid)) {
       // Nothing can be stored under such a name: take the bytes and drop them; store() refuses it.
       return discardingSpill();
     }
     const meta = this.part10Header(context, request);
-    const writer = this.storage.openTempFile();
+    const writer = tempFiles.take();
     try {
       writer.write([meta]);
     } catch (error) {
@@ -115,9 +119,10 @@ export class InstanceIngestService {
     request: StoreRequest,
     data: ReceivedDataset,
     studyIds: Map<string, StudyTally>,
+    tempFiles: TempFileReserve,
   ): Promise<StoreOutcome> {
     try {
-      return await this.storeOrRefuse(context, request, data, studyIds);
+      return await this.storeOrRefuse(context, request, data, studyIds, tempFiles);
     } catch (error) {
       if (data.kind === 'spilled') {
         await data.spill.discard().catch(() => undefined);
@@ -139,6 +144,7 @@ export class InstanceIngestService {
     request: StoreRequest,
     data: ReceivedDataset,
     tallies: Map<string, StudyTally>,
+    tempFiles: TempFileReserve,
   ): Promise<StoreOutcome> {
     if (data.kind === 'failed') {
       this.logger.error(
@@ -191,7 +197,7 @@ export class InstanceIngestService {
     if (data.kind === 'memory') {
       const meta = this.part10Header(context, request);
       sizeBytes = meta.length + data.length;
-      writing = this.storage.writeFile(storagePath, [meta, ...data.chunks]);
+      writing = this.storage.writeFile(storagePath, [meta, ...data.chunks], tempFiles);
     } else {
       sizeBytes = data.fileSize;
       writing = this.storage.commitTempFile(data.spill as TempFileWriter, storagePath);
@@ -415,21 +421,27 @@ class IngestSession implements ScpSession {
   constructor(
     private readonly service: InstanceIngestService,
     private readonly context: IngestSessionContext,
+    private readonly tempFiles: TempFileReserve,
   ) {}
 
   openSpill(request: StoreRequest): SpillFile {
-    return this.service.openSpill(this.context, request);
+    return this.service.openSpill(this.context, request, this.tempFiles);
   }
 
   async store(request: StoreRequest, data: ReceivedDataset): Promise<StoreOutcome> {
-    const outcome = await this.service.store(this.context, request, data, this.tallies);
+    const outcome = await this.service.store(this.context, request, data, this.tallies, this.tempFiles);
     if (outcome.status !== DimseStatus.Success) {
       this.refused += 1;
     }
     return outcome;
   }
 
+  releasing(): Promise<void> {
+    return this.tempFiles.release();
+  }
+
   async end(how: 'released' | 'aborted' | 'closed'): Promise<void> {
+    await this.tempFiles.release();
     if (this.tallies.size === 0 && this.refused === 0 && how === 'released') {
       return;
     }

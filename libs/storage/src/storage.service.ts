@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { HUB_CONFIG, HubConfig } from '@hub/config';
 import { existsSync, promises as fs, renameSync } from 'node:fs';
 import * as path from 'node:path';
-import { DirectorySyncer, TempFileWriter, writeFileDurably } from './durable-file';
+import { DirectorySyncer, TempFileReserve, TempFileWriter } from './durable-file';
 import { InstanceLocation, instanceRelativePath } from './storage-paths';
 
 /** Every file path and durable write of the hub. Files are written to a temp name, fsynced, renamed. */
@@ -41,19 +41,22 @@ export class StorageService {
     return path.join(this.root, relativePath);
   }
 
-  /** A temp file for an instance too large to hold in memory, opened in place; commit it with commitTempFile. */
-  openTempFile(): TempFileWriter {
-    return TempFileWriter.createSync(this.tempDir);
+  /** Temp files for one association's instances; commit each with commitTempFile, release at the end. */
+  tempFileReserve(): TempFileReserve {
+    return new TempFileReserve(this.tempDir);
   }
 
-  /** Writes chunks durably at relativePath (replacing any earlier file atomically); returns the size. */
-  async writeFile(relativePath: string, chunks: Buffer[]): Promise<number> {
-    const target = this.absolute(relativePath);
-    const dir = path.dirname(target);
-    await this.ensureDir(dir);
-    const size = await this.inDir(dir, () => writeFileDurably(target, chunks));
-    await this.dirSyncer.sync(dir);
-    return size;
+  /** Writes chunks durably at relativePath (replacing any earlier file atomically), through a temp file. */
+  async writeFile(relativePath: string, chunks: Buffer[], tempFiles: TempFileReserve): Promise<number> {
+    const writer = tempFiles.take();
+    try {
+      writer.write(chunks);
+    } catch (error) {
+      await writer.discard().catch(() => undefined);
+      throw error;
+    }
+    await this.commitTempFile(writer, relativePath);
+    return writer.size;
   }
 
   /**
