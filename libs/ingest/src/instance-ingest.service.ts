@@ -187,23 +187,24 @@ export class InstanceIngestService {
       studyInstanceUid,
       sopInstanceUid: request.sopInstanceUid,
     });
-    // The file's flushes and the row's commit are independent waits on the disk, so they run
-    // together; Success needs both. If one fails the other is undone, and a crash between them can
-    // only leave a row for an instance that was never acknowledged: the receiver's start-up
-    // reconciliation removes rows whose file is missing.
+    // The row is committed once the file is in place under its name (flushed, renamed), while the
+    // directory's fsync makes the name durable: a row never names a file that is not there yet, so
+    // whatever reads rows as they come (delivery while a study arrives) finds each file. Success needs
+    // both. If one fails the other is undone, and a crash before the directory's sync can only leave a
+    // row for an instance that was never acknowledged: the receiver's start-up reconciliation removes
+    // rows whose file is missing.
     const existed = this.storage.exists(storagePath);
     let sizeBytes: number;
-    let writing: Promise<unknown>;
     if (data.kind === 'memory') {
       const meta = this.part10Header(context, request);
       sizeBytes = meta.length + data.length;
-      writing = this.storage.writeFile(storagePath, [meta, ...data.chunks], tempFiles);
+      await this.storage.placeFile(storagePath, [meta, ...data.chunks], tempFiles);
     } else {
       sizeBytes = data.fileSize;
-      writing = this.storage.commitTempFile(data.spill as TempFileWriter, storagePath);
+      await this.storage.placeTempFile(data.spill as TempFileWriter, storagePath);
     }
-    const [written, recorded] = await Promise.allSettled([
-      writing,
+    const [synced, recorded] = await Promise.allSettled([
+      this.storage.syncDirectoryOf(storagePath),
       this.instances.recordStored({
         studyId: tally.studyId,
         seriesInstanceUid: header.seriesInstanceUid!,
@@ -218,7 +219,7 @@ export class InstanceIngestService {
         receivedAt,
       }),
     ]);
-    if (written.status === 'rejected') {
+    if (synced.status === 'rejected') {
       if (recorded.status === 'fulfilled' && recorded.value === 'inserted') {
         await this.instances
           .removeRecord(tally.studyId, request.sopInstanceUid)
@@ -226,7 +227,7 @@ export class InstanceIngestService {
             this.logger.error(`undoing the row of ${uidForLog(request.sopInstanceUid)}: ${error.message}`),
           );
       }
-      throw written.reason;
+      throw synced.reason;
     }
     if (recorded.status === 'rejected') {
       // Not recorded means not stored: a file that was not there before goes again.

@@ -46,8 +46,11 @@ export class StorageService {
     return new TempFileReserve(this.tempDir);
   }
 
-  /** Writes chunks durably at relativePath (replacing any earlier file atomically), through a temp file. */
-  async writeFile(relativePath: string, chunks: Buffer[], tempFiles: TempFileReserve): Promise<number> {
+  /**
+   * Writes chunks through a temp file, flushed and renamed to relativePath (replacing any earlier file
+   * atomically); the new name is durable once syncDirectoryOf(relativePath) resolves. Returns the size.
+   */
+  async placeFile(relativePath: string, chunks: Buffer[], tempFiles: TempFileReserve): Promise<number> {
     const writer = tempFiles.take();
     try {
       writer.write(chunks);
@@ -55,15 +58,15 @@ export class StorageService {
       await writer.discard().catch(() => undefined);
       throw error;
     }
-    await this.commitTempFile(writer, relativePath);
+    await this.placeTempFile(writer, relativePath);
     return writer.size;
   }
 
   /**
-   * Flushes a temp file, moves it to relativePath and makes the new name durable. A temp file that
-   * cannot be flushed or moved is removed.
+   * Flushes a temp file and renames it to relativePath; the new name is durable once
+   * syncDirectoryOf(relativePath) resolves. A temp file that cannot be flushed or renamed is removed.
    */
-  async commitTempFile(writer: TempFileWriter, relativePath: string): Promise<void> {
+  async placeTempFile(writer: TempFileWriter, relativePath: string): Promise<void> {
     const target = this.absolute(relativePath);
     const dir = path.dirname(target);
     try {
@@ -74,7 +77,11 @@ export class StorageService {
       await writer.discard().catch(() => undefined);
       throw error;
     }
-    await this.dirSyncer.sync(dir);
+  }
+
+  /** Makes the names placed in relativePath's directory durable (syncs into one directory are shared). */
+  async syncDirectoryOf(relativePath: string): Promise<void> {
+    await this.dirSyncer.sync(path.dirname(this.absolute(relativePath)));
   }
 
   exists(relativePath: string): boolean {
