@@ -3,6 +3,7 @@ import {
   encodeCStoreRequestPdu,
   encodeCStoreResponsePdu,
   encodePDataHeader,
+  readCStoreRequestCommand,
   readCStoreResponsePdu,
 } from './dimse-encoding';
 
@@ -104,5 +105,74 @@ describe('readCStoreResponsePdu', () => {
     fragment[11] = 0x01;
     expect(readCStoreResponsePdu(fragment)).toBeUndefined();
     expect(readCStoreResponsePdu(Buffer.from([0x07, 0, 0, 0, 0, 4, 0, 0, 0, 0]))).toBeUndefined();
+  });
+});
+
+describe('readCStoreRequestCommand', () => {
+  const commandOf = (request: object): Buffer =>
+    (request as { getCommandDataset(): { getDenaturalizedCommandDataset(): Buffer } })
+      .getCommandDataset()
+      .getDenaturalizedCommandDataset();
+
+  it('reads the command set dcmjs-dimse encodes for a C-STORE-RQ', () => {
+    const dataset = new Dataset(
+      { SOPClassUID: '1.2.840.10008.5.1.4.1.1.2', SOPInstanceUID: '1.2.3.4.5' },
+      '1.2.840.10008.1.2.1',
+    );
+    const request = new requests.CStoreRequest(dataset);
+    request.setMessageId(4097);
+    expect(readCStoreRequestCommand(commandOf(request))).toEqual({
+      messageId: 4097,
+      sopClassUid: '1.2.840.10008.5.1.4.1.1.2',
+      sopInstanceUid: '1.2.3.4.5',
+      hasDataSet: true,
+    });
+  });
+
+  it('reads what the hub itself sends, with the UIDs unpadded', () => {
+    const pdu = encodeCStoreRequestPdu({
+      presentationContextId: 1,
+      messageId: 9,
+      sopClassUid: '1.2.840.10008.5.1.4.1.1.4',
+      sopInstanceUid: '1.2.3.45',
+    });
+    expect(readCStoreRequestCommand(pdu.subarray(12))).toEqual({
+      messageId: 9,
+      sopClassUid: '1.2.840.10008.5.1.4.1.1.4',
+      sopInstanceUid: '1.2.3.45',
+      hasDataSet: true,
+    });
+  });
+
+  it('says when no data set follows', () => {
+    const command = encodeCStoreRequestPdu({
+      presentationContextId: 1,
+      messageId: 9,
+      sopClassUid: '1.2',
+      sopInstanceUid: '1.3',
+    }).subarray(12);
+    const noDataSet = Buffer.from(command);
+    // (0000,0800) is the fifth element: group length (12), class UID (8 + 4), command (10), id (10), priority (10).
+    const position = 12 + 12 + 10 + 10 + 10;
+    expect(noDataSet.readUInt16LE(position + 2)).toBe(0x0800);
+    noDataSet.writeUInt16LE(0x0101, position + 8);
+    expect(readCStoreRequestCommand(noDataSet)?.hasDataSet).toBe(false);
+  });
+
+  it('leaves every other command, and anything malformed, to the library', () => {
+    const echo = new requests.CEchoRequest();
+    echo.setMessageId(1);
+    expect(readCStoreRequestCommand(commandOf(echo))).toBeUndefined();
+    const command = encodeCStoreRequestPdu({
+      presentationContextId: 1,
+      messageId: 9,
+      sopClassUid: '1.2',
+      sopInstanceUid: '1.3',
+    }).subarray(12);
+    expect(readCStoreRequestCommand(command.subarray(0, command.length - 1))).toBeUndefined();
+    expect(readCStoreRequestCommand(Buffer.alloc(0))).toBeUndefined();
+    const otherGroup = Buffer.from(command);
+    otherGroup.writeUInt16LE(0x0008, 0);
+    expect(readCStoreRequestCommand(otherGroup)).toBeUndefined();
   });
 });

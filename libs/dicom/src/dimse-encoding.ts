@@ -158,3 +158,65 @@ export function readCStoreResponsePdu(pdu: Buffer): CStoreResponseSummary | unde
   }
   return { messageIdBeingRespondedTo: messageId, status };
 }
+
+export interface CStoreRequestCommand {
+  messageId: number;
+  sopClassUid: string;
+  sopInstanceUid: string;
+  /** Whether a data set follows (CommandDataSetType other than 0x0101). */
+  hasDataSet: boolean;
+}
+
+/** A UID value as the library reads it: Latin-1, trailing NUL padding removed. */
+function uidText(value: Buffer): string {
+  let end = value.length;
+  while (end > 0 && value[end - 1] === 0x00) {
+    end -= 1;
+  }
+  return value.toString('latin1', 0, end);
+}
+
+/**
+ * Reads a C-STORE-RQ command set (implicit VR little endian, group 0000, PS3.7 9.3.1.1); undefined
+ * when the command is anything else or is not well formed, for the caller to hand to dcmjs-dimse.
+ */
+export function readCStoreRequestCommand(command: Buffer): CStoreRequestCommand | undefined {
+  let commandField: number | undefined;
+  let messageId: number | undefined;
+  let dataSetType: number | undefined;
+  let sopClassUid: string | undefined;
+  let sopInstanceUid: string | undefined;
+  let position = 0;
+  while (position + 8 <= command.length) {
+    const group = command.readUInt16LE(position);
+    const elementNumber = command.readUInt16LE(position + 2);
+    const length = command.readUInt32LE(position + 4);
+    const value = position + 8;
+    if (group !== 0x0000 || value + length > command.length) {
+      return undefined;
+    }
+    if (length === 2 && elementNumber === 0x0100) {
+      commandField = command.readUInt16LE(value);
+    } else if (length === 2 && elementNumber === 0x0110) {
+      messageId = command.readUInt16LE(value);
+    } else if (length === 2 && elementNumber === 0x0800) {
+      dataSetType = command.readUInt16LE(value);
+    } else if (elementNumber === 0x0002) {
+      sopClassUid = uidText(command.subarray(value, value + length));
+    } else if (elementNumber === 0x1000) {
+      sopInstanceUid = uidText(command.subarray(value, value + length));
+    }
+    position = value + length;
+  }
+  if (
+    position !== command.length ||
+    commandField !== C_STORE_RQ ||
+    messageId === undefined ||
+    dataSetType === undefined ||
+    sopClassUid === undefined ||
+    sopInstanceUid === undefined
+  ) {
+    return undefined;
+  }
+  return { messageId, sopClassUid, sopInstanceUid, hasDataSet: dataSetType !== NO_DATA_SET };
+}

@@ -1,12 +1,12 @@
 import { Logger } from '@nestjs/common';
 import { Dataset, Scp, association as dimseAssociation, constants, responses } from 'dcmjs-dimse';
 import type { Socket } from 'node:net';
-import { Writable, finished } from 'node:stream';
 import { normalizeAeTitle } from './ae-title';
 import { uidForLog } from './uid';
 import { AssociationRejectReason, DimseStatus } from './dimse-status';
-import { encodeCStoreResponsePdu } from './dimse-encoding';
-import { PduGuard } from './pdu-guard';
+import { CStoreRequestCommand, encodeCStoreResponsePdu } from './dimse-encoding';
+import { PDataRouter } from './pdata-router';
+import { PduFramer } from './pdu-framer';
 import { ReceivedDataset, SpillFile, StoreSink } from './store-sink';
 import { chooseTransferSyntax, isStorageSopClass, VERIFICATION_SOP_CLASS } from './transfer-syntax-choice';
 import {
@@ -23,7 +23,12 @@ type CStoreRequest = import('dcmjs-dimse').requests.CStoreRequest;
 type CEchoRequest = import('dcmjs-dimse').requests.CEchoRequest;
 type CFindRequest = import('dcmjs-dimse').requests.CFindRequest;
 type CMoveRequest = import('dcmjs-dimse').requests.CMoveRequest;
-type PresentationContext = dimseAssociation.PresentationContext;
+
+/** The parts of dcmjs-dimse's network object the hub's own PDU reading takes over. */
+interface NetworkInternals {
+  lastPduTime?: number;
+  _processPdu(pdu: Buffer): Promise<void>;
+}
 
 export interface AssociationRequest {
   callingAeTitle: string;
@@ -45,10 +50,13 @@ export interface StoreOutcome {
 
 /** One accepted association, as the application sees it. */
 export interface ScpSession {
-  openSpill(request: StoreRequest): Promise<SpillFile>;
+  /** Opens the temp file of a data set too large for memory; throws when it cannot. */
+  openSpill(request: StoreRequest): SpillFile;
   store(request: StoreRequest, data: ReceivedDataset): Promise<StoreOutcome>;
   /** C-FIND/C-MOVE for this caller; without it the query/retrieve contexts are not accepted. */
   queryRetrieve?: QueryRetrieveSession;
+  /** The peer asked to release: let go of what the association holds before the release is confirmed. */
+  releasing(): Promise<void>;
   /** The association ended: released, aborted by either side, or the connection dropped. */
   end(how: 'released' | 'aborted' | 'closed'): Promise<void>;
 }
@@ -69,22 +77,15 @@ export interface HubScpOptions {
   timeouts: { associationMs: number; pduMs: number };
 }
 
-/**
- * What the store hooks hand to cStoreRequest in place of a parsed Dataset: the request as negotiated
- * and the data set as received. getTransferSyntaxUid is what the library asks of a dataset.
- */
-class ReceivedStore {
-  constructor(
-    readonly request: StoreRequest,
-    readonly data: ReceivedDataset,
-  ) {}
-
-  getTransferSyntaxUid(): string {
-    return this.request.transferSyntaxUid;
-  }
-}
-
 const { PresentationContextResult, RejectResult, RejectSource, AbortSource, AbortReason } = constants;
+const P_DATA_TF = 0x04;
+
+/** The C-STORE whose data set is arriving. */
+interface StoreReception {
+  request: StoreRequest;
+  messageId: number;
+  sink: StoreSink;
+}
 
 const PENDING = 0xff00;
 const CANCELLED = 0xfe00;
@@ -92,9 +93,10 @@ const IDENTIFIER_DOES_NOT_MATCH = 0xa900;
 const UNABLE_TO_PROCESS = 0xc000;
 
 /**
- * The hub's DICOM upper layer on one connection: dcmjs-dimse does the PDUs and DIMSE; this class
- * decides associations, streams C-STORE data sets out of memory, and turns every outcome into a
- * DIMSE status. Nothing here throws into the library.
+ * The hub's DICOM upper layer on one connection. The hub reads the PDUs itself and handles C-STORE
+ * end to end (command, data set streamed out of memory as it arrives, response); dcmjs-dimse does
+ * association negotiation and every other DIMSE service from the PDUs it is handed. This class
+ * decides associations and turns every outcome into a DIMSE status. Nothing here throws into the library.
  */
 export class HubScp extends Scp {
   private readonly logger = new Logger(HubScp.name);
@@ -102,8 +104,10 @@ export class HubScp extends Scp {
   private readonly peerAddress: string;
   private readonly connection: Socket;
   private session?: ScpSession;
-  private sink?: StoreSink;
-  private pendingRequest?: StoreRequest;
+  private reception?: StoreReception;
+  /** Accepted presentation contexts: id → the transfer syntax agreed. */
+  private readonly acceptedContexts = new Map<number, string>();
+  private readonly pData: PDataRouter;
   private ended = false;
   /** The running C-FIND/C-MOVE was cancelled (C-CANCEL-RQ); one operation at a time (no async ops). */
   private cancelRequested = false;
@@ -122,7 +126,13 @@ export class HubScp extends Scp {
     // dcmjs-dimse's Server sets this for sockets it accepts; the hub accepts its own.
     (this as unknown as { connected: boolean; connectedTime: number }).connected = true;
     (this as unknown as { connectedTime: number }).connectedTime = Date.now();
-    this.guardPduSizes(socket);
+    this.pData = new PDataRouter({
+      storeCommand: (presentationContextId, command) => this.storeCommand(presentationContextId, command),
+      storeData: (value, last) => this.storeData(value, last),
+      library: (pdu) => this.toLibrary(pdu),
+      violation: (problem) => this.protocolViolation(problem),
+    });
+    this.readPdus(socket);
     this.on('close', () => void this.finish('closed'));
     this.on('networkError', (error: Error) => {
       this.logger.warn(`${this.callingAeTitle ?? this.peerAddress}: ${error.message}`);
@@ -148,8 +158,14 @@ export class HubScp extends Scp {
   }
 
   override associationReleaseRequested(): void {
-    this.sendAssociationReleaseResponse();
-    void this.finish('released');
+    // Spare temp files go first, so that a peer told the association is released finds nothing left of it.
+    const releasing = this.session?.releasing() ?? Promise.resolve();
+    void releasing
+      .catch((error: Error) => this.logger.error(`releasing association of ${this.callingAeTitle}: ${error.message}`))
+      .finally(() => {
+        this.sendAssociationReleaseResponse();
+        void this.finish('released');
+      });
   }
 
   override abort(): void {
@@ -265,55 +281,46 @@ export class HubScp extends Scp {
     this.cancelRequested = true;
   }
 
-  override createStoreWritableStream(context: PresentationContext, request: CStoreRequest): Writable {
-    const session = this.session;
-    const storeRequest = toStoreRequest(context, request);
-    this.pendingRequest = storeRequest;
-    this.sink = new StoreSink({
-      memoryLimit: this.hub.memoryLimit,
-      highWaterMark: 4 * this.hub.maxPduLength,
-      openSpill: () => {
-        if (!session) {
-          return Promise.reject(new Error('no association'));
-        }
-        return session.openSpill(storeRequest);
-      },
-      onPressure: (paused) => (paused ? this.connection.pause() : this.connection.resume()),
-    });
-    return this.sink;
-  }
-
-  override createDatasetFromStoreWritableStream(
-    writable: Writable,
-    _context: PresentationContext,
-    callback: (dataset: never) => void,
-  ): void {
-    // The library calls this right after end(): wait until the data set is really written.
-    const sink = writable as StoreSink;
-    const request = this.pendingRequest!;
-    finished(sink as unknown as NodeJS.WritableStream, () =>
-      callback(new ReceivedStore(request, sink.result()) as never),
-    );
-  }
-
+  /** A C-STORE without a data set, the only kind the library still sees: nothing to store. */
   override cStoreRequest(request: CStoreRequest, callback: (response: responses.CStoreResponse) => void): void {
-    const received = request.getDataset() as unknown as ReceivedStore | undefined;
-    this.sink = undefined;
-    this.pendingRequest = undefined;
-    const session = this.session;
-    if (!session || !(received instanceof ReceivedStore)) {
-      const response = responses.CStoreResponse.fromRequest(request);
-      response.setStatus(DimseStatus.ProcessingFailure);
-      callback(response);
+    const response = responses.CStoreResponse.fromRequest(request);
+    response.setStatus(DimseStatus.ProcessingFailure);
+    callback(response);
+  }
+
+  /** A C-STORE-RQ with a data set (the router passes them on only once the association is accepted). */
+  private storeCommand(presentationContextId: number, command: CStoreRequestCommand): void {
+    const session = this.session!;
+    const request: StoreRequest = {
+      presentationContextId,
+      sopClassUid: command.sopClassUid,
+      sopInstanceUid: command.sopInstanceUid,
+      transferSyntaxUid: this.acceptedContexts.get(presentationContextId) ?? '',
+    };
+    this.reception = {
+      request,
+      messageId: command.messageId,
+      sink: new StoreSink({
+        memoryLimit: this.hub.memoryLimit,
+        openSpill: () => session.openSpill(request),
+      }),
+    };
+  }
+
+  private storeData(value: Buffer, last: boolean): void {
+    const reception = this.reception!;
+    reception.sink.write(value);
+    if (!last) {
       return;
     }
-    const storeRequest = received.request;
+    this.reception = undefined;
+    const { request, messageId } = reception;
     const respond = (outcome: StoreOutcome) => {
       const pdu = encodeCStoreResponsePdu({
-        presentationContextId: storeRequest.presentationContextId,
-        messageIdBeingRespondedTo: request.getMessageId(),
-        sopClassUid: storeRequest.sopClassUid,
-        sopInstanceUid: storeRequest.sopInstanceUid,
+        presentationContextId: request.presentationContextId,
+        messageIdBeingRespondedTo: messageId,
+        sopClassUid: request.sopClassUid,
+        sopInstanceUid: request.sopInstanceUid,
         status: outcome.status,
         errorComment: outcome.comment,
       });
@@ -321,10 +328,8 @@ export class HubScp extends Scp {
         this.connection.write(pdu);
       }
     };
-    session.store(storeRequest, received.data).then(respond, (error: Error) => {
-      this.logger.error(
-        `C-STORE ${uidForLog(storeRequest.sopInstanceUid)} from ${this.callingAeTitle}: ${error.message}`,
-      );
+    this.session!.store(request, reception.sink.result()).then(respond, (error: Error) => {
+      this.logger.error(`C-STORE ${uidForLog(request.sopInstanceUid)} from ${this.callingAeTitle}: ${error.message}`);
       respond({ status: DimseStatus.ProcessingFailure, comment: 'processing failure' });
     });
   }
@@ -364,6 +369,12 @@ export class HubScp extends Scp {
         context.setResult(PresentationContextResult.RejectTransferSyntaxesNotSupported);
       }
     }
+    for (const proposed of association.getPresentationContexts()) {
+      const context = association.getPresentationContext(proposed.id);
+      if (context.getResult() === PresentationContextResult.Accept) {
+        this.acceptedContexts.set(proposed.id, context.getAcceptedTransferSyntaxUid() ?? '');
+      }
+    }
     // The AC's max PDU length is what the hub can receive; dcmjs-dimse would echo the requestor's own
     // (often 16 KiB), which makes a sender cut every data set into many small PDUs.
     association.setMaxPduLength(this.hub.maxPduLength);
@@ -375,25 +386,52 @@ export class HubScp extends Scp {
     this.connection.end();
   }
 
-  private guardPduSizes(socket: Socket): void {
+  /**
+   * Takes the socket's data from the library's reader: PDUs are framed here (bounded in size), P-DATA-TF
+   * of an accepted association goes through the router (C-STORE to the hub), the rest to the library.
+   */
+  private readPdus(socket: Socket): void {
     // Allow the PDV item header and a little slack over the advertised maximum.
-    const guard = new PduGuard(this.hub.maxPduLength + 64);
-    socket.prependListener('data', (chunk: Buffer) => {
-      const problem = guard.inspect(chunk);
-      if (!problem) {
+    const framer = new PduFramer(this.hub.maxPduLength + 64);
+    const network = this as unknown as NetworkInternals;
+    socket.removeAllListeners('data');
+    socket.on('data', (chunk: Buffer) => {
+      const framed = framer.push(chunk);
+      if ('problem' in framed) {
+        this.protocolViolation(framed.problem);
         return;
       }
-      socket.removeAllListeners('data');
-      socket.pause();
-      this.sendAbort(AbortSource.ServiceProvider, AbortReason.InvalidPduParameter);
-      socket.destroy();
-      void this.hub.handler
-        .protocolViolation(
-          { peerAddress: this.peerAddress, callingAeTitle: this.callingAeTitle, calledAeTitle: this.calledAeTitle },
-          problem,
-        )
-        .catch((error: Error) => this.logger.error(`auditing a protocol violation failed: ${error.message}`));
+      for (const pdu of framed.pdus) {
+        // The library aborts an association that has received no PDU for pduTimeout.
+        network.lastPduTime = Date.now();
+        if (pdu[0] === P_DATA_TF && this.session) {
+          if (!this.pData.push(pdu)) {
+            return;
+          }
+        } else {
+          this.toLibrary(pdu);
+        }
+      }
     });
+  }
+
+  private toLibrary(pdu: Buffer): void {
+    void (this as unknown as NetworkInternals)._processPdu(pdu);
+  }
+
+  private protocolViolation(problem: string): void {
+    const socket = this.connection;
+    socket.removeAllListeners('data');
+    socket.pause();
+    // The library sends it only within an association, as before the hub read the PDUs itself.
+    this.sendAbort(AbortSource.ServiceProvider, AbortReason.InvalidPduParameter);
+    socket.destroy();
+    void this.hub.handler
+      .protocolViolation(
+        { peerAddress: this.peerAddress, callingAeTitle: this.callingAeTitle, calledAeTitle: this.calledAeTitle },
+        problem,
+      )
+      .catch((error: Error) => this.logger.error(`auditing a protocol violation failed: ${error.message}`));
   }
 
   private async finish(how: 'released' | 'aborted' | 'closed'): Promise<void> {
@@ -401,27 +439,15 @@ export class HubScp extends Scp {
       return;
     }
     this.ended = true;
-    const sink = this.sink;
-    this.sink = undefined;
+    const reception = this.reception;
+    this.reception = undefined;
     try {
-      if (sink) {
-        sink.destroy();
-        await sink.abandon();
-      }
+      await reception?.sink.abandon();
       await this.session?.end(how);
     } catch (error) {
       this.logger.error(`ending association of ${this.callingAeTitle}: ${(error as Error).message}`);
     }
   }
-}
-
-function toStoreRequest(context: PresentationContext | undefined, request: CStoreRequest): StoreRequest {
-  return {
-    presentationContextId: context?.getPresentationContextId() ?? 0,
-    sopClassUid: (request.getAffectedSopClassUid() ?? '').replace(/\0+$/, ''),
-    sopInstanceUid: (request.getAffectedSopInstanceUid() ?? '').replace(/\0+$/, ''),
-    transferSyntaxUid: context?.getAcceptedTransferSyntaxUid() ?? '',
-  };
 }
 
 function normalizeAddress(address: string | undefined): string {

@@ -2,15 +2,16 @@ import { SpillFile, StoreSink } from './store-sink';
 
 class MemorySpill implements SpillFile {
   written: Buffer[] = [];
-  finished = false;
   discarded = false;
-  write(chunks: Buffer[]): Promise<void> {
-    this.written.push(...chunks);
-    return Promise.resolve();
+  failWrites = false;
+  get size(): number {
+    return this.written.reduce((sum, chunk) => sum + chunk.length, 0);
   }
-  finish(): Promise<number> {
-    this.finished = true;
-    return Promise.resolve(Buffer.concat(this.written).length);
+  write(chunks: Buffer[]): void {
+    if (this.failWrites) {
+      throw new Error('disk full');
+    }
+    this.written.push(...chunks);
   }
   discard(): Promise<void> {
     this.discarded = true;
@@ -18,68 +19,62 @@ class MemorySpill implements SpillFile {
   }
 }
 
-function sinkWith(spill: SpillFile, memoryLimit: number, onPressure = jest.fn()) {
-  return new StoreSink({ memoryLimit, highWaterMark: 64, openSpill: () => Promise.resolve(spill), onPressure });
-}
-
-async function feed(sink: StoreSink, chunks: Buffer[]): Promise<void> {
+function feed(sink: StoreSink, chunks: string[]): void {
   for (const chunk of chunks) {
-    sink.write(chunk);
+    sink.write(Buffer.from(chunk));
   }
-  await new Promise<void>((resolve, reject) => sink.end((error?: Error | null) => (error ? reject(error) : resolve())));
 }
 
 describe('StoreSink', () => {
-  it('keeps a data set within the memory limit as the chunks that arrived', async () => {
+  it('keeps a data set within the memory limit as the chunks that arrived', () => {
     const spill = new MemorySpill();
-    const sink = sinkWith(spill, 100);
-    await feed(sink, [Buffer.from('abc'), Buffer.from('def')]);
+    const openSpill = jest.fn(() => spill);
+    const sink = new StoreSink({ memoryLimit: 100, openSpill });
+    const chunks = [Buffer.from('abc'), Buffer.from('def')];
+    chunks.forEach((chunk) => sink.write(chunk));
     const result = sink.result();
-    expect(result.kind).toBe('memory');
-    expect(result.kind === 'memory' && Buffer.concat(result.chunks).toString()).toBe('abcdef');
-    expect(spill.written).toHaveLength(0);
+    expect(result).toEqual({ kind: 'memory', chunks, length: 6 });
+    expect(result.kind === 'memory' && result.chunks[0]).toBe(chunks[0]);
+    expect(openSpill).not.toHaveBeenCalled();
   });
 
-  it('spills everything, in order, to the temp file once the limit is passed, and flushes it', async () => {
+  it('spills everything, in order, to the temp file as it arrives once the limit is passed', () => {
     const spill = new MemorySpill();
-    const sink = sinkWith(spill, 4);
-    await feed(sink, [Buffer.from('abc'), Buffer.from('def'), Buffer.from('ghi')]);
+    const sink = new StoreSink({ memoryLimit: 4, openSpill: () => spill });
+    feed(sink, ['abc', 'def']);
+    expect(Buffer.concat(spill.written).toString()).toBe('abcdef');
+    feed(sink, ['ghi']);
     const result = sink.result();
-    expect(result.kind).toBe('spilled');
     expect(Buffer.concat(spill.written).toString()).toBe('abcdefghi');
-    expect(spill.finished).toBe(true);
+    expect(result).toMatchObject({ kind: 'spilled', length: 9, fileSize: 9 });
     expect(result.kind === 'spilled' && result.prefix.toString()).toBe('abc');
-    expect(result.kind === 'spilled' && result.fileSize).toBe(9);
   });
 
-  it('reports a failed spill as failed, never as a data set', async () => {
-    const spill = new MemorySpill();
-    spill.write = () => Promise.reject(new Error('disk full'));
-    const sink = sinkWith(spill, 1);
-    await expect(feed(sink, [Buffer.from('abc')])).rejects.toThrow('disk full');
-    expect(sink.result()).toMatchObject({ kind: 'failed' });
+  it('reports a temp file that cannot be opened as failed, and takes the rest of the data set', () => {
+    const sink = new StoreSink({
+      memoryLimit: 1,
+      openSpill: () => {
+        throw new Error('ENOTDIR');
+      },
+    });
+    expect(() => feed(sink, ['abc', 'def'])).not.toThrow();
+    expect(sink.result()).toMatchObject({ kind: 'failed', error: new Error('ENOTDIR') });
   });
 
-  it('asks for the socket to pause past the high-water mark and to resume once drained', async () => {
-    const onPressure = jest.fn();
-    let release!: () => void;
+  it('reports a failed write as failed, never as a data set, and discards the temp file', () => {
     const spill = new MemorySpill();
-    const slowWrite = spill.write.bind(spill);
-    spill.write = (chunks) => new Promise<void>((resolve) => (release = () => void slowWrite(chunks).then(resolve)));
-    const sink = sinkWith(spill, 0, onPressure);
-    sink.write(Buffer.alloc(100));
-    expect(onPressure).toHaveBeenLastCalledWith(true);
-    await new Promise((resolve) => setImmediate(resolve));
-    release();
-    await new Promise((resolve) => sink.once('drain', resolve));
-    expect(onPressure).toHaveBeenLastCalledWith(false);
+    const sink = new StoreSink({ memoryLimit: 1, openSpill: () => spill });
+    feed(sink, ['abc']);
+    spill.failWrites = true;
+    expect(() => feed(sink, ['def', 'ghi'])).not.toThrow();
+    expect(sink.result()).toMatchObject({ kind: 'failed', error: new Error('disk full') });
+    expect(spill.discarded).toBe(true);
   });
 
   it('discards the temp file of a data set that never finished', async () => {
     const spill = new MemorySpill();
-    const sink = sinkWith(spill, 1);
-    sink.write(Buffer.from('abcdef'));
-    await new Promise((resolve) => setImmediate(resolve));
+    const sink = new StoreSink({ memoryLimit: 1, openSpill: () => spill });
+    feed(sink, ['abcdef']);
     await sink.abandon();
     expect(spill.discarded).toBe(true);
   });

@@ -1,14 +1,16 @@
-import { Writable } from 'node:stream';
-
-/** Where a data set too large to keep in memory goes: a temp file, written in order and fsynced. */
+/**
+ * Where a data set too large to keep in memory goes: a temp file, written in order as the data
+ * arrives. Writes go to the page cache and are flushed when the file is committed.
+ */
 export interface SpillFile {
-  write(chunks: Buffer[]): Promise<void>;
-  /** Flushes to disk and closes; resolves with the file's size in bytes. */
-  finish(): Promise<number>;
+  /** Appends to the file; throws when it cannot. */
+  write(chunks: Buffer[]): void;
+  /** Bytes in the file so far. */
+  readonly size: number;
   discard(): Promise<void>;
 }
 
-/** A received C-STORE data set: in memory when small, else in a durable temp file. */
+/** A received C-STORE data set: in memory when small, else in a temp file not yet flushed. */
 export type ReceivedDataset =
   | { kind: 'memory'; chunks: Buffer[]; length: number }
   | { kind: 'spilled'; spill: SpillFile; prefix: Buffer; length: number; fileSize: number }
@@ -17,133 +19,75 @@ export type ReceivedDataset =
 export interface StoreSinkOptions {
   /** Data sets up to this size stay in memory; larger ones spill to a temp file. */
   memoryLimit: number;
-  openSpill: () => Promise<SpillFile>;
-  /** Called when buffered bytes pass the high-water mark, and again when they drain. */
-  onPressure: (paused: boolean) => void;
-  highWaterMark: number;
+  /** Opens the temp file; throws when it cannot. */
+  openSpill: () => SpillFile;
 }
 
 /**
- * The writable dcmjs-dimse streams a C-STORE data set into (its store-writable hook). Small data
- * sets are kept as the PDV chunks that arrived (no copy); past memoryLimit everything goes to a
- * temp file, so memory per association stays bounded whatever the instance size. The library never
- * pauses its socket, so the sink reports pressure and the SCP pauses the socket itself.
+ * Collects one C-STORE data set as its fragments arrive. Small data sets are kept as the fragments
+ * (views of the PDUs, no copy); past memoryLimit everything goes to a temp file as it comes, so
+ * memory per association stays bounded whatever the instance size, and the data is already in the
+ * page cache when the last fragment arrives. A failure is kept, and the rest of the data set is taken
+ * and dropped: it is answered as a DIMSE status, never thrown.
  */
-export class StoreSink extends Writable {
+export class StoreSink {
   private chunks: Buffer[] = [];
   private length = 0;
   private spill?: SpillFile;
   private prefix?: Buffer;
-  private fileSize = 0;
   private failure?: Error;
-  private paused = false;
 
-  constructor(private readonly options: StoreSinkOptions) {
-    super({ highWaterMark: options.highWaterMark });
-    this.on('drain', () => this.setPaused(false));
-    // A failed write is kept and answered as a DIMSE status (result() says 'failed'); dcmjs-dimse
-    // listens for no stream errors, so an unhandled 'error' would otherwise end the process.
-    this.on('error', () => undefined);
-  }
+  constructor(private readonly options: StoreSinkOptions) {}
 
-  override write(chunk: Buffer, ...rest: unknown[]): boolean {
-    const ok = super.write(chunk, ...(rest as [BufferEncoding]));
-    // A failed sink takes the rest of the data set and drops it: pausing would stall the association.
-    if (!ok && !this.destroyed) {
-      this.setPaused(true);
-    }
-    return ok;
-  }
-
-  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    this._writev([{ chunk }], callback);
-  }
-
-  override _writev(items: Array<{ chunk: Buffer }>, callback: (error?: Error | null) => void): void {
-    const incoming = items.map((item) => item.chunk);
-    const incomingLength = incoming.reduce((sum, chunk) => sum + chunk.length, 0);
-    if (!this.spill && this.length + incomingLength <= this.options.memoryLimit) {
-      this.chunks.push(...incoming);
-      this.length += incomingLength;
-      callback();
+  write(chunk: Buffer): void {
+    if (this.failure) {
       return;
     }
-    this.writeToSpill(incoming, incomingLength).then(
-      () => callback(),
-      (error: Error) => {
-        this.failure = error;
-        callback(error);
-      },
-    );
-  }
-
-  override _final(callback: (error?: Error | null) => void): void {
-    if (!this.spill) {
-      callback();
+    if (!this.spill && this.length + chunk.length <= this.options.memoryLimit) {
+      this.chunks.push(chunk);
+      this.length += chunk.length;
       return;
     }
-    this.spill.finish().then(
-      (size) => {
-        this.fileSize = size;
-        callback();
-      },
-      (error: Error) => {
-        this.failure = error;
-        callback(error);
-      },
-    );
-  }
-
-  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    this.setPaused(false);
-    const spill = this.spill;
-    if (error && spill) {
-      this.spill = undefined;
-      spill.discard().then(
-        () => callback(error),
-        () => callback(error),
-      );
-      return;
+    try {
+      if (!this.spill) {
+        this.spill = this.options.openSpill();
+        // What was kept becomes the prefix the header is read from, and the start of the file.
+        this.prefix = Buffer.concat(this.chunks, this.length);
+        this.chunks = [];
+        this.spill.write([this.prefix, chunk]);
+      } else {
+        this.spill.write([chunk]);
+      }
+      this.length += chunk.length;
+    } catch (error) {
+      this.failure = error as Error;
+      this.chunks = [];
+      // A temp file left by a failed discard is cleared at the next start-up.
+      this.abandon().catch(() => undefined);
     }
-    callback(error);
   }
 
-  /** What arrived; call once the stream has finished (or failed). */
+  /** What arrived, once the last fragment has been written. */
   result(): ReceivedDataset {
-    const failure = this.failure ?? this.errored;
-    if (failure) {
-      return { kind: 'failed', error: failure };
+    if (this.failure) {
+      return { kind: 'failed', error: this.failure };
     }
     if (this.spill && this.prefix) {
-      return { kind: 'spilled', spill: this.spill, prefix: this.prefix, length: this.length, fileSize: this.fileSize };
+      return {
+        kind: 'spilled',
+        spill: this.spill,
+        prefix: this.prefix,
+        length: this.length,
+        fileSize: this.spill.size,
+      };
     }
     return { kind: 'memory', chunks: this.chunks, length: this.length };
   }
 
-  /** Discards a spilled temp file that was never committed (association aborted mid-instance). */
+  /** Discards the temp file of a data set that will never be stored (association ended mid-instance). */
   async abandon(): Promise<void> {
     const spill = this.spill;
     this.spill = undefined;
     await spill?.discard();
-  }
-
-  private async writeToSpill(incoming: Buffer[], incomingLength: number): Promise<void> {
-    if (!this.spill) {
-      this.spill = await this.options.openSpill();
-      // What was buffered becomes the prefix the header is read from, and the start of the file.
-      this.prefix = Buffer.concat(this.chunks, this.length);
-      this.chunks = [];
-      await this.spill.write([this.prefix, ...incoming]);
-    } else {
-      await this.spill.write(incoming);
-    }
-    this.length += incomingLength;
-  }
-
-  private setPaused(paused: boolean): void {
-    if (this.paused !== paused) {
-      this.paused = paused;
-      this.options.onPressure(paused);
-    }
   }
 }

@@ -25,7 +25,7 @@ import {
   uidForLog,
 } from '@hub/dicom';
 import { StudyQueueProducer } from '@hub/queue';
-import { StorageService, TempFileWriter } from '@hub/storage';
+import { StorageService, TempFileReserve, TempFileWriter } from '@hub/storage';
 
 type TrustDestination = { kind: 'trust'; trust: Trust; folder: 'emergency' | 'elective' };
 /** A trust's inbound AE names the folder; the hub AE takes only what a source sends back for a fetch. */
@@ -97,21 +97,25 @@ export class InstanceIngestService {
   }
 
   openSession(context: IngestSessionContext): ScpSession {
-    return new IngestSession(this, context);
+    return new IngestSession(this, context, this.storage.tempFileReserve());
   }
 
   /** Opens the temp file of a large instance and writes its Part-10 header first. */
-  async openSpill(context: IngestSessionContext, request: StoreRequest): Promise<SpillFile & { metaLength: number }> {
+  openSpill(
+    context: IngestSessionContext,
+    request: StoreRequest,
+    tempFiles: TempFileReserve,
+  ): SpillFile & { metaLength: number } {
     if (!isValidUid(request.sopInstanceUid) || !isValidUid(request.sopClassUid)) {
       // Nothing can be stored under such a name: take the bytes and drop them; store() refuses it.
       return discardingSpill();
     }
     const meta = this.part10Header(context, request);
-    const writer = await this.storage.openTempFile();
+    const writer = tempFiles.take();
     try {
-      await writer.write([meta]);
+      writer.write([meta]);
     } catch (error) {
-      await writer.discard();
+      writer.discard().catch(() => undefined);
       throw error;
     }
     return Object.assign(writer, { metaLength: meta.length });
@@ -122,9 +126,10 @@ export class InstanceIngestService {
     request: StoreRequest,
     data: ReceivedDataset,
     studyIds: Map<string, StudyTally>,
+    tempFiles: TempFileReserve,
   ): Promise<StoreOutcome> {
     try {
-      return await this.storeOrRefuse(context, request, data, studyIds);
+      return await this.storeOrRefuse(context, request, data, studyIds, tempFiles);
     } catch (error) {
       if (data.kind === 'spilled') {
         await data.spill.discard().catch(() => undefined);
@@ -146,6 +151,7 @@ export class InstanceIngestService {
     request: StoreRequest,
     data: ReceivedDataset,
     tallies: Map<string, StudyTally>,
+    tempFiles: TempFileReserve,
   ): Promise<StoreOutcome> {
     if (data.kind === 'failed') {
       this.logger.error(
@@ -196,23 +202,24 @@ export class InstanceIngestService {
       studyInstanceUid,
       sopInstanceUid: request.sopInstanceUid,
     });
-    // The file's flushes and the row's commit are independent waits on the disk, so they run
-    // together; Success needs both. If one fails the other is undone, and a crash between them can
-    // only leave a row for an instance that was never acknowledged: the receiver's start-up
-    // reconciliation removes rows whose file is missing.
+    // The row is committed once the file is in place under its name (flushed, renamed), while the
+    // directory's fsync makes the name durable: a row never names a file that is not there yet, so
+    // whatever reads rows as they come (delivery while a study arrives) finds each file. Success needs
+    // both. If one fails the other is undone, and a crash before the directory's sync can only leave a
+    // row for an instance that was never acknowledged: the receiver's start-up reconciliation removes
+    // rows whose file is missing.
     const existed = this.storage.exists(storagePath);
     let sizeBytes: number;
-    let writing: Promise<unknown>;
     if (data.kind === 'memory') {
       const meta = this.part10Header(context, request);
       sizeBytes = meta.length + data.length;
-      writing = this.storage.writeFile(storagePath, [meta, ...data.chunks]);
+      await this.storage.placeFile(storagePath, [meta, ...data.chunks], tempFiles);
     } else {
       sizeBytes = data.fileSize;
-      writing = this.storage.commitTempFile(data.spill as TempFileWriter, storagePath);
+      await this.storage.placeTempFile(data.spill as TempFileWriter, storagePath);
     }
-    const [written, recorded] = await Promise.allSettled([
-      writing,
+    const [synced, recorded] = await Promise.allSettled([
+      this.storage.syncDirectoryOf(storagePath),
       this.instances.recordStored({
         studyId: tally.studyId,
         seriesInstanceUid: header.seriesInstanceUid!,
@@ -227,7 +234,7 @@ export class InstanceIngestService {
         receivedAt,
       }),
     ]);
-    if (written.status === 'rejected') {
+    if (synced.status === 'rejected') {
       if (recorded.status === 'fulfilled' && recorded.value === 'inserted') {
         await this.instances
           .removeRecord(tally.studyId, request.sopInstanceUid)
@@ -235,7 +242,7 @@ export class InstanceIngestService {
             this.logger.error(`undoing the row of ${uidForLog(request.sopInstanceUid)}: ${error.message}`),
           );
       }
-      throw written.reason;
+      throw synced.reason;
     }
     if (recorded.status === 'rejected') {
       // Not recorded means not stored: a file that was not there before goes again.
@@ -444,21 +451,27 @@ class IngestSession implements ScpSession {
   constructor(
     private readonly service: InstanceIngestService,
     private readonly context: IngestSessionContext,
+    private readonly tempFiles: TempFileReserve,
   ) {}
 
-  openSpill(request: StoreRequest): Promise<SpillFile> {
-    return this.service.openSpill(this.context, request);
+  openSpill(request: StoreRequest): SpillFile {
+    return this.service.openSpill(this.context, request, this.tempFiles);
   }
 
   async store(request: StoreRequest, data: ReceivedDataset): Promise<StoreOutcome> {
-    const outcome = await this.service.store(this.context, request, data, this.tallies);
+    const outcome = await this.service.store(this.context, request, data, this.tallies, this.tempFiles);
     if (outcome.status !== DimseStatus.Success) {
       this.refused += 1;
     }
     return outcome;
   }
 
+  releasing(): Promise<void> {
+    return this.tempFiles.release();
+  }
+
   async end(how: 'released' | 'aborted' | 'closed'): Promise<void> {
+    await this.tempFiles.release();
     if (this.tallies.size === 0 && this.refused === 0 && how === 'released') {
       return;
     }
@@ -483,8 +496,8 @@ function readMemoryHeader(chunks: Buffer[], length: number, transferSyntaxUid: s
 function discardingSpill(): SpillFile & { metaLength: number } {
   return {
     metaLength: 0,
-    write: () => Promise.resolve(),
-    finish: () => Promise.resolve(0),
+    size: 0,
+    write: () => undefined,
     discard: () => Promise.resolve(),
   };
 }

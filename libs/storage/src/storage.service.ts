@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { HUB_CONFIG, HubConfig } from '@hub/config';
-import { existsSync, promises as fs } from 'node:fs';
+import { existsSync, promises as fs, renameSync } from 'node:fs';
 import * as path from 'node:path';
-import { DirectorySyncer, TempFileWriter, writeFileDurably } from './durable-file';
+import { DirectorySyncer, TempFileReserve, TempFileWriter } from './durable-file';
 import { InstanceLocation, instanceRelativePath } from './storage-paths';
 
 /** Every file path and durable write of the hub. Files are written to a temp name, fsynced, renamed. */
@@ -41,30 +41,47 @@ export class StorageService {
     return path.join(this.root, relativePath);
   }
 
-  /** A temp file for an instance too large to hold in memory; commit it with commitTempFile. */
-  async openTempFile(): Promise<TempFileWriter> {
-    const writer = new TempFileWriter(this.tempDir);
-    await writer.open();
-    return writer;
+  /** Temp files for one association's instances; commit each with commitTempFile, release at the end. */
+  tempFileReserve(): TempFileReserve {
+    return new TempFileReserve(this.tempDir);
   }
 
-  /** Writes chunks durably at relativePath (replacing any earlier file atomically); returns the size. */
-  async writeFile(relativePath: string, chunks: Buffer[]): Promise<number> {
-    const target = this.absolute(relativePath);
-    const dir = path.dirname(target);
-    await this.ensureDir(dir);
-    const size = await this.inDir(dir, () => writeFileDurably(target, chunks));
-    await this.dirSyncer.sync(dir);
-    return size;
+  /**
+   * Writes chunks through a temp file, flushed and renamed to relativePath (replacing any earlier file
+   * atomically); the new name is durable once syncDirectoryOf(relativePath) resolves. Returns the size.
+   */
+  async placeFile(relativePath: string, chunks: Buffer[], tempFiles: TempFileReserve): Promise<number> {
+    const writer = tempFiles.take();
+    try {
+      writer.write(chunks);
+    } catch (error) {
+      await writer.discard().catch(() => undefined);
+      throw error;
+    }
+    await this.placeTempFile(writer, relativePath);
+    return writer.size;
   }
 
-  /** Moves a finished temp file to relativePath and makes the new name durable. */
-  async commitTempFile(writer: TempFileWriter, relativePath: string): Promise<void> {
+  /**
+   * Flushes a temp file and renames it to relativePath; the new name is durable once
+   * syncDirectoryOf(relativePath) resolves. A temp file that cannot be flushed or renamed is removed.
+   */
+  async placeTempFile(writer: TempFileWriter, relativePath: string): Promise<void> {
     const target = this.absolute(relativePath);
     const dir = path.dirname(target);
-    await this.ensureDir(dir);
-    await this.inDir(dir, () => fs.rename(writer.path, target));
-    await this.dirSyncer.sync(dir);
+    try {
+      await writer.finish();
+      await this.ensureDir(dir);
+      await this.inDir(dir, () => Promise.resolve(renameSync(writer.path, target)));
+    } catch (error) {
+      await writer.discard().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** Makes the names placed in relativePath's directory durable (syncs into one directory are shared). */
+  async syncDirectoryOf(relativePath: string): Promise<void> {
+    await this.dirSyncer.sync(path.dirname(this.absolute(relativePath)));
   }
 
   exists(relativePath: string): boolean {
