@@ -97,22 +97,20 @@ function parseArgs(argv: string[]): Options {
   return options;
 }
 
-/** When storescp logs that it is storing its first and its nth instance (polled every 2 ms). */
+/**
+ * When storescp logs that it is storing its first and its nth instance (polled every 2 ms). The lines are counted
+ * afresh in each poll: the log is stdout (progress dots) followed by stderr (these lines), so a position remembered
+ * from an earlier poll moves as the dots grow, and counting on from it counted lines twice.
+ */
 async function storedAll(
   scp: StorescpHandle,
   count: number,
   timeoutMs: number,
 ): Promise<{ first: number; last: number }> {
   const deadline = performance.now() + timeoutMs;
-  let seen = 0;
-  let scanned = 0;
   let first = 0;
   for (;;) {
-    const log = scp.log();
-    for (let at = log.indexOf('storing DICOM file', scanned); at >= 0; at = log.indexOf('storing DICOM file', at + 1)) {
-      seen += 1;
-      scanned = at + 1;
-    }
+    const seen = scp.log().split('storing DICOM file').length - 1;
     if (seen > 0 && first === 0) {
       first = performance.now();
     }
@@ -154,7 +152,7 @@ async function directOnce(files: string[], workDir: string): Promise<number> {
 }
 
 interface RelayTimes {
-  /** storescu start to its exit: the hub has every instance. */
+  /** storescu start to the hub's last instance arriving (its received_at; storescu's own exit comes later). */
   ingestMs: number;
   /** storescu start to storescp storing the first instance. */
   firstMs: number;
@@ -188,6 +186,25 @@ function relayConfig(
     },
   ];
   return config;
+}
+
+/** When the hub's last instance arrived (ms since the epoch), from its database. */
+async function lastArrival(databaseUrl: string): Promise<number> {
+  const url = new URL(databaseUrl);
+  const mysql = await import('mysql2/promise');
+  const connection = await mysql.createConnection({
+    host: url.hostname,
+    port: url.port ? Number(url.port) : 3306,
+    user: decodeURIComponent(url.username) || 'root',
+    database: url.pathname.replace(/^\//, ''),
+    timezone: 'Z', // as the hub writes it
+  });
+  try {
+    const [rows] = await connection.query('SELECT MAX(received_at) AS last FROM instances');
+    return new Date((rows as Array<{ last: Date }>)[0].last).getTime();
+  } finally {
+    await connection.end();
+  }
 }
 
 async function removeQueueKeys(redisUrl: string, prefix: string): Promise<void> {
@@ -243,11 +260,12 @@ async function relayOnce(
     hub = spawned.child;
     await waitReady('hub', hub, dicomPort, spawned.tail);
     const started = performance.now();
+    const startedAt = Date.now();
     const stored = storedAll(scp, files.length, 600_000);
     await sendWithStorescu(dicomPort, files);
-    const ingestMs = performance.now() - started;
     try {
       const { first, last } = await stored;
+      const ingestMs = (await lastArrival(DATABASE_URL)) - startedAt;
       return { ingestMs, firstMs: first - started, totalMs: last - started };
     } catch (err) {
       throw new Error(`${(err as Error).message}\n--- hub output (tail) ---\n${spawned.tail().slice(-2000)}`);

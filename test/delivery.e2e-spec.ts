@@ -105,11 +105,15 @@ describe('push delivery to the recipient PACS (storescp as the peer)', () => {
       const kept = splitPart10(readFileSync(path.join(hub.storageDir, row.storagePath))).dataset.toString('base64');
       expect(originals.has(kept)).toBe(true);
     }
-    const audited = (await hub.dataSource.query(
-      `SELECT outcome, destination_trust AS destination FROM audit_events
-        WHERE event = 'delivery-attempted' AND JSON_EXTRACT(detail, '$.transferId') = ?`,
-      [transfer.id],
-    )) as Array<{ outcome: number; destination: string }>;
+    // The attempt is audited just after the transfer's state changes.
+    const audited = await waitFor('the delivery audit', async () => {
+      const rows = (await hub!.dataSource.query(
+        `SELECT outcome, destination_trust AS destination FROM audit_events
+          WHERE event = 'delivery-attempted' AND JSON_EXTRACT(detail, '$.transferId') = ?`,
+        [transfer.id],
+      )) as Array<{ outcome: number; destination: string }>;
+      return rows.length > 0 ? rows : undefined;
+    });
     expect(audited).toEqual([{ outcome: 0, destination: 'RA7' }]);
   });
 
@@ -324,11 +328,15 @@ describe('push delivery to the recipient PACS (storescp as the peer)', () => {
       return row?.state === 'partially-delivered' ? row : undefined;
     });
     // Emergency goes in rounds while it arrives; still, every instance was offered exactly once.
-    const offered = (await hub.dataSource.query(
-      `SELECT JSON_EXTRACT(detail, '$.instances') AS instances FROM audit_events
-        WHERE event = 'delivery-attempted' AND JSON_EXTRACT(detail, '$.transferId') = ?`,
-      [partial.id],
-    )) as Array<{ instances: number }>;
+    const offered = await waitFor('the last round audited', async () => {
+      const rows = (await hub!.dataSource.query(
+        `SELECT JSON_EXTRACT(detail, '$.instances') AS instances, JSON_UNQUOTE(JSON_EXTRACT(detail, '$.state')) AS state
+           FROM audit_events WHERE event IN ('delivery-attempted', 'delivery-finished')
+            AND JSON_EXTRACT(detail, '$.transferId') = ? ORDER BY id`,
+        [partial.id],
+      )) as Array<{ instances: number | null; state: string }>;
+      return rows.at(-1)?.state === 'partially-delivered' ? rows.filter((row) => row.instances !== null) : undefined;
+    });
     expect(offered.reduce((sum, row) => sum + Number(row.instances), 0)).toBe(4);
     expect(partial.attempts).toBe(offered.length);
     expect(partial.lastError).toMatch(/accepted no presentation context for .* in 1\.2\.840\.10008\.1\.2\.4\.70/);

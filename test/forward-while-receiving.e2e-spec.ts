@@ -134,12 +134,16 @@ describe('emergency studies forwarded while they arrive (storescu → hub → st
     );
     expect(settled.studyState).toBe('routed');
     expect(received().size).toBe(7);
-    const events = (await hub.dataSource.query(
-      `SELECT event, outcome, detail FROM audit_events
-        WHERE study_instance_uid = ? AND event IN ('study-routed', 'study-completed', 'delivery-attempted', 'delivery-finished')
-        ORDER BY id`,
-      [first.studyInstanceUid],
-    )) as Array<{ event: string; outcome: number; detail: Record<string, unknown> }>;
+    // The settling is audited just after the state changes.
+    const events = await waitFor('the settling audited', async () => {
+      const rows = (await hub.dataSource.query(
+        `SELECT event, outcome, detail FROM audit_events
+          WHERE study_instance_uid = ? AND event IN ('study-routed', 'study-completed', 'delivery-attempted', 'delivery-finished')
+          ORDER BY id`,
+        [first.studyInstanceUid],
+      )) as Array<{ event: string; outcome: number; detail: Record<string, unknown> }>;
+      return rows.at(-1)?.event === 'delivery-finished' ? rows : undefined;
+    });
     expect(events[0]).toMatchObject({ event: 'study-routed', detail: { whileReceiving: true } });
     const rounds = events.filter((event) => event.event === 'delivery-attempted');
     expect(rounds.length).toBe(settled.attempts);
