@@ -21,9 +21,10 @@ export type DeliveryResult =
   | { state: 'skipped'; reason: string };
 
 /**
- * While a study arrives, its delivery runs in rounds this far apart: each sends what arrived since
- * the last over one association. Short, so the recipient is at most a fraction of a second behind the
- * sender; each round costs a few queries when nothing arrived, and an association when something did.
+ * While a study arrives, its delivery runs in rounds: each sends what arrived since the last over one
+ * association. A round that sent something is followed at once (more has usually arrived while it
+ * sent); one that found nothing waits this long before looking again, so the recipient is at most a
+ * fraction of a second behind the sender, and a study that pauses costs a few queries per look.
  */
 export const ARRIVING_ROUND_MS = 150;
 
@@ -223,7 +224,7 @@ export class DeliveryService {
       throw new Error(associationError?.message ?? 'the recipient was out of resources; will retry');
     }
     if (state === 'delivering') {
-      return { state: 'arriving', delivered, nextRoundInMs: ARRIVING_ROUND_MS };
+      return { state: 'arriving', delivered, nextRoundInMs: 0 };
     }
     return { state: state as 'delivered' | 'partially-delivered' | 'failed', delivered, failed };
   }
