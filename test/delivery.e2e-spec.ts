@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { StorescpHandle, freePort, startStorescp, storescu } from './support/dcmtk';
 import { GeneratedStudy, makeStudy } from './support/dicom-factory';
 import { TestHub, TestHubRawConfig, startTestHub } from './support/test-hub';
+import { receivedDatasets } from './support/storescp-output';
 import { waitFor } from './support/wait-for';
 
 const HOST = '127.0.0.1';
@@ -18,12 +19,6 @@ const recipientAt = (port: number) => (raw: TestHubRawConfig) => {
 
 function sentInstances(study: GeneratedStudy) {
   return study.series.flatMap((series) => series.instances);
-}
-
-/** (0002,0003) of a Part-10 file written by storescp. */
-function sopInstanceUidOf(meta: Buffer): string {
-  const at = meta.indexOf(Buffer.from([0x02, 0x00, 0x03, 0x00, 0x55, 0x49]));
-  return meta.toString('latin1', at + 8, at + 8 + meta.readUInt16LE(at + 6)).replace(/\0+$/, '');
 }
 
 describe('push delivery to the recipient PACS (storescp as the peer)', () => {
@@ -80,12 +75,7 @@ describe('push delivery to the recipient PACS (storescp as the peer)', () => {
     });
     expect(transfer.attempts).toBe(1);
 
-    const received = new Map(
-      readdirSync(outputDir).map((name) => {
-        const parts = splitPart10(readFileSync(path.join(outputDir, name)));
-        return [sopInstanceUidOf(parts.meta), parts.dataset] as const;
-      }),
-    );
+    const received = receivedDatasets(outputDir);
     expect(received.size).toBe(study.files.length);
     for (const instance of sentInstances(study)) {
       expect(received.get(instance.sopInstanceUid)?.equals(splitPart10(readFileSync(instance.path)).dataset)).toBe(

@@ -1,22 +1,16 @@
 import { splitPart10 } from '@hub/dicom';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { StorescpHandle, startStorescp, storescu } from './support/dcmtk';
 import { GeneratedStudy, makeStudy } from './support/dicom-factory';
 import { TestHub, startTestHub } from './support/test-hub';
+import { receivedDatasets } from './support/storescp-output';
 import { waitFor } from './support/wait-for';
 
 const HOST = '127.0.0.1';
 /** Long enough that every check below happens while the study is still arriving. */
 const QUIET_SECONDS = 6;
-
-/** (0002,0003) of a Part-10 file written by storescp. */
-function sopInstanceUidOf(file: string): string {
-  const { meta } = splitPart10(readFileSync(file));
-  const at = meta.indexOf(Buffer.from([0x02, 0x00, 0x03, 0x00, 0x55, 0x49]));
-  return meta.toString('latin1', at + 8, at + 8 + meta.readUInt16LE(at + 6)).replace(/\0+$/, '');
-}
 
 describe('emergency studies forwarded while they arrive (storescu → hub → storescp)', () => {
   let work: string;
@@ -41,14 +35,8 @@ describe('emergency studies forwarded while they arrive (storescu → hub → st
     rmSync(work, { recursive: true, force: true });
   });
 
-  /** What the recipient holds, by SOP Instance UID. */
-  function received(): Map<string, string> {
-    return new Map(
-      readdirSync(scp.outputDir)
-        .filter((name) => !name.startsWith('.'))
-        .map((name) => [sopInstanceUidOf(path.join(scp.outputDir, name)), path.join(scp.outputDir, name)] as const),
-    );
-  }
+  /** What the recipient holds: each data set by SOP Instance UID. */
+  const received = () => receivedDatasets(scp.outputDir);
 
   async function exchange(studyInstanceUid: string) {
     const [row] = (await hub.dataSource.query(
@@ -75,13 +63,11 @@ describe('emergency studies forwarded while they arrive (storescu → hub → st
     return Number(row.n);
   }
 
-  function expectSameDataSets(study: GeneratedStudy, files: Map<string, string>): void {
+  function expectSameDataSets(study: GeneratedStudy, datasets: Map<string, Buffer>): void {
     for (const instance of study.series.flatMap((series) => series.instances)) {
-      const delivered = files.get(instance.sopInstanceUid);
-      expect(delivered).toBeDefined();
-      expect(
-        splitPart10(readFileSync(delivered!)).dataset.equals(splitPart10(readFileSync(instance.path)).dataset),
-      ).toBe(true);
+      expect(datasets.get(instance.sopInstanceUid)?.equals(splitPart10(readFileSync(instance.path)).dataset)).toBe(
+        true,
+      );
     }
   }
 

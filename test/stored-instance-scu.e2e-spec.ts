@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { StorescpHandle, startStorescp } from './support/dcmtk';
 import { GeneratedStudy, makeBigInstances, makeStudy } from './support/dicom-factory';
+import { receivedDatasets } from './support/storescp-output';
 
 function instancesOf(study: GeneratedStudy) {
   return study.series.flatMap((series) =>
@@ -17,25 +18,6 @@ function instancesOf(study: GeneratedStudy) {
       path: instance.path,
     })),
   );
-}
-
-/** What storescp wrote, by SOP Instance UID. */
-function received(outputDir: string): Map<string, Buffer> {
-  const files = readdirSync(outputDir).map((name) => readFileSync(path.join(outputDir, name)));
-  return new Map(
-    files.map((file) => {
-      const parts = splitPart10(file);
-      return [sopInstanceUidOf(parts.meta), parts.dataset];
-    }),
-  );
-}
-
-function sopInstanceUidOf(meta: Buffer): string {
-  // (0002,0003) UI in explicit VR little endian: tag, 'UI', 2-byte length, value.
-  const marker = Buffer.from([0x02, 0x00, 0x03, 0x00, 0x55, 0x49]);
-  const at = meta.indexOf(marker);
-  const length = meta.readUInt16LE(at + 6);
-  return meta.toString('latin1', at + 8, at + 8 + length).replace(/\0+$/, '');
 }
 
 describe('sending stored instances byte for byte (storescp as the peer)', () => {
@@ -72,7 +54,7 @@ describe('sending stored instances byte for byte (storescp as the peer)', () => 
       instancesOf(study),
     );
     expect(outcomes.map((outcome) => outcome.status)).toEqual(instancesOf(study).map(() => 0));
-    const got = received(outputDir);
+    const got = receivedDatasets(outputDir);
     for (const instance of instancesOf(study)) {
       const original = splitPart10(readFileSync(instance.path)).dataset;
       expect(got.get(instance.sopInstanceUid)?.equals(original)).toBe(true);
@@ -137,7 +119,7 @@ describe('sending stored instances byte for byte (storescp as the peer)', () => 
     const original = splitPart10(readFileSync(big.path)).dataset;
     const expected = applyCoercion(original, big.transferSyntaxUid, rules, context).dataset;
     const [name] = readdirSync(outputDir);
-    expect(received(outputDir).get(big.sopInstanceUid)?.equals(expected)).toBe(true);
+    expect(receivedDatasets(outputDir).get(big.sopInstanceUid)?.equals(expected)).toBe(true);
     expect(execFileSync('dcmdump', ['+L', '-M', path.join(outputDir, name)]).toString()).toMatch(
       /\(0008,0050\) SH \[RVJ-BIG ?\]/,
     );
