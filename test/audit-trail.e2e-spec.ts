@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import request from 'supertest';
 import { StorescpHandle, startStorescp, storescu } from './support/dcmtk';
 import { makeStudy } from './support/dicom-factory';
-import { TestHub, startTestHub } from './support/test-hub';
+import { TestHub, ra7PushNodeAt, startTestHub } from './support/test-hub';
 import { waitFor } from './support/wait-for';
 
 const HOST = '127.0.0.1';
@@ -26,9 +26,7 @@ describe('audit trail of a full exchange: storescu → hub → storescp, then a 
     hub = await startTestHub({
       apps: ['receiver', 'router', 'forwarder', 'portal'],
       stableStudySeconds: 1,
-      configure: (raw) => {
-        raw.trusts.find((trust) => trust.code === 'RA7')!.nodes[0].port = scp.port;
-      },
+      configure: ra7PushNodeAt(scp.port),
     });
   });
 

@@ -5,17 +5,11 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { StorescpHandle, freePort, startStorescp, storescu } from './support/dcmtk';
 import { GeneratedStudy, makeStudy } from './support/dicom-factory';
-import { TestHub, TestHubRawConfig, startTestHub } from './support/test-hub';
+import { TestHub, ra7PushNodeAt, startTestHub } from './support/test-hub';
 import { receivedDatasets } from './support/storescp-output';
 import { waitFor } from './support/wait-for';
 
 const HOST = '127.0.0.1';
-
-/** RA7's push node at the given port: storescp plays the recipient PACS there. */
-const recipientAt = (port: number) => (raw: TestHubRawConfig) => {
-  const ra7 = raw.trusts.find((trust) => trust.code === 'RA7')!;
-  ra7.nodes[0].port = port;
-};
 
 function sentInstances(study: GeneratedStudy) {
   return study.series.flatMap((series) => series.instances);
@@ -53,7 +47,7 @@ describe('push delivery to the recipient PACS (storescp as the peer)', () => {
     hub = await startTestHub({
       apps: ['receiver', 'router', 'forwarder'],
       stableStudySeconds: 1,
-      configure: recipientAt(scp.port),
+      configure: ra7PushNodeAt(scp.port),
     });
     const study = await makeStudy(path.join(work, 'study'), {
       patientId: 'DLV0001',
@@ -114,7 +108,7 @@ describe('push delivery to the recipient PACS (storescp as the peer)', () => {
       apps: ['receiver', 'router', 'forwarder'],
       stableStudySeconds: 1,
       configure: (raw) => {
-        recipientAt(scp!.port)(raw);
+        ra7PushNodeAt(scp!.port)(raw);
         raw.trusts.find((trust) => trust.code === 'RA7')!.coercion = [
           { op: 'set', tag: 'IssuerOfPatientID', value: '{sender.patientIdIssuer}' },
           { op: 'prefix', tag: 'AccessionNumber', value: '{sender.code}-' },
@@ -161,7 +155,7 @@ describe('push delivery to the recipient PACS (storescp as the peer)', () => {
     hub = await startTestHub({
       apps: ['receiver', 'router', 'forwarder'],
       stableStudySeconds: 1,
-      configure: recipientAt(port),
+      configure: ra7PushNodeAt(port),
     });
     const study = await makeStudy(path.join(work, 'study'), {
       patientId: 'DLV0002',
@@ -197,7 +191,7 @@ describe('push delivery to the recipient PACS (storescp as the peer)', () => {
       apps: ['receiver', 'router', 'forwarder'],
       stableStudySeconds: 1,
       configure: (raw) => {
-        recipientAt(deadPort)(raw);
+        ra7PushNodeAt(deadPort)(raw);
         raw.trusts.push({
           code: 'RBA',
           name: 'Somerset',
@@ -238,7 +232,7 @@ describe('push delivery to the recipient PACS (storescp as the peer)', () => {
     hub = await startTestHub({
       apps: ['receiver', 'router', 'forwarder'],
       stableStudySeconds: 1,
-      configure: recipientAt(scp.port),
+      configure: ra7PushNodeAt(scp.port),
     });
     const study = await makeStudy(path.join(work, 'study'), {
       patientId: 'DLV0003',
@@ -268,7 +262,7 @@ describe('push delivery to the recipient PACS (storescp as the peer)', () => {
     hub = await startTestHub({
       apps: ['receiver', 'router', 'forwarder'],
       stableStudySeconds: 1,
-      configure: recipientAt(port),
+      configure: ra7PushNodeAt(port),
     });
     const study = await makeStudy(path.join(work, 'study'), {
       patientId: 'DLV0007',
@@ -302,7 +296,7 @@ describe('push delivery to the recipient PACS (storescp as the peer)', () => {
     hub = await startTestHub({
       apps: ['receiver', 'router', 'forwarder'],
       stableStudySeconds: 1,
-      configure: recipientAt(scp.port),
+      configure: ra7PushNodeAt(scp.port),
     });
     const study = await makeStudy(path.join(work, 'study'), {
       patientId: 'DLV0008',

@@ -7,7 +7,7 @@ import { StorescpHandle, startStorescp, storescu } from './support/dcmtk';
 import { DcmqrscpHandle, startDcmqrscp } from './support/dcmqrscp';
 import { GeneratedStudy, makeStudy } from './support/dicom-factory';
 import { hubCli } from './support/hub-cli';
-import { TestHub, startTestHub } from './support/test-hub';
+import { TestHub, ra7PushNodeAt, startTestHub } from './support/test-hub';
 import { waitFor } from './support/wait-for';
 
 const HOST = '127.0.0.1';
@@ -48,7 +48,7 @@ describe('fetch from a source PACS (dcmqrscp) for another trust', () => {
       apps: ['receiver', 'router', 'forwarder', 'portal'],
       stableStudySeconds: 1,
       configure: (raw) => {
-        raw.trusts.find((trust) => trust.code === 'RA7')!.nodes[0].port = recipient.port;
+        ra7PushNodeAt(recipient.port)(raw);
         raw.trusts
           .find((trust) => trust.code === 'RVJ')!
           .nodes.push({

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { StorescpHandle, startStorescp, storescu } from './support/dcmtk';
 import { GeneratedStudy, makeStudy } from './support/dicom-factory';
-import { TestHub, startTestHub } from './support/test-hub';
+import { TestHub, ra7PushNodeAt, startTestHub } from './support/test-hub';
 import { receivedDatasets } from './support/storescp-output';
 import { waitFor } from './support/wait-for';
 
@@ -23,9 +23,7 @@ describe('emergency studies forwarded while they arrive (storescu → hub → st
     hub = await startTestHub({
       apps: ['receiver', 'router', 'forwarder'],
       stableStudySeconds: QUIET_SECONDS,
-      configure: (raw) => {
-        raw.trusts.find((trust) => trust.code === 'RA7')!.nodes[0].port = scp.port;
-      },
+      configure: ra7PushNodeAt(scp.port),
     });
   });
 

@@ -80,6 +80,11 @@ export function testHubConfig(port: number, storageDir: string, stableStudySecon
   };
 }
 
+/** Points RA7's push node (RA7_PACS) at a port: where a test's storescp plays the recipient PACS. */
+export const ra7PushNodeAt = (port: number) => (raw: TestHubRawConfig) => {
+  raw.trusts.find((trust) => trust.code === 'RA7')!.nodes[0].port = port;
+};
+
 export interface TestHubOptions {
   /** portal: an HTTP app (not listening; use supertest on `http`). */
   apps: Array<'receiver' | 'router' | 'forwarder' | 'portal'>;
