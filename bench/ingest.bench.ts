@@ -11,6 +11,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runDcmtk } from '../test/support/dcmtk';
+import { choiceList, readFlags, wholeNumber } from './support/args';
 import { installCleanupHandlers, removeDir, trackDir } from './support/cleanup';
 import { Dataset, DEFAULT_SET_NAMES, ensureDataset, SET_NAMES, SetName } from './support/datasets';
 import { RssSampler } from './support/proc-stats';
@@ -52,19 +53,6 @@ const USAGE = `usage: node dist/bench/ingest.bench.js [options]
   --database-url URL     dropped and recreated before each hub run (default ${DEFAULT_HUB_OPTIONS.databaseUrl})
   --redis-url URL        (default ${DEFAULT_HUB_OPTIONS.redisUrl})`;
 
-function parseList<T extends string>(value: string, allowed: readonly T[], flag: string): T[] {
-  const items = value
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  for (const item of items) {
-    if (!allowed.includes(item as T)) {
-      throw new Error(`${flag}: unknown ${JSON.stringify(item)} (expected ${allowed.join(', ')})`);
-    }
-  }
-  return items as T[];
-}
-
 function parseArgs(argv: string[]): Options {
   const options: Options = {
     runs: 3,
@@ -77,63 +65,18 @@ function parseArgs(argv: string[]): Options {
     databaseUrl: DEFAULT_HUB_OPTIONS.databaseUrl,
     redisUrl: DEFAULT_HUB_OPTIONS.redisUrl,
   };
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i];
-    const value = (): string => {
-      const v = argv[++i];
-      if (v === undefined) {
-        throw new Error(`${flag} needs a value`);
-      }
-      return v;
-    };
-    switch (flag) {
-      case '--runs':
-        options.runs = Number(value());
-        if (!Number.isInteger(options.runs) || options.runs < 1) {
-          throw new Error('--runs: expected a whole number ≥ 1');
-        }
-        break;
-      case '--sets':
-        options.sets = parseList(value(), SET_NAMES, flag);
-        break;
-      case '--receivers':
-        options.receivers = parseList(value(), RECEIVER_NAMES, flag);
-        break;
-      case '--parallel':
-        options.parallelism = value()
-          .split(',')
-          .map((s) => Number(s));
-        if (options.parallelism.some((p) => !Number.isInteger(p) || p < 1)) {
-          throw new Error('--parallel: expected whole numbers ≥ 1');
-        }
-        break;
-      case '--data-dir':
-        options.dataDir = value();
-        break;
-      case '--work-dir':
-        options.workDir = value();
-        break;
-      case '--json':
-        options.json = value();
-        break;
-      case '--hub-main':
-        options.hubMain = value();
-        break;
-      case '--database-url':
-        options.databaseUrl = value();
-        break;
-      case '--redis-url':
-        options.redisUrl = value();
-        break;
-      case '-h':
-      case '--help':
-        process.stdout.write(`${USAGE}\n`);
-        process.exit(0);
-        break;
-      default:
-        throw new Error(`unknown option ${flag}\n${USAGE}`);
-    }
-  }
+  readFlags(argv, USAGE, {
+    '--runs': (value) => (options.runs = wholeNumber('--runs', value)),
+    '--sets': (value) => (options.sets = choiceList('--sets', value, SET_NAMES)),
+    '--receivers': (value) => (options.receivers = choiceList('--receivers', value, RECEIVER_NAMES)),
+    '--parallel': (value) => (options.parallelism = value.split(',').map((p) => wholeNumber('--parallel', p))),
+    '--data-dir': (value) => (options.dataDir = value),
+    '--work-dir': (value) => (options.workDir = value),
+    '--json': (value) => (options.json = value),
+    '--hub-main': (value) => (options.hubMain = value),
+    '--database-url': (value) => (options.databaseUrl = value),
+    '--redis-url': (value) => (options.redisUrl = value),
+  });
   return options;
 }
 

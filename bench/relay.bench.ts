@@ -13,8 +13,10 @@ import { join, resolve } from 'node:path';
 import Redis from 'ioredis';
 import { stringify } from 'yaml';
 import { dcmtkEnv, freePort, runDcmtk, sleep, startStorescp, StorescpHandle, stopProcess } from '../test/support/dcmtk';
+import { choiceList, readFlags, wholeNumber } from './support/args';
 import { installCleanupHandlers, removeDir, trackDir } from './support/cleanup';
 import { ensureDataset, SET_NAMES, SetName } from './support/datasets';
+import { median } from './support/report';
 import {
   CALLED_AE,
   CALLING_AE,
@@ -39,6 +41,10 @@ interface Options {
   workDir: string;
 }
 
+const USAGE =
+  'usage: node dist/bench/relay.bench.js [--runs N] [--set ct300] [--stable-seconds S] [--after-complete] ' +
+  '[--data-dir DIR] [--work-dir DIR]';
+
 function parseArgs(argv: string[]): Options {
   const options: Options = {
     runs: 3,
@@ -48,52 +54,25 @@ function parseArgs(argv: string[]): Options {
     dataDir: join(tmpdir(), 'iehub-bench-data'),
     workDir: tmpdir(),
   };
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i];
-    const value = (): string => {
-      const v = argv[++i];
-      if (v === undefined) {
-        throw new Error(`${flag} needs a value`);
+  readFlags(argv, USAGE, {
+    '--runs': (value) => (options.runs = wholeNumber('--runs', value)),
+    '--set': (value) => {
+      const sets = choiceList('--set', value, SET_NAMES);
+      if (sets.length !== 1) {
+        throw new Error('--set: expected one set');
       }
-      return v;
-    };
-    switch (flag) {
-      case '--runs':
-        options.runs = Number(value());
-        if (!Number.isInteger(options.runs) || options.runs < 1) {
-          throw new Error('--runs: expected a whole number ≥ 1');
-        }
-        break;
-      case '--set': {
-        const set = value() as SetName;
-        if (!SET_NAMES.includes(set)) {
-          throw new Error(`--set: expected one of ${SET_NAMES.join(', ')}`);
-        }
-        options.set = set;
-        break;
+      options.set = sets[0];
+    },
+    '--stable-seconds': (value) => {
+      options.stableSeconds = Number(value);
+      if (!(options.stableSeconds > 0)) {
+        throw new Error('--stable-seconds: expected a number > 0');
       }
-      case '--stable-seconds':
-        options.stableSeconds = Number(value());
-        if (!(options.stableSeconds > 0)) {
-          throw new Error('--stable-seconds: expected a number > 0');
-        }
-        break;
-      case '--after-complete':
-        options.afterComplete = true;
-        break;
-      case '--data-dir':
-        options.dataDir = value();
-        break;
-      case '--work-dir':
-        options.workDir = value();
-        break;
-      default:
-        throw new Error(
-          `unknown option ${flag}\nusage: node dist/bench/relay.bench.js [--runs N] [--set ct300] [--stable-seconds S] ` +
-            '[--after-complete] [--data-dir DIR] [--work-dir DIR]',
-        );
-    }
-  }
+    },
+    '--after-complete': { switch: () => (options.afterComplete = true) },
+    '--data-dir': (value) => (options.dataDir = value),
+    '--work-dir': (value) => (options.workDir = value),
+  });
   return options;
 }
 
@@ -278,8 +257,6 @@ async function relayOnce(
     await removeQueueKeys(DEFAULT_HUB_OPTIONS.redisUrl, queuePrefix);
   }
 }
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));

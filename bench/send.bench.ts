@@ -6,7 +6,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runDcmtk, startStorescp } from '../test/support/dcmtk';
-import { ensureDataset, SetName } from './support/datasets';
+import { choiceList, readFlags, wholeNumber } from './support/args';
+import { ensureDataset, SET_NAMES, SetName } from './support/datasets';
+import { median } from './support/report';
 
 function describe(path: string): StoredInstance {
   const { dataset, transferSyntaxUid } = splitPart10(readFileSync(path));
@@ -58,16 +60,13 @@ async function timeOnce(
   }
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-
 async function main(): Promise<void> {
-  const args = process.argv.slice(2);
-  const flag = (name: string, fallback: string) => {
-    const index = args.indexOf(`--${name}`);
-    return index >= 0 ? args[index + 1] : fallback;
-  };
-  const runs = Number(flag('runs', '3'));
-  const sets = flag('sets', 'ct300,small2000').split(',') as SetName[];
+  let runs = 3;
+  let sets: SetName[] = ['ct300', 'small2000'];
+  readFlags(process.argv.slice(2), 'usage: node dist/bench/send.bench.js [--runs N] [--sets ct300,small2000]', {
+    '--runs': (value) => (runs = wholeNumber('--runs', value)),
+    '--sets': (value) => (sets = choiceList('--sets', value, SET_NAMES)),
+  });
   const rows: string[] = [];
   for (const set of sets) {
     const data = await ensureDataset(set, join(tmpdir(), 'iehub-bench-data'));
