@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { StorescpHandle, freePort, startStorescp, storescu } from './support/dcmtk';
 import { GeneratedStudy, makeStudy } from './support/dicom-factory';
-import { TestHub, ra7PushNodeAt, startTestHub } from './support/test-hub';
+import { addTrustRba, TestHub, ra7PushNodeAt, startTestHub } from './support/test-hub';
 import { receivedDatasets } from './support/storescp-output';
 import { waitFor } from './support/wait-for';
 
@@ -192,13 +192,7 @@ describe('push delivery to the recipient PACS (storescp as the peer)', () => {
       stableStudySeconds: 1,
       configure: (raw) => {
         ra7PushNodeAt(deadPort)(raw);
-        raw.trusts.push({
-          code: 'RBA',
-          name: 'Somerset',
-          patientIdIssuer: 'RBA',
-          inbound: { emergency: 'RBA_EMER' },
-          nodes: [{ aeTitle: 'RBA_PACS', host: HOST, port: scp!.port, allowedIps: [HOST], receive: 'push' }],
-        });
+        addTrustRba(raw, scp!.port);
         raw.agreements.push({ from: 'RVJ', to: 'RBA', folders: ['emergency'] });
       },
     });

@@ -6,7 +6,7 @@ import { stringify } from 'yaml';
 import { storescu } from './support/dcmtk';
 import { makeStudy } from './support/dicom-factory';
 import { hubCli } from './support/hub-cli';
-import { TestHub, startTestHub } from './support/test-hub';
+import { addTrustRba, TestHub, startTestHub } from './support/test-hub';
 import { waitFor } from './support/wait-for';
 
 const HOST = '127.0.0.1';
@@ -24,13 +24,7 @@ describe('operator API and CLI over routed and quarantined studies', () => {
       apps: ['receiver', 'router', 'portal'],
       stableStudySeconds: 1,
       configure: (raw) => {
-        raw.trusts.push({
-          code: 'RBA',
-          name: 'Somerset',
-          patientIdIssuer: 'RBA',
-          inbound: { emergency: 'RBA_EMER' },
-          nodes: [{ aeTitle: 'RBA_PACS', host: '127.0.0.1', port: 4107, allowedIps: ['127.0.0.1'], receive: 'push' }],
-        });
+        addTrustRba(raw);
       },
     });
     configFile = path.join(work, 'hub.yaml');

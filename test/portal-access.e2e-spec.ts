@@ -6,7 +6,7 @@ import { stringify } from 'yaml';
 import { storescu } from './support/dcmtk';
 import { makeStudy } from './support/dicom-factory';
 import { hubCli } from './support/hub-cli';
-import { TestHub, startTestHub } from './support/test-hub';
+import { addTrustRba, TestHub, startTestHub } from './support/test-hub';
 import { waitFor } from './support/wait-for';
 
 const HOST = '127.0.0.1';
@@ -81,13 +81,7 @@ describe('portal: log-in, roles, restricted studies, audit search and export', (
       apps: ['receiver', 'router', 'portal'],
       stableStudySeconds: 1,
       configure: (raw) => {
-        raw.trusts.push({
-          code: 'RBA',
-          name: 'Somerset',
-          patientIdIssuer: 'RBA',
-          inbound: { emergency: 'RBA_EMER' },
-          nodes: [{ aeTitle: 'RBA_PACS', host: '127.0.0.1', port: 4107, allowedIps: ['127.0.0.1'], receive: 'push' }],
-        });
+        addTrustRba(raw);
         Object.assign(raw, {
           portal: { maxFailedLogins: 3, lockoutMinutes: 15 },
           restrictedPatientIds: ['VIP0001'],

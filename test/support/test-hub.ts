@@ -85,6 +85,17 @@ export const ra7PushNodeAt = (port: number) => (raw: TestHubRawConfig) => {
   raw.trusts.find((trust) => trust.code === 'RA7')!.nodes[0].port = port;
 };
 
+/** Adds a third trust, RBA (Somerset), with an emergency inbound AE and one push node RBA_PACS at the port. */
+export function addTrustRba(raw: TestHubRawConfig, pushPort = 4107): void {
+  raw.trusts.push({
+    code: 'RBA',
+    name: 'Somerset',
+    patientIdIssuer: 'RBA',
+    inbound: { emergency: 'RBA_EMER' },
+    nodes: [{ aeTitle: 'RBA_PACS', host: '127.0.0.1', port: pushPort, allowedIps: ['127.0.0.1'], receive: 'push' }],
+  });
+}
+
 export interface TestHubOptions {
   /** portal: an HTTP app (not listening; use supertest on `http`). */
   apps: Array<'receiver' | 'router' | 'forwarder' | 'portal'>;

@@ -86,7 +86,7 @@ export class RoutingService {
     ) {
       return skipped;
     }
-    return this.fileTransfer(study, agreement, true);
+    return this.fileTransfer(study, agreement, { push: true, whileReceiving: true });
   }
 
   private async routeComplete(study: Study, now: Date): Promise<RouteResult> {
@@ -116,12 +116,16 @@ export class RoutingService {
       }
       return { state: 'quarantined', reason };
     }
-    return this.fileTransfer(study, agreement, false);
+    const push = (await this.nodes.getPushNodes(study.recipientTrustId)).length > 0;
+    return this.fileTransfer(study, agreement, { push, whileReceiving: false });
   }
 
   /** Files the study in the recipient's folder as a transfer, audits it, and queues expiry and delivery. */
-  private async fileTransfer(study: Study, agreement: Agreement, whileReceiving: boolean): Promise<RouteResult> {
-    const push = (await this.nodes.getPushNodes(study.recipientTrustId)).length > 0;
+  private async fileTransfer(
+    study: Study,
+    agreement: Agreement,
+    { push, whileReceiving }: { push: boolean; whileReceiving: boolean },
+  ): Promise<RouteResult> {
     const retentionMs = this.config.folders[study.folder].retentionHours * 3600 * 1000;
     const { transfer, created } = await this.transfers.createForStudy({
       studyId: study.id,
