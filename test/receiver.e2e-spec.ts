@@ -1,4 +1,5 @@
 import { splitPart10 } from '@hub/dicom';
+import { InstanceIngestService } from '@hub/ingest';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -167,6 +168,37 @@ describe('receiver (DCMTK peers, real MariaDB and Redis)', () => {
       expect(rows).toHaveLength(3);
       const studyDir = path.dirname(path.join(hub.storageDir, rows[0].storage_path));
       expect(filesUnder(studyDir)).toHaveLength(3);
+    });
+
+    it('reconciliation removes the rows whose file is missing or short, and audits them', async () => {
+      const study = await makeStudy(path.join(work, 'reconcile'), {
+        patientId: 'E2E0006',
+        patientName: 'TEST^RECONCILE',
+        series: [{ kind: 'mr-small', count: 3 }],
+      });
+      const sent = await storescu(HOST, hub.port, 'RVJ_PACS', 'RA7_EMER', study.files);
+      expect(sent.stores.map((store) => store.status)).toEqual([0, 0, 0]);
+      const rows = await instanceRows(hub, study.studyInstanceUid);
+      // What a crash before the flushes finished can leave: a name without its bytes, or no name at all.
+      const [short, gone, kept] = rows;
+      const shortPath = path.join(hub.storageDir, short.storage_path);
+      writeFileSync(shortPath, readFileSync(shortPath).subarray(0, 200));
+      rmSync(path.join(hub.storageDir, gone.storage_path));
+
+      const removed = await hub.app
+        .get(InstanceIngestService)
+        .reconcileMissingFiles(new Date(Date.now() - 3600_000), new Date(Date.now() + 1000));
+      expect(removed).toBe(2);
+      expect((await instanceRows(hub, study.studyInstanceUid)).map((row) => row.sop_instance_uid)).toEqual([
+        kept.sop_instance_uid,
+      ]);
+      const [lost] = (await hub.dataSource.query(
+        `SELECT detail FROM audit_events WHERE event = 'instances-lost' ORDER BY id DESC LIMIT 1`,
+      )) as Array<{ detail: unknown }>;
+      const detail = (typeof lost.detail === 'string' ? JSON.parse(lost.detail) : lost.detail) as {
+        storagePaths: string[];
+      };
+      expect(detail.storagePaths.sort()).toEqual([short.storage_path, gone.storage_path].sort());
     });
 
     it.each([

@@ -25,7 +25,7 @@ import {
   uidForLog,
 } from '@hub/dicom';
 import { StudyQueueProducer } from '@hub/queue';
-import { StorageService, TempFileReserve, TempFileWriter } from '@hub/storage';
+import { PlacedFile, StorageService, TempFileReserve, TempFileWriter } from '@hub/storage';
 
 type TrustDestination = { kind: 'trust'; trust: Trust; folder: 'emergency' | 'elective' };
 /** A trust's inbound AE names the folder; the hub AE takes only what a source sends back for a fetch. */
@@ -202,24 +202,24 @@ export class InstanceIngestService {
       studyInstanceUid,
       sopInstanceUid: request.sopInstanceUid,
     });
-    // The row is committed once the file is in place under its name (flushed, renamed), while the
-    // directory's fsync makes the name durable: a row never names a file that is not there yet, so
-    // whatever reads rows as they come (delivery while a study arrives) finds each file. Success needs
-    // both. If one fails the other is undone, and a crash before the directory's sync can only leave a
-    // row for an instance that was never acknowledged: the receiver's start-up reconciliation removes
-    // rows whose file is missing.
+    // The file takes its name first, from the page cache, so a row never names a file that is not
+    // there (delivery reads rows while a study arrives and finds each file). Then the file's flush, the
+    // directory's and the row's commit run together: Success needs all three. If one fails the others
+    // are undone. A crash before they finish can only leave a row for an instance never acknowledged,
+    // whose file is missing or short: the receiver's reconciliation removes such rows.
     const existed = this.storage.exists(storagePath);
+    let placed: PlacedFile;
     let sizeBytes: number;
     if (data.kind === 'memory') {
       const meta = this.part10Header(context, request);
       sizeBytes = meta.length + data.length;
-      await this.storage.placeFile(storagePath, [meta, ...data.chunks], tempFiles);
+      placed = await this.storage.placeFile(storagePath, [meta, ...data.chunks], tempFiles, { replacing: existed });
     } else {
       sizeBytes = data.fileSize;
-      await this.storage.placeTempFile(data.spill as TempFileWriter, storagePath);
+      placed = await this.storage.placeTempFile(data.spill as TempFileWriter, storagePath, { replacing: existed });
     }
     const [synced, recorded] = await Promise.allSettled([
-      this.storage.syncDirectoryOf(storagePath),
+      placed.durable,
       this.instances.recordStored({
         studyId: tally.studyId,
         seriesInstanceUid: header.seriesInstanceUid!,
@@ -234,22 +234,19 @@ export class InstanceIngestService {
         receivedAt,
       }),
     ]);
-    if (synced.status === 'rejected') {
-      if (recorded.status === 'fulfilled' && recorded.value === 'inserted') {
+    if (synced.status === 'rejected' || recorded.status === 'rejected') {
+      if (synced.status === 'rejected' && recorded.status === 'fulfilled' && recorded.value === 'inserted') {
         await this.instances
           .removeRecord(tally.studyId, request.sopInstanceUid)
           .catch((error: Error) =>
             this.logger.error(`undoing the row of ${uidForLog(request.sopInstanceUid)}: ${error.message}`),
           );
       }
-      throw synced.reason;
-    }
-    if (recorded.status === 'rejected') {
-      // Not recorded means not stored: a file that was not there before goes again.
+      // Not durable or not recorded means not stored: a file that was not there before goes again.
       if (!existed) {
         await this.storage.remove(storagePath).catch(() => undefined);
       }
-      throw recorded.reason;
+      throw synced.status === 'rejected' ? synced.reason : (recorded as PromiseRejectedResult).reason;
     }
     tally.stored += 1;
     tally.bytes += sizeBytes;
@@ -262,17 +259,18 @@ export class InstanceIngestService {
   }
 
   /**
-   * Removes rows whose file is missing: what a crash between the row's commit and the file's rename
-   * leaves (the instance was never acknowledged). Rows younger than RECONCILE_SETTLE_MS are left to
-   * stores still in flight on other receivers. Returns how many rows were removed.
+   * Removes rows whose file is missing or shorter than recorded: what a crash leaves when it comes
+   * after the file took its name and the row was committed but before the flushes finished (the
+   * instance was never acknowledged). The caller leaves rows of stores still in flight on other
+   * receivers out of [from, until). Returns how many rows were removed.
    */
   async reconcileMissingFiles(from: Date, until: Date): Promise<number> {
     const rows = await this.instances.getStoredBetween(from, until);
-    const missing = rows.filter((row) => !this.storage.exists(row.storagePath));
+    const missing = rows.filter((row) => this.storage.sizeOf(row.storagePath) !== Number(row.sizeBytes));
     if (missing.length === 0) {
       return 0;
     }
-    this.logger.warn(`removing ${missing.length} instance row(s) whose file is missing`);
+    this.logger.warn(`removing ${missing.length} instance row(s) whose file is missing or short`);
     await this.instances.removeById(missing.map((row) => row.id));
     await this.audit.record('instances-lost', {
       outcome: AuditOutcome.SeriousFailure,

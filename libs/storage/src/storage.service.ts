@@ -1,11 +1,17 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { HUB_CONFIG, HubConfig } from '@hub/config';
-import { existsSync, promises as fs, renameSync } from 'node:fs';
+import { existsSync, promises as fs, renameSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { DirectorySyncer, TempFileReserve, TempFileWriter } from './durable-file';
 import { InstanceLocation, instanceRelativePath } from './storage-paths';
 
-/** Every file path and durable write of the hub. Files are written to a temp name, fsynced, renamed. */
+/** A file put in place: its size, and when its bytes and name survive a crash. */
+export interface PlacedFile {
+  size: number;
+  durable: Promise<void>;
+}
+
+/** Every file path and durable write of the hub. Files are written to a temp name, renamed, fsynced. */
 @Injectable()
 export class StorageService {
   private readonly logger = new Logger(StorageService.name);
@@ -47,10 +53,15 @@ export class StorageService {
   }
 
   /**
-   * Writes chunks through a temp file, flushed and renamed to relativePath (replacing any earlier file
-   * atomically); the new name is durable once syncDirectoryOf(relativePath) resolves. Returns the size.
+   * Writes chunks through a temp file put in place under relativePath; see placeTempFile. Returns the
+   * file's size and when it is durable.
    */
-  async placeFile(relativePath: string, chunks: Buffer[], tempFiles: TempFileReserve): Promise<number> {
+  async placeFile(
+    relativePath: string,
+    chunks: Buffer[],
+    tempFiles: TempFileReserve,
+    options: { replacing: boolean },
+  ): Promise<PlacedFile> {
     const writer = tempFiles.take();
     try {
       writer.write(chunks);
@@ -58,34 +69,49 @@ export class StorageService {
       await writer.discard().catch(() => undefined);
       throw error;
     }
-    await this.placeTempFile(writer, relativePath);
-    return writer.size;
+    return this.placeTempFile(writer, relativePath, options);
   }
 
   /**
-   * Flushes a temp file and renames it to relativePath; the new name is durable once
-   * syncDirectoryOf(relativePath) resolves. A temp file that cannot be flushed or renamed is removed.
+   * Puts a written temp file in place under relativePath. A new name is taken at once, from the page
+   * cache, and the flushes that make it durable (the file's fdatasync, the directory's fsync) run
+   * while the caller commits its row: the disk serves them alongside the database's. A file that
+   * replaces one already there is flushed first, so a crash never leaves the old name on bytes that
+   * were not yet on disk. On failure the temp file is removed; a file already renamed into place whose
+   * flush fails is the caller's to remove (it knows whether it replaced one).
    */
-  async placeTempFile(writer: TempFileWriter, relativePath: string): Promise<void> {
+  async placeTempFile(
+    writer: TempFileWriter,
+    relativePath: string,
+    options: { replacing: boolean },
+  ): Promise<PlacedFile> {
     const target = this.absolute(relativePath);
     const dir = path.dirname(target);
+    const rename = () => Promise.resolve(renameSync(writer.path, target));
     try {
-      await writer.finish();
+      if (options.replacing) {
+        await writer.finish();
+      }
       await this.ensureDir(dir);
-      await this.inDir(dir, () => Promise.resolve(renameSync(writer.path, target)));
+      await this.inDir(dir, rename);
     } catch (error) {
       await writer.discard().catch(() => undefined);
       throw error;
     }
-  }
-
-  /** Makes the names placed in relativePath's directory durable (syncs into one directory are shared). */
-  async syncDirectoryOf(relativePath: string): Promise<void> {
-    await this.dirSyncer.sync(path.dirname(this.absolute(relativePath)));
+    const flushed = options.replacing ? Promise.resolve() : writer.finish().then(() => undefined);
+    const durable = Promise.all([flushed, this.dirSyncer.sync(dir)]).then(() => undefined);
+    // Awaited by the caller; never an unhandled rejection if it gave up first.
+    durable.catch(() => undefined);
+    return { size: writer.size, durable };
   }
 
   exists(relativePath: string): boolean {
     return existsSync(this.absolute(relativePath));
+  }
+
+  /** The file's size in bytes; undefined when there is no file. */
+  sizeOf(relativePath: string): number | undefined {
+    return statSync(this.absolute(relativePath), { throwIfNoEntry: false })?.size;
   }
 
   async remove(relativePath: string): Promise<void> {

@@ -58,11 +58,14 @@ export class InstanceRepository {
     await this.repository.delete({ studyId, sopInstanceUid });
   }
 
-  /** Instances received in [from, until) whose file should exist: what reconciliation checks. */
-  async getStoredBetween(from: Date, until: Date): Promise<Array<{ id: string; storagePath: string }>> {
+  /** Instances received in [from, until) whose file should exist, and its size: what reconciliation checks. */
+  async getStoredBetween(
+    from: Date,
+    until: Date,
+  ): Promise<Array<{ id: string; storagePath: string; sizeBytes: string }>> {
     return this.repository
       .createQueryBuilder('instance')
-      .select(['instance.id', 'instance.storagePath'])
+      .select(['instance.id', 'instance.storagePath', 'instance.sizeBytes'])
       .where('instance.receivedAt >= :from AND instance.receivedAt < :until AND instance.purgedAt IS NULL', {
         from,
         until,
