@@ -27,6 +27,7 @@ import {
   storescpDriver,
 } from './support/receivers';
 import { ConfigResult, formatTable, RunResult, summarize } from './support/report';
+import { settleDisk } from './support/settle-disk';
 
 interface Options {
   runs: number;
@@ -100,6 +101,7 @@ async function runOnce(
   try {
     const receiver = await driver.start(workDir, parallelism > 1);
     try {
+      settleDisk();
       const sampler = new RssSampler(receiver.pid).start();
       const started = performance.now();
       const results = await Promise.all(

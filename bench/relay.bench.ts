@@ -17,6 +17,7 @@ import { choiceList, readFlags, wholeNumber } from './support/args';
 import { installCleanupHandlers, removeDir, trackDir } from './support/cleanup';
 import { ensureDataset, SET_NAMES, SetName } from './support/datasets';
 import { median } from './support/report';
+import { settleDisk } from './support/settle-disk';
 import {
   CALLED_AE,
   CALLING_AE,
@@ -121,6 +122,7 @@ async function directOnce(files: string[], workDir: string): Promise<number> {
   mkdirSync(outputDir);
   const scp = await startStorescp({ outputDir, aeTitle: RECIPIENT_AE, logLevel: 'verbose' });
   try {
+    settleDisk();
     const started = performance.now();
     const stored = storedAll(scp, files.length, 600_000);
     await sendWithStorescu(scp.port, files);
@@ -238,6 +240,7 @@ async function relayOnce(
     });
     hub = spawned.child;
     await waitReady('hub', hub, dicomPort, spawned.tail);
+    settleDisk();
     const started = performance.now();
     const startedAt = Date.now();
     const stored = storedAll(scp, files.length, 600_000);
