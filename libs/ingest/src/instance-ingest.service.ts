@@ -25,7 +25,7 @@ import {
   uidForLog,
 } from '@hub/dicom';
 import { StudyQueueProducer } from '@hub/queue';
-import { PlacedFile, StorageService, TempFileReserve, TempFileWriter } from '@hub/storage';
+import { StorageService, TempFileReserve, TempFileWriter } from '@hub/storage';
 
 type TrustDestination = { kind: 'trust'; trust: Trust; folder: 'emergency' | 'elective' };
 /** A trust's inbound AE names the folder; the hub AE takes only what a source sends back for a fetch. */
@@ -208,16 +208,13 @@ export class InstanceIngestService {
     // are undone. A crash before they finish can only leave a row for an instance never acknowledged,
     // whose file is missing or short: the receiver's reconciliation removes such rows.
     const existed = this.storage.exists(storagePath);
-    let placed: PlacedFile;
-    let sizeBytes: number;
-    if (data.kind === 'memory') {
-      const meta = this.part10Header(context, request);
-      sizeBytes = meta.length + data.length;
-      placed = await this.storage.placeFile(storagePath, [meta, ...data.chunks], tempFiles, { replacing: existed });
-    } else {
-      sizeBytes = data.fileSize;
-      placed = await this.storage.placeTempFile(data.spill as TempFileWriter, storagePath, { replacing: existed });
-    }
+    const placed =
+      data.kind === 'memory'
+        ? await this.storage.placeFile(storagePath, [this.part10Header(context, request), ...data.chunks], tempFiles, {
+            replacing: existed,
+          })
+        : await this.storage.placeTempFile(data.spill as TempFileWriter, storagePath, { replacing: existed });
+    const sizeBytes = placed.size;
     const [synced, recorded] = await Promise.allSettled([
       placed.durable,
       this.instances.recordStored({
@@ -235,7 +232,8 @@ export class InstanceIngestService {
       }),
     ]);
     if (synced.status === 'rejected' || recorded.status === 'rejected') {
-      if (synced.status === 'rejected' && recorded.status === 'fulfilled' && recorded.value === 'inserted') {
+      // Here a row that was recorded means the flush failed: a row that did not exist before goes.
+      if (recorded.status === 'fulfilled' && recorded.value === 'inserted') {
         await this.instances
           .removeRecord(tally.studyId, request.sopInstanceUid)
           .catch((error: Error) =>
