@@ -756,7 +756,11 @@ describe('routing (storescu → receiver → router; real MariaDB and Redis)', (
       expect(existsSync(path.join(storageDir, purged.storage_path))).toBe(false);
       expect((await studyRow(hub, discard.studyInstanceUid, 'RQ1_EMER')).state).toBe('discarded');
       expect(await transfersOf(hub, row.id)).toEqual([]);
-      const deleted = await auditRows(hub, discard.studyInstanceUid, ['study-deleted']);
+      // The purge is audited just after the rows are marked, so wait for the event too.
+      const deleted = await waitFor('the late purge to be audited', async () => {
+        const rows = await auditRows(hub, discard.studyInstanceUid, ['study-deleted']);
+        return rows.length > 0 ? rows : undefined;
+      });
       expect(deleted.map((e) => e.detail)).toEqual([{ studyId: row.id, reason: 'discarded', instancesPurged: 1 }]);
     });
   });
