@@ -526,7 +526,11 @@ describe('routing (storescu → receiver → router; real MariaDB and Redis)', (
       expect((await studyRow(hub, emergency.studyInstanceUid, 'RA7_EMER')).state).toBe('expired');
       expect(await onlyTransfer(hub, urgent.id)).toEqual(transfer);
       expect(await transferInstanceIds(hub, transfer.id)).toHaveLength(3);
-      const deleted = await auditRows(hub, emergency.studyInstanceUid, ['study-deleted']);
+      // As at discard, the purge is audited just after the rows are marked.
+      const deleted = await waitFor('the late purge to be audited', async () => {
+        const rows = await auditRows(hub, emergency.studyInstanceUid, ['study-deleted']);
+        return rows.length > 1 ? rows : undefined;
+      });
       expect(deleted.map((row) => row.detail)).toEqual([
         expect.objectContaining({ reason: 'expired', instancesPurged: 3 }),
         expect.objectContaining({ studyId: urgent.id, reason: 'expired', instancesPurged: 1 }),
