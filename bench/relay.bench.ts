@@ -4,8 +4,11 @@
 // router and forwarder: dist/apps/hub), on a database and Redis prefix of its own, recreated for every run.
 // By default the emergency study goes on while it arrives (forwardWhileReceiving); --after-complete measures the
 // store-then-forward path instead (delivery after the quiet period, stableStudySeconds).
+// A hub runs for days, so before the measured study each run relays a warm-up study of the same shape (other UIDs)
+// through the same hub process and waits for its transfer to settle; --cold measures the first study after start-up
+// instead, which includes V8 compiling the hub's code on the way.
 //
-//   npm run bench:relay -- --runs 3 [--set ct300] [--stable-seconds 1] [--after-complete]
+//   npm run bench:relay -- --runs 3 [--set ct300] [--stable-seconds 1] [--after-complete] [--cold]
 import { ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -38,13 +41,15 @@ interface Options {
   stableSeconds: number;
   /** Deliver only once the study is complete (the quiet period on the path), not while it arrives. */
   afterComplete: boolean;
+  /** Measure the first study after the hub starts, without the warm-up study. */
+  cold: boolean;
   dataDir: string;
   workDir: string;
 }
 
 const USAGE =
   'usage: node dist/bench/relay.bench.js [--runs N] [--set ct300] [--stable-seconds S] [--after-complete] ' +
-  '[--data-dir DIR] [--work-dir DIR]';
+  '[--cold] [--data-dir DIR] [--work-dir DIR]';
 
 function parseArgs(argv: string[]): Options {
   const options: Options = {
@@ -52,6 +57,7 @@ function parseArgs(argv: string[]): Options {
     set: 'ct300',
     stableSeconds: 1,
     afterComplete: false,
+    cold: false,
     dataDir: join(tmpdir(), 'iehub-bench-data'),
     workDir: tmpdir(),
   };
@@ -71,6 +77,7 @@ function parseArgs(argv: string[]): Options {
       }
     },
     '--after-complete': { switch: () => (options.afterComplete = true) },
+    '--cold': { switch: () => (options.cold = true) },
     '--data-dir': (value) => (options.dataDir = value),
     '--work-dir': (value) => (options.workDir = value),
   });
@@ -78,19 +85,21 @@ function parseArgs(argv: string[]): Options {
 }
 
 /**
- * When storescp logs that it is storing its first and its nth instance (polled every 2 ms). The lines are counted
- * afresh in each poll: the log is stdout (progress dots) followed by stderr (these lines), so a position remembered
- * from an earlier poll moves as the dots grow, and counting on from it counted lines twice.
+ * When storescp logs that it is storing its first and its nth instance after the `already` it had stored before
+ * (polled every 2 ms). The lines are counted afresh in each poll: the log is stdout (progress dots) followed by
+ * stderr (these lines), so a position remembered from an earlier poll moves as the dots grow, and counting on from
+ * it counted lines twice.
  */
 async function storedAll(
   scp: StorescpHandle,
   count: number,
   timeoutMs: number,
+  already = 0,
 ): Promise<{ first: number; last: number }> {
   const deadline = performance.now() + timeoutMs;
   let first = 0;
   for (;;) {
-    const seen = scp.log().split('storing DICOM file').length - 1;
+    const seen = storescpStored(scp) - already;
     if (seen > 0 && first === 0) {
       first = performance.now();
     }
@@ -102,6 +111,10 @@ async function storedAll(
     }
     await sleep(2);
   }
+}
+
+function storescpStored(scp: StorescpHandle): number {
+  return scp.log().split('storing DICOM file').length - 1;
 }
 
 async function sendWithStorescu(port: number, files: string[]): Promise<void> {
@@ -169,8 +182,8 @@ function relayConfig(
   return config;
 }
 
-/** When the hub's last instance arrived (ms since the epoch), from its database. */
-async function lastArrival(databaseUrl: string): Promise<number> {
+/** Runs one query on the hub's database and returns its rows. */
+async function queryHub<T>(databaseUrl: string, sql: string): Promise<T[]> {
   const url = new URL(databaseUrl);
   const mysql = await import('mysql2/promise');
   const connection = await mysql.createConnection({
@@ -181,10 +194,34 @@ async function lastArrival(databaseUrl: string): Promise<number> {
     timezone: 'Z', // as the hub writes it
   });
   try {
-    const [rows] = await connection.query('SELECT MAX(received_at) AS last FROM instances');
-    return new Date((rows as Array<{ last: Date }>)[0].last).getTime();
+    const [rows] = await connection.query(sql);
+    return rows as T[];
   } finally {
     await connection.end();
+  }
+}
+
+/** When the hub's last instance arrived (ms since the epoch), from its database. */
+async function lastArrival(databaseUrl: string): Promise<number> {
+  const [row] = await queryHub<{ last: Date }>(databaseUrl, 'SELECT MAX(received_at) AS last FROM instances');
+  return new Date(row.last).getTime();
+}
+
+/** Relays the warm-up study and waits until its transfer is settled, so none of its work overlaps the measurement. */
+async function warmUp(scp: StorescpHandle, dicomPort: number, files: string[]): Promise<void> {
+  const stored = storedAll(scp, files.length, 600_000);
+  await sendWithStorescu(dicomPort, files);
+  await stored;
+  const deadline = performance.now() + 60_000;
+  for (;;) {
+    const rows = await queryHub<{ state: string }>(DATABASE_URL, 'SELECT state FROM transfers');
+    if (rows.length === 1 && rows[0].state === 'delivered') {
+      return;
+    }
+    if (performance.now() > deadline) {
+      throw new Error(`the warm-up transfer did not settle: ${JSON.stringify(rows)}`);
+    }
+    await sleep(100);
   }
 }
 
@@ -206,6 +243,7 @@ async function removeQueueKeys(redisUrl: string, prefix: string): Promise<void> 
 
 async function relayOnce(
   files: string[],
+  warmUpFiles: string[] | undefined,
   workDir: string,
   options: Pick<Options, 'stableSeconds' | 'afterComplete'>,
   run: number,
@@ -240,10 +278,14 @@ async function relayOnce(
     });
     hub = spawned.child;
     await waitReady('hub', hub, dicomPort, spawned.tail);
+    if (warmUpFiles) {
+      await warmUp(scp, dicomPort, warmUpFiles);
+    }
+    const already = storescpStored(scp);
     settleDisk();
     const started = performance.now();
     const startedAt = Date.now();
-    const stored = storedAll(scp, files.length, 600_000);
+    const stored = storedAll(scp, files.length, 600_000, already);
     await sendWithStorescu(dicomPort, files);
     try {
       const { first, last } = await stored;
@@ -266,6 +308,8 @@ async function main(): Promise<void> {
   installCleanupHandlers();
   mkdirSync(options.dataDir, { recursive: true });
   const data = await ensureDataset(options.set, options.dataDir);
+  // The same shape, generated apart so its UIDs differ: a study of its own for the hub to relay first.
+  const warmUpData = options.cold ? undefined : await ensureDataset(options.set, join(options.dataDir, 'warm-up'));
   const direct: number[] = [];
   const relay: RelayTimes[] = [];
   for (let run = 1; run <= options.runs; run++) {
@@ -275,7 +319,7 @@ async function main(): Promise<void> {
       const d = await directOnce(data.files, workDir);
       direct.push(d);
       process.stderr.write(`${options.set} direct run ${run}: ${(d / 1000).toFixed(2)} s\n`);
-      const r = await relayOnce(data.files, workDir, options, run);
+      const r = await relayOnce(data.files, warmUpData?.files, workDir, options, run);
       relay.push(r);
       process.stderr.write(
         `${options.set} relay run ${run}: ${(r.totalMs / 1000).toFixed(2)} s (hub had it all after ` +
@@ -295,6 +339,9 @@ async function main(): Promise<void> {
   process.stdout.write(
     `\nRelay benchmark: ${options.set} (${data.files.length} instances, ${(data.bytes / 2 ** 20).toFixed(0)} MiB), ` +
       `median of ${options.runs} run(s), one association each way, TCP_NODELAY=1 on every DCMTK tool\n` +
+      (options.cold
+        ? 'hub: the first study after it started (--cold)\n'
+        : 'hub: after relaying a warm-up study of the same shape, in the same process\n') +
       `hub: emergency folder, push recipient, stableStudySeconds ${options.stableSeconds} (the quiet period), ` +
       (options.afterComplete
         ? 'delivered once complete (--after-complete)\n\n'
