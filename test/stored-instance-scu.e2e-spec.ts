@@ -83,6 +83,75 @@ describe('sending stored instances byte for byte (storescp as the peer)', () => 
     expect(readdirSync(outputDir)).toHaveLength(2);
   });
 
+  it('keeps the association open for what a feed hands over, then releases once it has nothing more', async () => {
+    const study = await makeStudy(path.join(work, 'fed'), {
+      patientId: 'SCU0004',
+      patientName: 'TEST^SCU',
+      series: [{ kind: 'ct', count: 5 }],
+    });
+    const [first, ...later] = instancesOf(study);
+    const outputDir = mkdtempSync(path.join(work, 'out-'));
+    scp = await startStorescp({ aeTitle: 'RA7_PACS', outputDir });
+    const batches = [later.slice(0, 2), later.slice(2)];
+    let asked = 0;
+    const outcomes = await sendStoredInstances(
+      { host: '127.0.0.1', port: scp.port, callingAeTitle: 'IEP_HUB', calledAeTitle: 'RA7_PACS' },
+      [first],
+      {
+        more: async () => {
+          asked += 1;
+          // The feed may take its time: the association waits for it.
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          return batches.shift() ?? [];
+        },
+      },
+    );
+    expect(asked).toBe(3);
+    expect(outcomes).toEqual(instancesOf(study).map((instance) => ({ id: instance.id, status: 0 })));
+    const got = receivedDatasets(outputDir);
+    for (const instance of instancesOf(study)) {
+      expect(got.get(instance.sopInstanceUid)?.equals(splitPart10(readFileSync(instance.path)).dataset)).toBe(true);
+    }
+    await scp.waitForLog(/Association Release/);
+    expect(scp.log().match(/Association Received/g)).toHaveLength(1);
+  });
+
+  it('leaves a fed instance whose context was not negotiated for the next association, and asks no more', async () => {
+    const study = await makeStudy(path.join(work, 'fed-other'), {
+      patientId: 'SCU0005',
+      patientName: 'TEST^SCU',
+      series: [
+        { kind: 'ct', count: 2 },
+        { kind: 'sr', count: 1 },
+        { kind: 'ct', count: 1 },
+      ],
+    });
+    const [ct1, ct2, sr, ct3] = instancesOf(study);
+    const outputDir = mkdtempSync(path.join(work, 'out-'));
+    scp = await startStorescp({ aeTitle: 'RA7_PACS', outputDir });
+    const batches = [[ct2], [sr, ct3]];
+    let asked = 0;
+    const outcomes = await sendStoredInstances(
+      { host: '127.0.0.1', port: scp.port, callingAeTitle: 'IEP_HUB', calledAeTitle: 'RA7_PACS' },
+      [ct1],
+      {
+        more: () => {
+          asked += 1;
+          return Promise.resolve(batches.shift() ?? []);
+        },
+      },
+    );
+    // Proposed for the CT alone: the SR (and what the feed gave after it) was never offered to the peer.
+    expect(asked).toBe(2);
+    expect(outcomes).toEqual([
+      { id: ct1.id, status: 0 },
+      { id: ct2.id, status: 0 },
+      { id: sr.id, error: 'not answered' },
+      { id: ct3.id, error: 'not answered' },
+    ]);
+    expect([...receivedDatasets(outputDir).keys()].sort()).toEqual([ct1.sopInstanceUid, ct2.sopInstanceUid].sort());
+  });
+
   it('streams a large instance byte for byte, coercing only its head, without holding it in memory', async () => {
     const [big] = makeBigInstances(path.join(work, 'big'), 1, 24).instances;
     // The generator repeats one frame: mark the pixel data throughout so a misplaced block would show.

@@ -244,6 +244,8 @@ interface NetworkInternals {
   lastPduTime?: number;
   _sendPDataTF(command: unknown, presentationContextId: number, maxPduLength: number): void;
   _processPdu(pdu: Buffer): unknown;
+  sendRequests(requests: unknown[]): void;
+  emit(event: string | symbol, ...args: unknown[]): boolean;
 }
 
 interface OutgoingRequest {
@@ -252,13 +254,22 @@ interface OutgoingRequest {
 }
 
 /**
+ * More instances for an association that has sent everything it was given, or [] to end it (release).
+ * It must not throw: a failure of its own ends the stream with [] and is the caller's to report.
+ */
+export type InstanceFeed = () => Promise<StoredInstance[]>;
+
+/**
  * Sends stored instances over one association, byte for byte: an instance goes only in a
  * presentation context accepted with its own transfer syntax (never transcoded), else it fails with
- * the reason. dcmjs-dimse negotiates and reads the responses; the hub writes each request itself
- * (its P-DATA-TF send, hooked on the library's network object): the command set encoded directly,
- * then the data set streamed from the file in PDUs of the peer's maximum length, waiting for the
- * socket to drain, so memory stays flat whatever the instance size, and the next instance's file is
- * opened while the peer answers. Also worked around: the receive buffer is cleared after each
+ * the reason. With a feed (`more`), the association stays open for what it hands over: contexts are
+ * negotiated for the first instances, so a later one whose SOP class and transfer syntax were not
+ * among them is not sent (left unanswered, for the next association) and the feed is not asked again.
+ * dcmjs-dimse negotiates and reads the responses; the hub writes each request itself (its P-DATA-TF
+ * send, hooked on the library's network object): the command set encoded directly, then the data set
+ * streamed from the file in PDUs of the peer's maximum length, waiting for the socket to drain, so
+ * memory stays flat whatever the instance size, and the next instance's file is opened while the peer
+ * answers. Also worked around: the receive buffer is cleared after each
  * C-STORE-RSP (the library keeps appending, so every response re-parses all earlier ones) and answered
  * requests leave the pending list. Nagle is off on the socket.
  */
@@ -271,6 +282,8 @@ export function sendStoredInstances(
     timeouts?: ScuTimeouts;
     /** Called as each instance's outcome is known (C-MOVE reports sub-operation progress from it). */
     onOutcome?: (outcome: InstanceOutcome) => void;
+    /** Asked for more each time everything so far has been sent; the outcomes cover what it gave too. */
+    more?: InstanceFeed;
   } = {},
 ): Promise<InstanceOutcome[]> {
   const transform = options.transform;
@@ -295,7 +308,8 @@ export function sendStoredInstances(
       }
     }
   };
-  for (const instance of instances) {
+  const given = [...instances];
+  const toRequest = (instance: StoredInstance): OutgoingRequest => {
     const request = new requests.CStoreRequest(undefined as unknown as string);
     request.setAffectedSopClassUid(instance.sopClassUid);
     request.setAffectedSopInstanceUid(instance.sopInstanceUid);
@@ -311,7 +325,10 @@ export function sendStoredInstances(
       forget(request);
     });
     byRequest.set(request, instance);
-    client.addRequest(request);
+    return request as unknown as OutgoingRequest;
+  };
+  for (const instance of instances) {
+    client.addRequest(toRequest(instance) as unknown as requests.CStoreRequest);
   }
 
   const prepare = (request: object): Promise<PreparedDataset> => {
@@ -400,9 +417,16 @@ export function sendStoredInstances(
     }
   };
 
+  /** The contexts the peer accepted: (SOP class, transfer syntax) pairs an instance must match. */
+  let accepted: Array<{ sopClassUid: string; transferSyntaxUid: string }> = [];
+  const fits = (instance: StoredInstance) =>
+    accepted.some(
+      (context) =>
+        context.sopClassUid === instance.sopClassUid && context.transferSyntaxUid === instance.transferSyntaxUid,
+    );
+
   return new Promise<InstanceOutcome[]>((resolve, reject) => {
-    const all = () =>
-      instances.map((instance) => outcomes.get(instance.id) ?? { id: instance.id, error: 'not answered' });
+    const all = () => given.map((instance) => outcomes.get(instance.id) ?? { id: instance.id, error: 'not answered' });
 
     client.on(
       'associationAccepted',
@@ -414,20 +438,19 @@ export function sendStoredInstances(
           getAcceptedTransferSyntaxUid(): string;
         };
       }) => {
-        const accepted = association
+        accepted = association
           .getPresentationContexts()
           .map((proposed) => association.getPresentationContext(proposed.id))
-          .filter((context) => context.getResult() === PresentationContextResult.Accept);
+          .filter((context) => context.getResult() === PresentationContextResult.Accept)
+          .map((context) => ({
+            sopClassUid: context.getAbstractSyntaxUid(),
+            transferSyntaxUid: context.getAcceptedTransferSyntaxUid(),
+          }));
         // Runs before the library sends: drop what cannot go byte for byte, with the reason.
         const queue = (client as unknown as { requests: object[] }).requests;
         for (const request of [...queue]) {
           const instance = byRequest.get(request)!;
-          const fits = accepted.some(
-            (context) =>
-              context.getAbstractSyntaxUid() === instance.sopClassUid &&
-              context.getAcceptedTransferSyntaxUid() === instance.transferSyntaxUid,
-          );
-          if (!fits) {
+          if (!fits(instance)) {
             queue.splice(queue.indexOf(request), 1);
             record({
               id: instance.id,
@@ -467,6 +490,15 @@ export function sendStoredInstances(
       request.raiseDoneEvent();
       return undefined;
     };
+    if (options.more) {
+      keepOpenWhileFed(network, options.more, (batch) => {
+        given.push(...batch);
+        // Negotiated for the first instances only: one that needs another context waits for the next association.
+        const cut = batch.findIndex((instance) => !fits(instance));
+        const sendable = cut < 0 ? batch : batch.slice(0, cut);
+        return { requests: sendable.map(toRequest), last: cut >= 0 };
+      });
+    }
     network._sendPDataTF = (command, presentationContextId, maxPduLength) => {
       sending = sending
         .then(() => sendRequest(network, command as OutgoingRequest, presentationContextId, maxPduLength))
@@ -476,6 +508,45 @@ export function sendStoredInstances(
         });
     };
   });
+}
+
+/**
+ * Keeps the association open while the feed has more: the library releases once its request queue is
+ * empty ("done"), so that moment asks the feed first, and only an empty answer (or the end of what fits)
+ * lets the release go ahead.
+ */
+function keepOpenWhileFed(
+  network: NetworkInternals,
+  more: InstanceFeed,
+  take: (batch: StoredInstance[]) => { requests: OutgoingRequest[]; last: boolean },
+): void {
+  let fed = true;
+  const emit = network.emit.bind(network);
+  network.emit = (event: string | symbol, ...args: unknown[]): boolean => {
+    if (event !== 'done' || !fed) {
+      return emit(event, ...args);
+    }
+    void more().then(
+      (batch) => {
+        if (network.socket.destroyed) {
+          return;
+        }
+        const { requests: next, last } = take(batch);
+        fed = !last && batch.length > 0;
+        if (next.length > 0) {
+          network.lastPduTime = Date.now();
+          network.sendRequests(next);
+        } else {
+          emit('done');
+        }
+      },
+      () => {
+        fed = false;
+        emit('done');
+      },
+    );
+    return true;
+  };
 }
 
 /**
