@@ -143,6 +143,35 @@ describe('emergency studies forwarded while they arrive (storescu → hub → st
     });
   });
 
+  it('forwards a study arriving over one association over one association of its own', async () => {
+    const study = await makeStudy(path.join(work, 'one-go'), {
+      patientId: 'STR0003',
+      patientName: 'TEST^STREAM',
+      series: [{ kind: 'ct', count: 30 }],
+    });
+    const associationsBefore = scp.log().match(/Association Received/g)?.length ?? 0;
+    await storescu(HOST, hub.port, 'RVJ_PACS', 'RA7_EMER', study.files);
+    // Delivery starts with the first instance and takes the rest as they are stored, on the same association.
+    await waitFor(
+      'the study at the recipient',
+      async () => ((await deliveredCount(study.studyInstanceUid)) === 30 ? true : undefined),
+      10_000,
+    );
+    expect((await exchange(study.studyInstanceUid)).studyState).toBe('receiving');
+    expectSameDataSets(study, received());
+    const rounds = await waitFor('the association audited', async () => {
+      const rows = (await hub.dataSource.query(
+        `SELECT detail FROM audit_events WHERE study_instance_uid = ? AND event = 'delivery-attempted'`,
+        [study.studyInstanceUid],
+      )) as Array<{ detail: Record<string, unknown> }>;
+      return rows.length > 0 ? rows : undefined;
+    });
+    expect(rounds.map((round) => round.detail)).toEqual([
+      expect.objectContaining({ instances: 30, delivered: 30, failed: 0, whileReceiving: true }),
+    ]);
+    expect(scp.log().match(/Association Received/g)?.length).toBe(associationsBefore + 1);
+  });
+
   it('holds an elective study until it is complete, then sends it whole', async () => {
     const study = await makeStudy(path.join(work, 'elective'), {
       patientId: 'STR0002',

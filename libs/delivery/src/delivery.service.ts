@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AuditOutcome, AuditService } from '@hub/audit';
 import { HUB_CONFIG, HubConfig } from '@hub/config';
-import { NodeRepository, StudyRepository, TransferRepository, TrustRepository } from '@hub/db';
+import { NodeRepository, PendingInstance, StudyRepository, TransferRepository, TrustRepository } from '@hub/db';
 import {
   AssociationFailedError,
   CoercionRuleInput,
@@ -13,6 +13,7 @@ import {
 import { RoutingService } from '@hub/routing';
 import { StorageService } from '@hub/storage';
 import { UnrecoverableError } from 'bullmq';
+import { ArrivingFeed, outcomeRecord } from './arriving-feed';
 
 export type DeliveryResult =
   | { state: 'delivered' | 'partially-delivered' | 'failed'; delivered: number; failed: number }
@@ -21,10 +22,11 @@ export type DeliveryResult =
   | { state: 'skipped'; reason: string };
 
 /**
- * While a study arrives, its delivery runs in rounds: each sends what arrived since the last over one
- * association. A round that sent something is followed at once (more has usually arrived while it
- * sent); one that found nothing waits this long before looking again, so the recipient is at most a
- * fraction of a second behind the sender, and a study that pauses costs a few queries per look.
+ * While a study arrives, its delivery runs in rounds: each opens one association for what arrived
+ * since the last and keeps it open for what is stored meanwhile (ArrivingFeed). A round that sent
+ * something is followed at once; one that found nothing waits this long before looking again, so the
+ * recipient is at most a fraction of a second behind the sender, and a study that pauses costs a few
+ * queries per look.
  */
 export const ARRIVING_ROUND_MS = 150;
 
@@ -38,9 +40,10 @@ const isTransient = (status: number | undefined) => status !== undefined && (sta
  * storm. Delivered instances are skipped on a rerun.
  *
  * A transfer filed while its study still arrives (forwardWhileReceiving) is delivered in rounds: each
- * joins the instances stored since the last and sends those not yet sent, and the transfer stays
- * `delivering` until the study is routed (complete, its last instances joined); then a last round sends
- * everything still undelivered and settles the state as for any delivery.
+ * joins the instances stored since the last, sends those not yet sent and, on the same association,
+ * those stored while it sends. The transfer stays `delivering` until the study is routed (complete, its
+ * last instances joined); then a last round sends everything still undelivered and settles the state as
+ * for any delivery.
  */
 @Injectable()
 export class DeliveryService {
@@ -132,21 +135,32 @@ export class DeliveryService {
     await this.transfers.transition(transfer.id, ['queued'], 'delivering');
     await this.transfers.countAttempt(transfer.id);
 
+    const toStored = (instance: PendingInstance) => ({
+      id: instance.id,
+      sopClassUid: instance.sopClassUid,
+      sopInstanceUid: instance.sopInstanceUid,
+      transferSyntaxUid: instance.transferSyntaxUid,
+      path: this.storage.absolute(instance.storagePath),
+    });
+    // While the study arrives, the association stays open for what is stored meanwhile; the feed records
+    // the answers as they come.
+    const feed = arriving
+      ? new ArrivingFeed(this.transfers, transfer, pending, toStored, async () => {
+          const { decision: current } = await this.routing.checkAgreement(study, new Date());
+          return current.allowed ? undefined : current.reason;
+        })
+      : undefined;
     let outcomes: InstanceOutcome[];
     let associationError: AssociationFailedError | undefined;
     try {
       outcomes = await sendStoredInstances(
         { host: node.host, port: node.port, callingAeTitle: this.config.hub.aeTitle, calledAeTitle: node.aeTitle },
-        pending.map((instance) => ({
-          id: instance.id,
-          sopClassUid: instance.sopClassUid,
-          sopInstanceUid: instance.sopInstanceUid,
-          transferSyntaxUid: instance.transferSyntaxUid,
-          path: this.storage.absolute(instance.storagePath),
-        })),
+        pending.map(toStored),
         {
           // The recipient's coercion, on the copy that goes out; the stored file never changes.
           transform: coercionTransform(rules, context, (problem) => coercionProblems.add(problem)),
+          more: feed?.next,
+          onOutcome: feed?.onOutcome,
         },
       );
     } catch (error) {
@@ -160,19 +174,19 @@ export class DeliveryService {
     if (coercionProblems.size > 0) {
       await this.transfers.setFlag(transfer.id, [...coercionProblems].join('; '));
     }
-    const answered = outcomes.filter((outcome) => outcome.status !== undefined || outcome.error !== 'not answered');
-    await this.transfers.recordOutcomes(
-      transfer.id,
-      answered.map((outcome) => ({
-        instanceId: outcome.id,
-        delivered: isStoredStatus(outcome.status),
-        status: outcome.status ?? null,
-        error: outcome.error ?? null,
-      })),
-      now,
-    );
+    if (feed) {
+      await feed.finish();
+    } else {
+      const answered = outcomes.filter((outcome) => outcome.status !== undefined || outcome.error !== 'not answered');
+      await this.transfers.recordOutcomes(transfer.id, answered.map(outcomeRecord), now);
+    }
     const { delivered, total } = await this.transfers.countByState(transfer.id);
     const failed = total - delivered;
+    // What this association offered the recipient: the first batch, and what the feed gave that went out (one
+    // needing a context not negotiated here is left unanswered for the next association).
+    const offered = outcomes.filter(
+      (outcome, index) => index < pending.length || outcome.status !== undefined || outcome.error !== 'not answered',
+    ).length;
     const permanent = associationError?.failure.kind === 'rejected' && associationError.failure.permanent;
     const retry =
       !permanent && (associationError !== undefined || outcomes.some((outcome) => isTransient(outcome.status)));
@@ -188,8 +202,11 @@ export class DeliveryService {
             : delivered > 0
               ? 'partially-delivered'
               : 'failed';
+    // An instance left unanswered is not an error of its own: it goes again in the next association.
     const lastError =
-      associationError?.message ?? outcomes.find((outcome) => !isStoredStatus(outcome.status))?.error ?? null;
+      associationError?.message ??
+      outcomes.find((outcome) => !isStoredStatus(outcome.status) && outcome.error !== 'not answered')?.error ??
+      null;
     await this.transfers.transition(transfer.id, ['delivering'], state, {
       // An earlier round's reason stays until the transfer is delivered in full.
       ...(lastError !== null || state === 'delivered' ? { lastError } : {}),
@@ -206,7 +223,7 @@ export class DeliveryService {
       detail: {
         transferId: transfer.id,
         node: `${node.aeTitle}@${node.host}:${node.port}`,
-        instances: pending.length,
+        instances: offered,
         delivered,
         failed,
         state,

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { DataSource, Repository } from 'typeorm';
+import { DataSource, EntityManager, Repository } from 'typeorm';
 import { transitionState } from './state-transition';
 import { TransferEntity, TransferState } from '../entities';
 
@@ -47,6 +47,19 @@ const REPORT_SOP_CLASSES = [
   '1.2.840.10008.5.1.4.1.1.88.34',
   '1.2.840.10008.5.1.4.1.1.104.1',
 ];
+
+/** Brings the transfer's report flag up to date with its instances (an SR or PDF among them). */
+async function refreshReportFlag(manager: EntityManager, transferId: string): Promise<void> {
+  await manager.query(
+    `UPDATE transfers t
+        JOIN (SELECT MIN(i.received_at) AS first_report FROM transfer_instances ti
+                JOIN instances i ON i.id = ti.instance_id
+               WHERE ti.transfer_id = ? AND i.sop_class_uid IN (?)) r
+         SET t.has_report = r.first_report IS NOT NULL, t.report_received_at = r.first_report
+       WHERE t.id = ?`,
+    [transferId, REPORT_SOP_CLASSES, transferId],
+  );
+}
 
 @Injectable()
 export class TransferRepository {
@@ -175,17 +188,49 @@ export class TransferRepository {
           .join(', ')}`,
         added.flatMap((row) => [transferId, row.id]),
       );
-      await manager.query(
-        `UPDATE transfers t
-            JOIN (SELECT MIN(i.received_at) AS first_report FROM transfer_instances ti
-                    JOIN instances i ON i.id = ti.instance_id
-                   WHERE ti.transfer_id = ? AND i.sop_class_uid IN (?)) r
-             SET t.has_report = r.first_report IS NOT NULL, t.report_received_at = r.first_report
-           WHERE t.id = ?`,
-        [transferId, REPORT_SOP_CLASSES, transferId],
-      );
+      await refreshReportFlag(manager, transferId);
       return added;
     });
+  }
+
+  /**
+   * The study's instances a delivery still arriving may send: those not yet in the transfer (stored since
+   * it last looked) and those in it never answered, oldest first, whose files are still there.
+   */
+  async getUnsentOfStudy(transferId: string, studyId: string): Promise<PendingInstance[]> {
+    return (await this.dataSource.query(
+      `SELECT i.id, i.sop_class_uid AS sopClassUid, i.sop_instance_uid AS sopInstanceUid,
+              i.transfer_syntax_uid AS transferSyntaxUid, i.storage_path AS storagePath
+         FROM instances i LEFT JOIN transfer_instances ti ON ti.instance_id = i.id AND ti.transfer_id = ?
+        WHERE i.study_id = ? AND i.purged_at IS NULL AND (ti.id IS NULL OR ti.state = 'pending')
+        ORDER BY i.id`,
+      [transferId, studyId],
+    )) as PendingInstance[];
+  }
+
+  /**
+   * What a delivery still arriving checks as it goes, in one cheap look: the transfer's state, its
+   * study's, and how many instances the study holds and the newest one (whether anything was stored since).
+   */
+  async lookWhileArriving(
+    transferId: string,
+  ): Promise<
+    { state: TransferState; studyState: string; instances: number; lastInstanceId: string | null } | undefined
+  > {
+    const [row] = (await this.dataSource.query(
+      `SELECT t.state, s.state AS studyState, n.instances, n.lastInstanceId
+         FROM transfers t JOIN studies s ON s.id = t.study_id
+         JOIN (SELECT COUNT(*) AS instances, MAX(i.id) AS lastInstanceId FROM instances i
+                WHERE i.study_id = (SELECT study_id FROM transfers WHERE id = ?)) n
+        WHERE t.id = ?`,
+      [transferId, transferId],
+    )) as Array<{
+      state: TransferState;
+      studyState: string;
+      instances: string | number;
+      lastInstanceId: string | null;
+    }>;
+    return row && { ...row, instances: Number(row.instances) };
   }
 
   /**
@@ -209,40 +254,37 @@ export class TransferRepository {
   }
 
   /**
-   * Records what the recipient answered for each instance of one delivery attempt: one transaction,
-   * one UPDATE per distinct answer (nearly always a single "delivered, 0x0000" for the whole batch).
+   * Records what the recipient answered for each instance of one delivery attempt, in one transaction
+   * (one commit: 500 rows a statement). An instance not yet in the transfer joins it with its answer:
+   * one sent while its study still arrives, found after the transfer last looked.
    */
   async recordOutcomes(
     transferId: string,
     outcomes: Array<{ instanceId: string; delivered: boolean; status: number | null; error: string | null }>,
     at: Date,
   ): Promise<void> {
-    const groups = new Map<string, { values: unknown[]; instanceIds: string[] }>();
-    for (const outcome of outcomes) {
-      const values = [
-        outcome.delivered ? 'delivered' : 'failed',
-        outcome.status,
-        outcome.error?.slice(0, 500) ?? null,
-        outcome.delivered ? at : null,
-      ];
-      const key = JSON.stringify(values);
-      const group = groups.get(key) ?? { values, instanceIds: [] };
-      group.instanceIds.push(outcome.instanceId);
-      groups.set(key, group);
-    }
-    if (groups.size === 0) {
+    if (outcomes.length === 0) {
       return;
     }
     await this.dataSource.transaction(async (manager) => {
-      for (const { values, instanceIds } of groups.values()) {
-        for (let offset = 0; offset < instanceIds.length; offset += 1000) {
-          await manager.query(
-            `UPDATE transfer_instances SET state = ?, last_status = ?, last_error = ?, delivered_at = ?
-              WHERE transfer_id = ? AND instance_id IN (?)`,
-            [...values, transferId, instanceIds.slice(offset, offset + 1000)],
-          );
-        }
+      for (let offset = 0; offset < outcomes.length; offset += 500) {
+        const batch = outcomes.slice(offset, offset + 500);
+        await manager.query(
+          `INSERT INTO transfer_instances (transfer_id, instance_id, state, last_status, last_error, delivered_at)
+           VALUES ${batch.map(() => '(?, ?, ?, ?, ?, ?)').join(', ')}
+           ON DUPLICATE KEY UPDATE state = VALUES(state), last_status = VALUES(last_status),
+             last_error = VALUES(last_error), delivered_at = VALUES(delivered_at)`,
+          batch.flatMap((outcome) => [
+            transferId,
+            outcome.instanceId,
+            outcome.delivered ? 'delivered' : 'failed',
+            outcome.status,
+            outcome.error?.slice(0, 500) ?? null,
+            outcome.delivered ? at : null,
+          ]),
+        );
       }
+      await refreshReportFlag(manager, transferId);
     });
   }
 
