@@ -1,5 +1,6 @@
 import { splitPart10 } from '@hub/dicom';
 import { InstanceIngestService } from '@hub/ingest';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -152,6 +153,24 @@ describe('receiver (DCMTK peers, real MariaDB and Redis)', () => {
       expect(stored).toHaveLength(1);
       const detail = typeof stored[0].detail === 'string' ? JSON.parse(stored[0].detail) : stored[0].detail;
       expect(detail).toMatchObject({ stored: study.files.length, refused: 0 });
+    });
+
+    it('reads the identifiers of a large instance from its file when they come after its first 64 KiB', async () => {
+      const study = await makeStudy(path.join(work, 'long-header'), {
+        patientId: 'E2E0007',
+        patientName: 'TEST^LONGHEADER',
+        series: [{ kind: 'ct', count: 1 }],
+      });
+      // 300 KB of private data in group 0009 puts Study and Series Instance UID (group 0020) well past it.
+      const blob = path.join(work, 'long-header', 'private.bin');
+      writeFileSync(blob, Buffer.alloc(300_000, 0x5a));
+      execFileSync('dcmodify', ['-nb', '-i', '(0009,0010)=HUB TEST', '-if', `(0009,1001)=${blob}`, study.files[0]]);
+      const sent = await storescu(HOST, hub.port, 'RVJ_PACS', 'RA7_EMER', study.files);
+      expect(sent.stores.map((store) => store.status)).toEqual([0]);
+      const [row] = await instanceRows(hub, study.studyInstanceUid);
+      expect(row.sop_instance_uid).toBe(study.series[0].instances[0].sopInstanceUid);
+      const stored = splitPart10(readFileSync(path.join(hub.storageDir, row.storage_path))).dataset;
+      expect(stored.equals(splitPart10(readFileSync(study.files[0])).dataset)).toBe(true);
     });
 
     it('is idempotent when an instance is sent again: one file, one row, Success', async () => {

@@ -50,6 +50,18 @@ describe('StoreSink', () => {
     expect(result.kind === 'spilled' && result.prefix.toString()).toBe('abc');
   });
 
+  it('keeps only the first 64 KiB of what it had in memory as the prefix, and writes it all without a copy', () => {
+    const spill = new MemorySpill();
+    const sink = new StoreSink({ memoryLimit: 200_000, openSpill: () => spill });
+    const kept = [Buffer.alloc(40_000, 1), Buffer.alloc(40_000, 2), Buffer.alloc(40_000, 3)];
+    kept.forEach((chunk) => sink.write(chunk));
+    sink.write(Buffer.alloc(100_000, 4));
+    const result = sink.result();
+    expect(spill.written[0]).toBe(kept[0]);
+    expect(spill.size).toBe(220_000);
+    expect(result.kind === 'spilled' && result.prefix).toEqual(Buffer.concat(kept).subarray(0, 65_536));
+  });
+
   it('reports a temp file that cannot be opened as failed, and takes the rest of the data set', () => {
     const sink = new StoreSink({
       memoryLimit: 1,

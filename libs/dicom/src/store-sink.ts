@@ -10,6 +10,12 @@ export interface SpillFile {
   discard(): Promise<void>;
 }
 
+/**
+ * How much of a spilled data set's start is kept in memory to read its header from (it sits in the
+ * first few KiB; a longer one is read back from the file).
+ */
+const SPILL_PREFIX_BYTES = 64 * 1024;
+
 /** A received C-STORE data set: in memory when small, else in a temp file not yet flushed. */
 export type ReceivedDataset =
   | { kind: 'memory'; chunks: Buffer[]; length: number }
@@ -51,10 +57,10 @@ export class StoreSink {
     try {
       if (!this.spill) {
         this.spill = this.options.openSpill();
-        // What was kept becomes the prefix the header is read from, and the start of the file.
-        this.prefix = Buffer.concat(this.chunks, this.length);
+        // What was kept is the start of the file, written as it is (no copy); its first bytes are the prefix.
+        this.prefix = leading(this.chunks, SPILL_PREFIX_BYTES);
+        this.spill.write([...this.chunks, chunk]);
         this.chunks = [];
-        this.spill.write([this.prefix, chunk]);
       } else {
         this.spill.write([chunk]);
       }
@@ -90,4 +96,16 @@ export class StoreSink {
     this.spill = undefined;
     await spill?.discard();
   }
+}
+
+/** The first `bytes` of chunks (fewer if there are fewer): a view of the first chunk when it holds them. */
+function leading(chunks: Buffer[], bytes: number): Buffer {
+  if (chunks.length === 0) {
+    return Buffer.alloc(0);
+  }
+  if (chunks[0].length >= bytes || chunks.length === 1) {
+    return chunks[0].subarray(0, bytes);
+  }
+  const total = chunks.reduce((sum, chunk) => sum + chunk.length, 0);
+  return Buffer.concat(chunks, Math.min(bytes, total));
 }
