@@ -392,7 +392,7 @@ export class HubScp extends Scp {
    */
   private readPdus(socket: Socket): void {
     // Allow the PDV item header and a little slack over the advertised maximum.
-    const framer = new PduFramer(this.hub.maxPduLength + 64);
+    const framer = new PduFramer(this.hub.maxPduLength + 64, undefined, { piecesForPData: true });
     const network = this as unknown as NetworkInternals;
     socket.removeAllListeners('data');
     socket.on('data', (chunk: Buffer) => {
@@ -404,8 +404,11 @@ export class HubScp extends Scp {
       for (const pdu of framed.pdus) {
         // The library aborts an association that has received no PDU for pduTimeout.
         network.lastPduTime = Date.now();
-        if (pdu[0] === P_DATA_TF && this.session) {
-          if (!this.pData.push(pdu)) {
+        // Only P-DATA-TF comes in pieces.
+        if (Array.isArray(pdu) || (pdu[0] === P_DATA_TF && this.session)) {
+          if (!this.session) {
+            this.toLibrary(Buffer.concat(pdu as Buffer[]));
+          } else if (!this.pData.push(pdu)) {
             return;
           }
         } else {

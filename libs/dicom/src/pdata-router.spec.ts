@@ -77,6 +77,42 @@ describe('PDataRouter', () => {
     expect(data[0].buffer).toBe(second.buffer);
   });
 
+  it('passes a data set fragment that came in pieces on as the pieces, without joining them', () => {
+    const { router, log, data } = routerWithLog();
+    router.push(pData(pdv(1, storeCommand(8), { command: true, last: true })));
+    const middle = pData(pdv(1, Buffer.alloc(100, 4), { command: false, last: false }));
+    const end = pData(pdv(1, Buffer.alloc(30, 5), { command: false, last: true }));
+    // Cut as socket reads cut them: the PDV header whole in the first piece, or not.
+    expect(router.push([middle.subarray(0, 40), middle.subarray(40, 90), middle.subarray(90)])).toBe(true);
+    expect(router.push([end.subarray(0, 12), end.subarray(12)])).toBe(true);
+    expect(log).toEqual(['store 1 8 1.2.3.8', 'data 28', 'data 50', 'data 22', 'data 30 last']);
+    expect(data[1].buffer).toBe(middle.buffer);
+    expect(Buffer.concat(data).equals(Buffer.concat([Buffer.alloc(100, 4), Buffer.alloc(30, 5)]))).toBe(true);
+  });
+
+  it('joins pieces it does not stream (a PDV header split, several PDVs, no C-STORE) and routes them as a PDU', () => {
+    const { router, log } = routerWithLog();
+    router.push(pData(pdv(1, storeCommand(9), { command: true, last: true })));
+    const split = pData(pdv(1, Buffer.alloc(10, 6), { command: false, last: false }));
+    router.push([split.subarray(0, 8), split.subarray(8)]);
+    const two = pData(
+      pdv(1, Buffer.alloc(5, 7), { command: false, last: false }),
+      pdv(1, Buffer.alloc(5, 8), { command: false, last: true }),
+    );
+    router.push([two.subarray(0, 14), two.subarray(14)]);
+    const echo = pData(pdv(3, echoCommand(), { command: true, last: true }));
+    router.push([echo.subarray(0, 20), echo.subarray(20)]);
+    expect(log).toEqual(['store 1 9 1.2.3.9', 'data 10', 'data 5', 'data 5 last', `library ${echo.length}`]);
+  });
+
+  it('aborts on a data set in pieces that continues on another presentation context', () => {
+    const { router, log } = routerWithLog();
+    router.push(pData(pdv(1, storeCommand(10), { command: true, last: true })));
+    const stray = pData(pdv(3, Buffer.alloc(40, 1), { command: false, last: true }));
+    expect(router.push([stray.subarray(0, 20), stray.subarray(20)])).toBe(false);
+    expect(log.at(-1)).toBe('violation a C-STORE data set continued on presentation context 3');
+  });
+
   it('takes a command and its data set in one PDU, and C-STOREs one after another', () => {
     const { router, log } = routerWithLog();
     router.push(

@@ -37,8 +37,16 @@ export class PDataRouter {
 
   constructor(private readonly handlers: PDataHandlers) {}
 
-  /** One whole P-DATA-TF PDU. Returns false once the association must be aborted. */
-  push(pdu: Buffer): boolean {
+  /**
+   * One whole P-DATA-TF PDU, or its pieces in order. A data set fragment in pieces (one PDV filling the
+   * PDU, its header in the first piece) goes on as the pieces; anything else is joined first.
+   * Returns false once the association must be aborted.
+   */
+  push(received: Buffer | Buffer[]): boolean {
+    if (Array.isArray(received)) {
+      return this.pushPieces(received) ?? this.push(Buffer.concat(received));
+    }
+    const pdu = received;
     if (this.state.kind === 'passthrough') {
       this.handlers.library(pdu);
       return true;
@@ -131,6 +139,38 @@ export class PDataRouter {
       }
     }
     flush();
+    return true;
+  }
+
+  /** The data set fragment of a C-STORE in pieces, passed on without joining; undefined when not that. */
+  private pushPieces(pieces: Buffer[]): boolean | undefined {
+    const state = this.state;
+    const first = pieces[0];
+    if (state.kind !== 'store' || first.length < PDU_HEADER_LENGTH + PDV_HEADER_LENGTH) {
+      return undefined;
+    }
+    const itemLength = first.readUInt32BE(PDU_HEADER_LENGTH);
+    if (itemLength < 2 || itemLength + 4 !== first.readUInt32BE(2)) {
+      return undefined;
+    }
+    const presentationContextId = first[PDU_HEADER_LENGTH + 4];
+    const control = first[PDU_HEADER_LENGTH + 5];
+    const command = (control & 0x01) !== 0;
+    if (command || presentationContextId !== state.presentationContextId) {
+      return this.violate(
+        command
+          ? 'a command arrived inside a C-STORE data set'
+          : `a C-STORE data set continued on presentation context ${presentationContextId}`,
+      );
+    }
+    const last = (control & 0x02) !== 0;
+    if (last) {
+      this.state = { kind: 'idle' };
+    }
+    const values = [first.subarray(PDU_HEADER_LENGTH + PDV_HEADER_LENGTH), ...pieces.slice(1)].filter(
+      (value) => value.length > 0,
+    );
+    values.forEach((value, index) => this.handlers.storeData(value, last && index === values.length - 1));
     return true;
   }
 

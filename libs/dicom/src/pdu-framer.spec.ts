@@ -12,7 +12,7 @@ function pdus(framed: FramedPdus): Buffer[] {
   if ('problem' in framed) {
     throw new Error(framed.problem);
   }
-  return framed.pdus;
+  return framed.pdus.map((pdu) => (Array.isArray(pdu) ? Buffer.concat(pdu) : pdu));
 }
 
 /** The PDUs as they came out equal the ones sent (compared as bytes: deep equality of buffers is slow). */
@@ -51,6 +51,27 @@ describe('PduFramer', () => {
     const out = pdus(framer.push(joined));
     expectSame(out, stream);
     expect(out.every((p) => p.buffer === joined.buffer)).toBe(true);
+  });
+
+  it('with piecesForPData, gives a P-DATA-TF PDU spanning chunks as views of them, any other whole', () => {
+    for (let cut = 1; cut < joined.length; cut++) {
+      const framer = new PduFramer(1000, undefined, { piecesForPData: true });
+      const head = joined.subarray(0, cut);
+      const tail = joined.subarray(cut);
+      const framed = [framer.push(head), framer.push(tail)].flatMap((f) => ('problem' in f ? [] : f.pdus));
+      expectSame(
+        framed.map((pdu) => (Array.isArray(pdu) ? Buffer.concat(pdu) : pdu)),
+        stream,
+      );
+      for (const pdu of framed.filter(Array.isArray)) {
+        expect(pdu[0][0]).toBe(0x04);
+        // Views of the chunks; only a PDU header split between chunks is joined (its 6 bytes).
+        expect(pdu.slice(1).every((piece) => piece.buffer === joined.buffer)).toBe(true);
+        expect(pdu[0].buffer === joined.buffer || pdu[0].length === 6).toBe(true);
+      }
+      // The A-ASSOCIATE-RQ (0x01) spans the cut when it falls in its first 76 bytes: joined all the same.
+      expect(framed.some((pdu) => Array.isArray(pdu) && pdu[0][0] !== 0x04)).toBe(false);
+    }
   });
 
   it('takes a PDU with an empty body', () => {

@@ -3,14 +3,18 @@ const P_DATA_TF = 0x04;
 /** A-ASSOCIATE-RQ/AC/RJ, P-DATA-TF, A-RELEASE-RQ/RP, A-ABORT (PS3.8 9.3.1). */
 const KNOWN_TYPES = new Set([0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07]);
 
-export type FramedPdus = { pdus: Buffer[] } | { problem: string };
+/** A whole PDU; with `piecesForPData`, a P-DATA-TF PDU that spanned chunks comes as its pieces, in order. */
+export type FramedPdu = Buffer | Buffer[];
+export type FramedPdus = { pdus: FramedPdu[] } | { problem: string };
 
 /**
  * Cuts one connection's byte stream into whole PDUs, in place of dcmjs-dimse's reader, which joins
  * every received chunk onto the PDU so far (Buffer.concat per chunk) and accepts a PDU of any
  * announced length (up to 4 GiB). A PDU that lies within one chunk is returned as a view of it; one
  * spread over chunks is joined once, when complete. A PDU longer than allowed, or of a type that does
- * not exist, is reported before any of it is kept, so the connection can be aborted.
+ * not exist, is reported before any of it is kept, so the connection can be aborted. A P-DATA-TF PDU
+ * that spanned chunks can be had as its pieces instead (views of the chunks), so the data set it
+ * carries is never copied: with a 64 KiB socket read and a 64 KiB PDU, that is nearly every one.
  */
 export class PduFramer {
   private pieces: Buffer[] = [];
@@ -24,6 +28,7 @@ export class PduFramer {
     private readonly maxPDataLength: number,
     /** Longest other PDU accepted: association PDUs are small. */
     private readonly maxOtherLength = 64 * 1024,
+    private readonly options: { piecesForPData?: boolean } = {},
   ) {}
 
   /** The PDUs completed by this chunk, in order; or the problem that ends the connection. */
@@ -31,7 +36,7 @@ export class PduFramer {
     if (this.failed) {
       return { pdus: [] };
     }
-    const pdus: Buffer[] = [];
+    const pdus: FramedPdu[] = [];
     let offset = 0;
     while (offset < chunk.length) {
       if (this.held === 0) {
@@ -76,7 +81,14 @@ export class PduFramer {
         offset += take;
       }
       if (this.held === this.expected) {
-        pdus.push(this.pieces.length === 1 ? this.pieces[0] : Buffer.concat(this.pieces, this.held));
+        const pieces = this.pieces;
+        pdus.push(
+          pieces.length === 1
+            ? pieces[0]
+            : this.options.piecesForPData && pieces[0][0] === P_DATA_TF
+              ? pieces
+              : Buffer.concat(pieces, this.held),
+        );
         this.pieces = [];
         this.held = 0;
         this.expected = undefined;
