@@ -5,21 +5,26 @@ const TIMING = { pollMs: 1, idleMs: 50, maxOpenMs: 1000, recordEveryMs: 0 };
 const first = [{ id: '1', sopClassUid: '1.2', sopInstanceUid: '1.2.3', transferSyntaxUid: '1.2.4', storagePath: 'a' }];
 const toStored = (instance: (typeof first)[number]) => ({ ...instance, path: instance.storagePath });
 
+/** A feed over a transfer repository with only what the feed calls, failing as each test needs. */
+function feedOver(repository: Pick<TransferRepository, 'lookWhileArriving' | 'recordOutcomes'>): ArrivingFeed {
+  const transfers = repository as unknown as TransferRepository;
+  return new ArrivingFeed(
+    transfers,
+    { id: 't1', studyId: 's1' },
+    first,
+    toStored,
+    () => Promise.resolve(undefined),
+    TIMING,
+  );
+}
+
 describe('ArrivingFeed', () => {
   it('ends the stream when MySQL fails, and finish() still records the answers', async () => {
     const recordOutcomes = jest.fn().mockResolvedValue(undefined);
-    const transfers = {
+    const feed = feedOver({
       lookWhileArriving: jest.fn().mockRejectedValue(new Error('connection lost')),
       recordOutcomes,
-    } as unknown as TransferRepository;
-    const feed = new ArrivingFeed(
-      transfers,
-      { id: 't1', studyId: 's1' },
-      first,
-      toStored,
-      () => Promise.resolve(undefined),
-      TIMING,
-    );
+    });
     feed.onOutcome({ id: '1', status: 0 });
 
     await expect(feed.next()).resolves.toEqual([]);
@@ -33,18 +38,7 @@ describe('ArrivingFeed', () => {
 
   it('keeps the answers it could not record for the last try in finish(), which throws if that fails too', async () => {
     const recordOutcomes = jest.fn().mockRejectedValue(new Error('deadlock'));
-    const transfers = {
-      lookWhileArriving: jest.fn(),
-      recordOutcomes,
-    } as unknown as TransferRepository;
-    const feed = new ArrivingFeed(
-      transfers,
-      { id: 't1', studyId: 's1' },
-      first,
-      toStored,
-      () => Promise.resolve(undefined),
-      TIMING,
-    );
+    const feed = feedOver({ lookWhileArriving: jest.fn(), recordOutcomes });
     feed.onOutcome({ id: '1', status: 0xa700 });
 
     await expect(feed.next()).resolves.toEqual([]);
