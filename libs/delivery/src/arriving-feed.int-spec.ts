@@ -20,6 +20,7 @@ import { ArrivingFeed, ArrivingFeedTiming } from './arriving-feed';
 const databaseUrl = `${process.env.IEHUB_TEST_DATABASE_URL}_feed`;
 
 const CT = '1.2.840.10008.5.1.4.1.1.2';
+const BASIC_TEXT_SR = '1.2.840.10008.5.1.4.1.1.88.11';
 const EXPLICIT_LE = '1.2.840.10008.1.2.1';
 
 /** Fast enough for a test, with the same shape as the defaults. */
@@ -105,14 +106,14 @@ describe('ArrivingFeed (real MariaDB)', () => {
       new Date(),
     );
     let next = 0;
-    const store = async (n: number) => {
+    const store = async (n: number, sopClassUid = CT) => {
       for (let i = 0; i < n; i += 1) {
         next += 1;
         await instances.recordStored({
           studyId: study.id,
           seriesInstanceUid: `${studyInstanceUid}.1`,
           sopInstanceUid: `${studyInstanceUid}.1.${next}`,
-          sopClassUid: CT,
+          sopClassUid,
           transferSyntaxUid: EXPLICIT_LE,
           sizeBytes: 10,
           storagePath: `x/${next}.dcm`,
@@ -181,6 +182,21 @@ describe('ArrivingFeed (real MariaDB)', () => {
     const recorded = await states(transfer.id);
     expect(Object.keys(recorded)).toHaveLength(6);
     expect(Object.values(recorded).every((state) => state === 'delivered')).toBe(true);
+  });
+
+  it('raises the report flag when a report joins the transfer with its answer', async () => {
+    const { transfer, first, store } = await arrivingExchange(1);
+    const feed = new ArrivingFeed(transfers, transfer, first, toStored, allowed, TIMING);
+    answer(feed, first);
+    await store(1, BASIC_TEXT_SR);
+    const report = await feed.next();
+    expect(report.map((instance) => instance.sopClassUid)).toEqual([BASIC_TEXT_SR]);
+    expect((await transfers.getById(transfer.id))?.hasReport).toBe(false);
+    answer(feed, report);
+    await feed.finish();
+    const after = await transfers.getById(transfer.id);
+    expect(after?.hasReport).toBe(true);
+    expect(after?.reportReceivedAt).toBeInstanceOf(Date);
   });
 
   it('ends after a pause in the arrivals, and at once when the transfer stops delivering', async () => {

@@ -20,6 +20,7 @@ export interface ArrivingFeedTiming {
   /**
    * Answers are recorded at least this often (one commit each), not one by one: the disk flushes for
    * the instances still arriving. If the process dies meanwhile, what was answered since is sent again.
+   * The agreement is checked again at the same pace before more is handed over.
    */
   recordEveryMs: number;
 }
@@ -112,7 +113,7 @@ export class ArrivingFeed {
       }
       await this.recordIfDue();
       const now = Date.now();
-      const state = await this.transfers.lookWhileArriving(this.transfer.id);
+      const state = await this.transfers.lookWhileArriving(this.transfer.id, this.transfer.studyId);
       if (state?.state !== 'delivering' || now - this.openedAt >= this.timing.maxOpenMs) {
         return [];
       }

@@ -214,16 +214,16 @@ export class TransferRepository {
    */
   async lookWhileArriving(
     transferId: string,
+    studyId: string,
   ): Promise<
     { state: TransferState; studyState: string; instances: number; lastInstanceId: string | null } | undefined
   > {
     const [row] = (await this.dataSource.query(
       `SELECT t.state, s.state AS studyState, n.instances, n.lastInstanceId
          FROM transfers t JOIN studies s ON s.id = t.study_id
-         JOIN (SELECT COUNT(*) AS instances, MAX(i.id) AS lastInstanceId FROM instances i
-                WHERE i.study_id = (SELECT study_id FROM transfers WHERE id = ?)) n
+         JOIN (SELECT COUNT(*) AS instances, MAX(i.id) AS lastInstanceId FROM instances i WHERE i.study_id = ?) n
         WHERE t.id = ?`,
-      [transferId, transferId],
+      [studyId, transferId],
     )) as Array<{
       state: TransferState;
       studyState: string;
@@ -256,7 +256,8 @@ export class TransferRepository {
   /**
    * Records what the recipient answered for each instance of one delivery attempt, in one transaction
    * (one commit: 500 rows a statement). An instance not yet in the transfer joins it with its answer:
-   * one sent while its study still arrives, found after the transfer last looked.
+   * one sent while its study still arrives, found after the transfer last looked; only then can the
+   * report flag change.
    */
   async recordOutcomes(
     transferId: string,
@@ -267,9 +268,10 @@ export class TransferRepository {
       return;
     }
     await this.dataSource.transaction(async (manager) => {
+      let joined = false;
       for (let offset = 0; offset < outcomes.length; offset += 500) {
         const batch = outcomes.slice(offset, offset + 500);
-        await manager.query(
+        const result = (await manager.query(
           `INSERT INTO transfer_instances (transfer_id, instance_id, state, last_status, last_error, delivered_at)
            VALUES ${batch.map(() => '(?, ?, ?, ?, ?, ?)').join(', ')}
            ON DUPLICATE KEY UPDATE state = VALUES(state), last_status = VALUES(last_status),
@@ -282,9 +284,13 @@ export class TransferRepository {
             outcome.error?.slice(0, 500) ?? null,
             outcome.delivered ? at : null,
           ]),
-        );
+        )) as { affectedRows: number };
+        // An updated row counts 2, an inserted one 1 (an unchanged one 0 or 1): fewer than 2 each may mean a join.
+        joined ||= result.affectedRows < 2 * batch.length;
       }
-      await refreshReportFlag(manager, transferId);
+      if (joined) {
+        await refreshReportFlag(manager, transferId);
+      }
     });
   }
 
