@@ -401,14 +401,13 @@ export class HubScp extends Scp {
         this.protocolViolation(framed.problem);
         return;
       }
-      for (const pdu of framed.pdus) {
+      for (const framedPdu of framed.pdus) {
         // The library aborts an association that has received no PDU for pduTimeout.
         network.lastPduTime = Date.now();
-        // Only P-DATA-TF comes in pieces.
+        // Only P-DATA-TF comes in pieces; before the association is accepted the library takes it whole.
+        const pdu = Array.isArray(framedPdu) && !this.session ? Buffer.concat(framedPdu) : framedPdu;
         if (Array.isArray(pdu) || (pdu[0] === P_DATA_TF && this.session)) {
-          if (!this.session) {
-            this.toLibrary(Buffer.concat(pdu as Buffer[]));
-          } else if (!this.pData.push(pdu)) {
+          if (!this.pData.push(pdu)) {
             return;
           }
         } else {
