@@ -85,36 +85,27 @@ function parseArgs(argv: string[]): Options {
 }
 
 /**
- * When storescp logs that it is storing its first and its nth instance after the `already` it had stored before
- * (polled every 2 ms). The lines are counted afresh in each poll: the log is stdout (progress dots) followed by
- * stderr (these lines), so a position remembered from an earlier poll moves as the dots grow, and counting on from
- * it counted lines twice.
+ * When storescp logs that it is storing its first and its countth instance from now on: taken as each line arrives,
+ * with no polling to compete for the CPU being measured.
  */
-async function storedAll(
-  scp: StorescpHandle,
-  count: number,
-  timeoutMs: number,
-  already = 0,
-): Promise<{ first: number; last: number }> {
-  const deadline = performance.now() + timeoutMs;
-  let first = 0;
-  for (;;) {
-    const seen = storescpStored(scp) - already;
-    if (seen > 0 && first === 0) {
-      first = performance.now();
-    }
-    if (seen >= count) {
-      return { first, last: performance.now() };
-    }
-    if (performance.now() > deadline) {
-      throw new Error(`storescp stored ${seen} of ${count} instances within ${timeoutMs} ms`);
-    }
-    await sleep(2);
-  }
-}
-
-function storescpStored(scp: StorescpHandle): number {
-  return scp.log().split('storing DICOM file').length - 1;
+function storedAll(scp: StorescpHandle, count: number, timeoutMs: number): Promise<{ first: number; last: number }> {
+  return new Promise((resolve, reject) => {
+    let first = 0;
+    let seen = 0;
+    const timer = setTimeout(() => {
+      stop();
+      reject(new Error(`storescp stored ${seen} of ${count} instances within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const stop = scp.onLogged('storing DICOM file', (stored) => {
+      seen = stored;
+      first ||= performance.now();
+      if (stored >= count) {
+        stop();
+        clearTimeout(timer);
+        resolve({ first, last: performance.now() });
+      }
+    });
+  });
 }
 
 async function sendWithStorescu(port: number, files: string[]): Promise<void> {
@@ -281,11 +272,10 @@ async function relayOnce(
     if (warmUpFiles) {
       await warmUp(scp, dicomPort, warmUpFiles);
     }
-    const already = storescpStored(scp);
     settleDisk();
     const started = performance.now();
     const startedAt = Date.now();
-    const stored = storedAll(scp, files.length, 600_000, already);
+    const stored = storedAll(scp, files.length, 600_000);
     await sendWithStorescu(dicomPort, files);
     try {
       const { first, last } = await stored;

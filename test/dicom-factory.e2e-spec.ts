@@ -193,7 +193,14 @@ describe('dicom-factory', () => {
         expect(study.files).toHaveLength(104);
         const proposal = storescuProposalArgs(study.series.map((s) => s.transferSyntaxUid));
         expect(proposal).toEqual(['-xs']);
+        // The relay benchmark times storescp by this line, counted as the output arrives (104 lines in many chunks).
+        const counts: number[] = [];
+        const stopCounting = scp.onLogged('storing DICOM file', (count) => counts.push(count));
         const result = await storescu('127.0.0.1', scp.port, 'FACTORY_SCU', 'STORESCP', study.files, proposal);
+        await scp.waitForLog(/Association Release/);
+        stopCounting();
+        expect(counts).toEqual(Array.from({ length: 104 }, (_, i) => i + 1));
+        expect(counts.length).toBe(scp.log().split('storing DICOM file').length - 1);
         expect(result.code).toBe(0);
         expect(result.association).toBe('accepted');
         expect(result.stores).toHaveLength(104);

@@ -686,6 +686,11 @@ export interface StorescpHandle {
   /** The log without debug ("D: ") lines. */
   events(): string[];
   /**
+   * Calls listener with the running count each time text appears in the log from now on, as the output arrives
+   * (no polling, so a benchmark waiting on it does not compete for the CPU it measures). Returns how to stop.
+   */
+  onLogged(text: string, listener: (count: number) => void): () => void;
+  /**
    * Resolves with the first log line matching pattern (storescp reports an association's end a moment after the SCU
    * exits, so wait for it rather than sleeping); rejects after timeoutMs (default 10 s).
    */
@@ -717,6 +722,19 @@ export async function startStorescp(options: StorescpOptions): Promise<StorescpH
   }
 }
 
+interface LogWatch {
+  text: string;
+  count: number;
+  /** The end of each stream's output so far, shorter than text. */
+  carry: Record<'stdout' | 'stderr', string>;
+  listener: (count: number) => void;
+}
+
+/** The last n characters of text (none for n = 0). */
+function tail(text: string, n: number): string {
+  return text.slice(Math.max(0, text.length - n));
+}
+
 async function startStorescpOnce(port: number, options: StorescpOptions): Promise<StorescpHandle> {
   if (!existsSync(options.outputDir)) {
     throw new Error(`storescp output directory does not exist: ${options.outputDir}`);
@@ -736,8 +754,30 @@ async function startStorescpOnce(port: number, options: StorescpOptions): Promis
   track(child);
   let stdout = '';
   let stderr = '';
-  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString('latin1')));
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString('latin1')));
+  // What onLogged listens for: each chunk is searched once, with the end of the one before it (a match may straddle
+  // two chunks).
+  const watches = new Set<LogWatch>();
+  const onOutput = (stream: 'stdout' | 'stderr', chunk: string) => {
+    for (const watch of watches) {
+      const searched = watch.carry[stream] + chunk;
+      const found = searched.split(watch.text).length - 1;
+      watch.carry[stream] = tail(searched, watch.text.length - 1);
+      for (let i = 0; i < found; i++) {
+        watch.count += 1;
+        watch.listener(watch.count);
+      }
+    }
+  };
+  child.stdout!.on('data', (d: Buffer) => {
+    const chunk = d.toString('latin1');
+    stdout += chunk;
+    onOutput('stdout', chunk);
+  });
+  child.stderr!.on('data', (d: Buffer) => {
+    const chunk = d.toString('latin1');
+    stderr += chunk;
+    onOutput('stderr', chunk);
+  });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
     child.once('error', reject);
     child.once('exit', (code, signal) => resolve({ code, signal }));
@@ -758,6 +798,11 @@ async function startStorescpOnce(port: number, options: StorescpOptions): Promis
     child,
     log: () => `${stdout}${stderr}`,
     events: () => `${stdout}${stderr}`.split('\n').filter((l) => l !== '' && !l.startsWith('D: ')),
+    onLogged: (text: string, listener: (count: number) => void) => {
+      const watch: LogWatch = { text, count: 0, carry: { stdout: '', stderr: '' }, listener };
+      watches.add(watch);
+      return () => watches.delete(watch);
+    },
     waitForLog: async (pattern: RegExp, timeoutMs = 10_000) => {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
