@@ -7,6 +7,8 @@
 // A hub runs for days, so before the measured study each run relays a warm-up study of the same shape (other UIDs)
 // through the same hub process and waits for its transfer to settle; --cold measures the first study after start-up
 // instead, which includes V8 compiling the hub's code on the way.
+// Each run also prints its relay/direct ratio (the two paths run back to back) and the CPU the hub and MariaDB used
+// over the measured study: on a shared 2-core machine, CPU per study moves far less than wall time does.
 //
 //   npm run bench:relay -- --runs 3 [--set ct300] [--stable-seconds 1] [--after-complete] [--cold]
 import { ChildProcess } from 'node:child_process';
@@ -19,6 +21,7 @@ import { dcmtkEnv, freePort, runDcmtk, sleep, startStorescp, StorescpHandle, sto
 import { choiceList, readFlags, wholeNumber } from './support/args';
 import { installCleanupHandlers, removeDir, trackDir } from './support/cleanup';
 import { ensureDataset, SET_NAMES, SetName } from './support/datasets';
+import { cpuTimeMs, pidsNamed } from './support/proc-stats';
 import { median } from './support/report';
 import { settleDisk } from './support/settle-disk';
 import {
@@ -143,6 +146,27 @@ interface RelayTimes {
   firstMs: number;
   /** storescu start to storescp storing the last instance. */
   totalMs: number;
+  /** CPU the hub process (all its threads) used over totalMs; undefined where /proc cannot tell. */
+  hubCpuMs?: number;
+  /** CPU the local MariaDB server used over totalMs. */
+  databaseCpuMs?: number;
+}
+
+/** CPU used so far by the hub and by the database server on this machine, to subtract one reading from the next. */
+function cpuReading(hubPid: number | undefined): { hub?: number; database?: number } {
+  const servers = pidsNamed('mariadbd', 'mysqld').map(cpuTimeMs);
+  return {
+    hub: hubPid === undefined ? undefined : cpuTimeMs(hubPid),
+    database: servers.length > 0 && servers.every((ms) => ms !== undefined) ? sum(servers as number[]) : undefined,
+  };
+}
+
+function sum(values: number[]): number {
+  return values.reduce((a, b) => a + b, 0);
+}
+
+function difference(after: number | undefined, before: number | undefined): number | undefined {
+  return after === undefined || before === undefined ? undefined : after - before;
 }
 
 /** The benchmark hub: the sender of the ingest benchmark, and DST's node pushed to storescp. */
@@ -273,14 +297,22 @@ async function relayOnce(
       await warmUp(scp, dicomPort, warmUpFiles);
     }
     settleDisk();
+    const cpuBefore = cpuReading(hub.pid);
     const started = performance.now();
     const startedAt = Date.now();
     const stored = storedAll(scp, files.length, 600_000);
     await sendWithStorescu(dicomPort, files);
     try {
       const { first, last } = await stored;
+      const cpuAfter = cpuReading(hub.pid);
       const ingestMs = (await lastArrival(DATABASE_URL)) - startedAt;
-      return { ingestMs, firstMs: first - started, totalMs: last - started };
+      return {
+        ingestMs,
+        firstMs: first - started,
+        totalMs: last - started,
+        hubCpuMs: difference(cpuAfter.hub, cpuBefore.hub),
+        databaseCpuMs: difference(cpuAfter.database, cpuBefore.database),
+      };
     } catch (err) {
       throw new Error(`${(err as Error).message}\n--- hub output (tail) ---\n${spawned.tail().slice(-2000)}`);
     }
@@ -313,7 +345,9 @@ async function main(): Promise<void> {
       relay.push(r);
       process.stderr.write(
         `${options.set} relay run ${run}: ${(r.totalMs / 1000).toFixed(2)} s (hub had it all after ` +
-          `${(r.ingestMs / 1000).toFixed(2)} s, first delivered at ${(r.firstMs / 1000).toFixed(2)} s)\n`,
+          `${(r.ingestMs / 1000).toFixed(2)} s, first delivered at ${(r.firstMs / 1000).toFixed(2)} s), ` +
+          `${(r.totalMs / d).toFixed(2)}× this run's direct; CPU: hub ${cpuSeconds(r.hubCpuMs)}, ` +
+          `MariaDB ${cpuSeconds(r.databaseCpuMs)}\n`,
       );
     } finally {
       removeDir(workDir);
@@ -324,6 +358,9 @@ async function main(): Promise<void> {
   const ingestMs = median(relay.map((r) => r.ingestMs));
   const firstMs = median(relay.map((r) => r.firstMs));
   const quietMs = options.stableSeconds * 1000;
+  // Direct and relay run back to back in each repetition, so their ratio is the figure least moved by the
+  // machine's load drifting between repetitions.
+  const perRun = relay.map((r, i) => r.totalMs / direct[i]);
   const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`.padStart(9);
   const ratio = (ms: number) => (ms / directMs).toFixed(2).padStart(9);
   process.stdout.write(
@@ -341,9 +378,23 @@ async function main(): Promise<void> {
       `          hub had every instance at            ${seconds(ingestMs)}\n` +
       `          storescp got the first one at        ${seconds(firstMs)}\n` +
       `relay / direct                                 ${ratio(totalMs)}\n` +
+      `relay / direct per repetition: median ${median(perRun).toFixed(2)}, ` +
+      `${Math.min(...perRun).toFixed(2)}–${Math.max(...perRun).toFixed(2)}\n` +
       (options.afterComplete ? `relay / direct, quiet period not counted       ${ratio(totalMs - quietMs)}\n` : '') +
-      `hub ingest alone / direct                      ${ratio(ingestMs)}\n`,
+      `hub had every instance / direct               ${ratio(ingestMs)}\n` +
+      `CPU per relayed study (all threads)   hub ${cpuSeconds(medianKnown(relay.map((r) => r.hubCpuMs)))}, ` +
+      `MariaDB ${cpuSeconds(medianKnown(relay.map((r) => r.databaseCpuMs)))}\n`,
   );
+}
+
+function cpuSeconds(ms: number | undefined): string {
+  return ms === undefined ? 'unknown' : `${(ms / 1000).toFixed(2)} s`;
+}
+
+/** The median of the figures that were measured; undefined if none was. */
+function medianKnown(values: Array<number | undefined>): number | undefined {
+  const known = values.filter((value): value is number => value !== undefined);
+  return known.length > 0 ? median(known) : undefined;
 }
 
 main().catch((err: unknown) => {

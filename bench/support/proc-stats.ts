@@ -1,6 +1,7 @@
-// Peak memory of a receiver while it works: /proc/<pid>/status VmRSS summed over the process tree, sampled every
-// 50 ms, plus the root process's own VmHWM (its kernel-tracked peak, which sampling cannot miss) at the end.
-import { readFileSync } from 'node:fs';
+// What a process uses, read from /proc: peak memory of a receiver while it works (/proc/<pid>/status VmRSS summed
+// over the process tree, sampled every 50 ms, plus the root process's own VmHWM, its kernel-tracked peak, which
+// sampling cannot miss, at the end), and CPU time so far (/proc/<pid>/stat), to subtract one reading from the next.
+import { readdirSync, readFileSync } from 'node:fs';
 import { descendantPids } from '../../test/support/dcmtk';
 
 function statusKiB(pid: number, field: 'VmRSS' | 'VmHWM'): number | undefined {
@@ -60,4 +61,46 @@ export class RssSampler {
     this.samples++;
     this.peakKiB = Math.max(this.peakKiB, sum);
   }
+}
+
+/** USER_HZ: the unit of utime and stime in /proc/<pid>/stat; 100 on every Linux this runs on. */
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/**
+ * CPU time a process has used so far, all its threads, user and system, in ms (10 ms resolution);
+ * undefined when /proc cannot tell (another OS, or the process has gone).
+ */
+export function cpuTimeMs(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    // The command name, in parentheses, may hold spaces: the fields counted from 3 start after its ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The ids of running processes whose command name is one of `names` (from /proc/<pid>/comm). */
+export function pidsNamed(...names: string[]): number[] {
+  const pids: number[] = [];
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return pids;
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) {
+      continue;
+    }
+    try {
+      if (names.includes(readFileSync(`/proc/${entry}/comm`, 'latin1').trim())) {
+        pids.push(Number(entry));
+      }
+    } catch {
+      // gone since the listing
+    }
+  }
+  return pids;
 }
