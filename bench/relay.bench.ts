@@ -21,7 +21,7 @@ import { dcmtkEnv, freePort, runDcmtk, sleep, startStorescp, StorescpHandle, sto
 import { choiceList, readFlags, wholeNumber } from './support/args';
 import { installCleanupHandlers, removeDir, trackDir } from './support/cleanup';
 import { ensureDataset, SET_NAMES, SetName } from './support/datasets';
-import { cpuTimeMs, pidsNamed } from './support/proc-stats';
+import { cpuSince, pidsNamed } from './support/proc-stats';
 import { median } from './support/report';
 import { settleDisk } from './support/settle-disk';
 import {
@@ -152,23 +152,6 @@ interface RelayTimes {
   databaseCpuMs?: number;
 }
 
-/** CPU used so far by the hub and by the database server on this machine, to subtract one reading from the next. */
-function cpuReading(hubPid: number | undefined): { hub?: number; database?: number } {
-  const servers = pidsNamed('mariadbd', 'mysqld').map(cpuTimeMs);
-  return {
-    hub: hubPid === undefined ? undefined : cpuTimeMs(hubPid),
-    database: servers.length > 0 && servers.every((ms) => ms !== undefined) ? sum(servers as number[]) : undefined,
-  };
-}
-
-function sum(values: number[]): number {
-  return values.reduce((a, b) => a + b, 0);
-}
-
-function difference(after: number | undefined, before: number | undefined): number | undefined {
-  return after === undefined || before === undefined ? undefined : after - before;
-}
-
 /** The benchmark hub: the sender of the ingest benchmark, and DST's node pushed to storescp. */
 function relayConfig(
   dicomPort: number,
@@ -297,21 +280,23 @@ async function relayOnce(
       await warmUp(scp, dicomPort, warmUpFiles);
     }
     settleDisk();
-    const cpuBefore = cpuReading(hub.pid);
+    const hubCpu = cpuSince(hub.pid === undefined ? [] : [hub.pid]);
+    const databaseCpu = cpuSince(pidsNamed('mariadbd', 'mysqld'));
     const started = performance.now();
     const startedAt = Date.now();
     const stored = storedAll(scp, files.length, 600_000);
     await sendWithStorescu(dicomPort, files);
     try {
       const { first, last } = await stored;
-      const cpuAfter = cpuReading(hub.pid);
+      const hubCpuMs = hubCpu();
+      const databaseCpuMs = databaseCpu();
       const ingestMs = (await lastArrival(DATABASE_URL)) - startedAt;
       return {
         ingestMs,
         firstMs: first - started,
         totalMs: last - started,
-        hubCpuMs: difference(cpuAfter.hub, cpuBefore.hub),
-        databaseCpuMs: difference(cpuAfter.database, cpuBefore.database),
+        hubCpuMs,
+        databaseCpuMs,
       };
     } catch (err) {
       throw new Error(`${(err as Error).message}\n--- hub output (tail) ---\n${spawned.tail().slice(-2000)}`);

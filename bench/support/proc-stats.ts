@@ -1,8 +1,8 @@
 // What a process uses, read from /proc: peak memory of a receiver while it works (/proc/<pid>/status VmRSS summed
 // over the process tree, sampled every 50 ms, plus the root process's own VmHWM, its kernel-tracked peak, which
-// sampling cannot miss, at the end), and CPU time so far (/proc/<pid>/stat), to subtract one reading from the next.
-import { readdirSync, readFileSync } from 'node:fs';
-import { descendantPids } from '../../test/support/dcmtk';
+// sampling cannot miss, at the end), and the CPU processes use from a point on (/proc/<pid>/stat).
+import { readFileSync } from 'node:fs';
+import { descendantPids, procStatFields, runningPids } from '../../test/support/dcmtk';
 
 function statusKiB(pid: number, field: 'VmRSS' | 'VmHWM'): number | undefined {
   try {
@@ -66,41 +66,43 @@ export class RssSampler {
 /** USER_HZ: the unit of utime and stime in /proc/<pid>/stat; 100 on every Linux this runs on. */
 const CLOCK_TICKS_PER_SECOND = 100;
 
+/** CPU time a process has used so far, all its threads, user and system, in ms (10 ms resolution). */
+function cpuTimeMs(pid: number): number | undefined {
+  const fields = procStatFields(pid);
+  // utime and stime are fields 14 and 15.
+  return fields && ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
+}
+
 /**
- * CPU time a process has used so far, all its threads, user and system, in ms (10 ms resolution);
- * undefined when /proc cannot tell (another OS, or the process has gone).
+ * Starts counting the CPU the given processes use; the function returned gives the ms they used since, or undefined
+ * when /proc cannot tell (no processes, another OS, or one of them has gone).
  */
-export function cpuTimeMs(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    // The command name, in parentheses, may hold spaces: the fields counted from 3 start after its ')'.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
-  } catch {
-    return undefined;
-  }
+export function cpuSince(pids: number[]): () => number | undefined {
+  const total = (): number | undefined => {
+    let ms = 0;
+    for (const pid of pids) {
+      const used = cpuTimeMs(pid);
+      if (used === undefined) {
+        return undefined;
+      }
+      ms += used;
+    }
+    return pids.length > 0 ? ms : undefined;
+  };
+  const before = total();
+  return () => {
+    const after = total();
+    return before === undefined || after === undefined ? undefined : after - before;
+  };
 }
 
 /** The ids of running processes whose command name is one of `names` (from /proc/<pid>/comm). */
 export function pidsNamed(...names: string[]): number[] {
-  const pids: number[] = [];
-  let entries: string[];
-  try {
-    entries = readdirSync('/proc');
-  } catch {
-    return pids;
-  }
-  for (const entry of entries) {
-    if (!/^\d+$/.test(entry)) {
-      continue;
-    }
+  return runningPids().filter((pid) => {
     try {
-      if (names.includes(readFileSync(`/proc/${entry}/comm`, 'latin1').trim())) {
-        pids.push(Number(entry));
-      }
+      return names.includes(readFileSync(`/proc/${pid}/comm`, 'latin1').trim());
     } catch {
-      // gone since the listing
+      return false; // gone since the listing
     }
-  }
-  return pids;
+  });
 }

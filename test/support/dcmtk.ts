@@ -592,26 +592,37 @@ export async function waitForPort(port: number, timeoutMs: number, options: Wait
   }
 }
 
-/** Process ids of every descendant of pid (children, grandchildren, …), read from /proc. */
-export function descendantPids(pid: number): number[] {
-  const parentOf = new Map<number, number>();
-  let entries: string[];
+/** Ids of the processes running now, from /proc; none where there is no /proc. */
+export function runningPids(): number[] {
   try {
-    entries = readdirSync('/proc');
+    return readdirSync('/proc')
+      .filter((entry) => /^\d+$/.test(entry))
+      .map(Number);
   } catch {
     return [];
   }
-  for (const entry of entries) {
-    if (!/^\d+$/.test(entry)) {
-      continue;
-    }
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'latin1');
-      // Fields after the last ')' (the command name may hold spaces and parentheses): state, ppid, …
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      parentOf.set(Number(entry), ppid);
-    } catch {
-      // exited while we looked
+}
+
+/**
+ * The fields of /proc/<pid>/stat from the state on (field 3, so field n is at n - 3), or undefined once the process
+ * has gone. They are taken after the last ')': the command name before them may hold spaces and parentheses.
+ */
+export function procStatFields(pid: number): string[] | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return undefined;
+  }
+}
+
+/** Process ids of every descendant of pid (children, grandchildren, …), read from /proc. */
+export function descendantPids(pid: number): number[] {
+  const parentOf = new Map<number, number>();
+  for (const entry of runningPids()) {
+    const fields = procStatFields(entry);
+    if (fields) {
+      parentOf.set(entry, Number(fields[1])); // field 4, the parent's id
     }
   }
   const result: number[] = [];
