@@ -239,7 +239,12 @@ describe('portal: log-in, roles, restricted studies, audit search and export', (
       const [login] = await audited('user-logged-in', 'actor_user = ?', ['notice-user']);
       expect(login).toMatchObject({ action: 'UserAuthentication', outcome: 0, actorAddress: expect.any(String) });
       const body = (await request(hub.http!).get('/api/auth/me').set(as.governance).expect(200)).body as object;
-      expect(body).toEqual({ username: 'gov', role: 'governance', trust: null });
+      expect(body).toEqual({
+        username: 'gov',
+        role: 'governance',
+        trust: null,
+        permissions: ['transfers:read', 'quarantine:read', 'agreements:read', 'audit:read', 'fetches:read'],
+      });
     });
 
     it('refuses a wrong password with 401, audited as a failed User Authentication (outcome 4)', async () => {

@@ -1,6 +1,15 @@
 import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
-import { AuthUser, ClientAddress, CurrentUser, LoginResult, Public, SessionService, SessionToken } from '@hub/accounts';
+import {
+  AuthUser,
+  ClientAddress,
+  CurrentUser,
+  LoginResult,
+  Public,
+  SessionService,
+  SessionToken,
+  permissionsOf,
+} from '@hub/accounts';
 import { bodyText } from './params';
 
 @ApiTags('auth')
@@ -28,9 +37,17 @@ export class AuthController {
     await this.sessions.logout(token, user, address);
   }
 
+  /** Records that the user acknowledged the audit notice the log-in returned; the web app asks for it before any data. */
+  @ApiBearerAuth()
+  @Post('notice-acknowledgement')
+  @HttpCode(204)
+  async acknowledgeNotice(@AuthUser() user: CurrentUser, @ClientAddress() address?: string): Promise<void> {
+    await this.sessions.acknowledgeNotice(user, address);
+  }
+
   @ApiBearerAuth()
   @Get('me')
   me(@AuthUser() user: CurrentUser) {
-    return { username: user.username, role: user.role, trust: user.trustCode };
+    return { username: user.username, role: user.role, trust: user.trustCode, permissions: permissionsOf(user.role) };
   }
 }

@@ -6,6 +6,7 @@ import {
   accountTrustProblem,
   hasPermission,
   mayAccessExchange,
+  permissionsOf,
   seesRestrictedStudies,
   trustScope,
 } from './role-policy';
@@ -39,6 +40,7 @@ describe('role policy', () => {
       hasPermission(user(role), permission),
     );
     expect(granted.sort()).toEqual([...expected[role]].sort());
+    expect(permissionsOf(role).sort()).toEqual([...expected[role]].sort());
   });
 
   it('limits trust-admins and clinicians to their own trust, others to none', () => {

@@ -28,12 +28,19 @@ export const PERMISSIONS = {
   // Fetch requests ("source it"): trust-bound users only for their own trust as the recipient.
   'fetches:read': ['operator', 'trust-admin', 'governance', 'clinician'],
   'fetches:request': ['operator', 'trust-admin', 'clinician'],
+  // Queues, nodes and the hub's own health: what the operator on call watches.
+  'operations:read': ['operator'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;
 
 export function hasPermission(user: Pick<CurrentUser, 'role'>, permission: Permission): boolean {
   return (PERMISSIONS[permission] as readonly Role[]).includes(user.role);
+}
+
+/** Every permission the role has, for clients that show only what the user may use (the server still checks each). */
+export function permissionsOf(role: Role): Permission[] {
+  return (Object.keys(PERMISSIONS) as Permission[]).filter((permission) => hasPermission({ role }, permission));
 }
 
 /** Roles that belong to one trust and see only its exchanges. */

@@ -1,9 +1,10 @@
 import { Inject, Injectable, UnauthorizedException } from '@nestjs/common';
+import { createHash } from 'node:crypto';
 import { AuditOutcome, AuditService } from '@hub/audit';
 import { HUB_CONFIG, HubConfig } from '@hub/config';
 import { TrustRepository, User, UserRepository, UserSessionRepository } from '@hub/db';
 import { DUMMY_PASSWORD_HASH, verifyPassword } from './password';
-import { CurrentUser, roleBelongsToTrust } from './role-policy';
+import { CurrentUser, Permission, permissionsOf, roleBelongsToTrust } from './role-policy';
 import { hashSessionToken, newSessionToken } from './session-token';
 
 /** Shown with every log-in: the user is told that what they do with patient data is recorded. */
@@ -16,9 +17,11 @@ export interface LoginResult {
   tokenType: 'Bearer';
   expiresAt: string;
   idleTimeoutSeconds: number;
-  user: { username: string; role: string; trust: string | null };
+  user: { username: string; role: string; trust: string | null; permissions: Permission[] };
   notice: string;
 }
+
+const NOTICE_SHA256 = createHash('sha256').update(ACCESS_NOTICE).digest('hex');
 
 const LOGIN_REFUSED = 'invalid username or password';
 // The idle clock is refreshed at most this often, so a busy session is not one write per request.
@@ -81,7 +84,7 @@ export class SessionService {
       tokenType: 'Bearer',
       expiresAt: expiresAt.toISOString(),
       idleTimeoutSeconds: Math.round(portal.sessionIdleMinutes * 60),
-      user: { username: account.username, role: account.role, trust },
+      user: { username: account.username, role: account.role, trust, permissions: permissionsOf(account.role) },
       notice: ACCESS_NOTICE,
     };
   }
@@ -93,6 +96,16 @@ export class SessionService {
       actor: { user: user.username, address },
       sourceTrust: user.trustCode ?? undefined,
       detail: { reason: 'logout' },
+    });
+  }
+
+  /** The user has read the access notice and acknowledged it; the web app shows no patient data before this. */
+  async acknowledgeNotice(user: CurrentUser, address?: string): Promise<void> {
+    await this.audit.record('access-notice-acknowledged', {
+      outcome: AuditOutcome.Success,
+      actor: { user: user.username, address },
+      sourceTrust: user.trustCode ?? undefined,
+      detail: { noticeSha256: NOTICE_SHA256 },
     });
   }
 

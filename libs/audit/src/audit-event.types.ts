@@ -153,6 +153,8 @@ export interface AuditEventMap {
     detail: { reason: 'unknown user' | 'wrong password' | 'locked' | 'disabled'; failures?: number };
   };
   'user-logged-out': EventBase & { detail: { reason: 'logout' } };
+  /** The user acknowledged the notice that access is audited; noticeSha256 names the exact text shown. */
+  'access-notice-acknowledged': EventBase & { detail: { noticeSha256: string } };
   'account-locked': EventBase & { detail: { username: string; failures: number; lockedUntil: string } };
   'user-changed': EventBase & {
     detail: { username: string; change: 'created' | 'disabled' | 'enabled'; role?: string; trust?: string | null };
@@ -203,6 +205,7 @@ export const AUDIT_EVENT_ACTIONS: { [N in AuditEventName]: AuditAction } = {
   'user-logged-in': AuditAction.UserAuthentication,
   'user-login-failed': AuditAction.UserAuthentication,
   'user-logged-out': AuditAction.UserAuthentication,
+  'access-notice-acknowledged': AuditAction.UserAuthentication,
   'account-locked': AuditAction.SecurityAlert,
   'user-changed': AuditAction.SecurityAlert,
   'transfers-queried': AuditAction.Query,
