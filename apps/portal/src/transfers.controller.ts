@@ -1,8 +1,7 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { AuthUser, Can, ClientAddress, CurrentUser } from '@hub/accounts';
-import { TransferAccessService, TransferDetailView } from '@hub/governance';
-import { TransferView } from '@hub/routing';
+import { TransferAccessService, TransferDetailView, TransferListView } from '@hub/governance';
 import { uuid } from './params';
 
 @ApiTags('transfers')
@@ -26,7 +25,7 @@ export class TransfersController {
     @AuthUser() user: CurrentUser,
     @Query() query: Record<string, unknown>,
     @ClientAddress() address?: string,
-  ): Promise<TransferView[]> {
+  ): Promise<TransferListView[]> {
     return this.transfers.list({ user, address }, query);
   }
 

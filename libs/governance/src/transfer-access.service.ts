@@ -5,6 +5,7 @@ import {
   AuditEventRepository,
   StudyRepository,
   TRANSFER_STATES,
+  Transfer,
   TransferFilter,
   TransferRepository,
   TrustRepository,
@@ -15,7 +16,12 @@ import { PortalCaller, auditActor } from './portal-actor';
 import { appliedFilter, checkRange, optionalChoice, optionalDate, optionalText } from './query-params';
 import { StudyRestrictionService } from './study-restriction.service';
 
-export interface TransferDetailView extends TransferView {
+/** A transfer as the portal lists it: with how many of its instances have been delivered. */
+export interface TransferListView extends TransferView {
+  delivered: number;
+}
+
+export interface TransferDetailView extends TransferListView {
   lastError: string | null;
   deliveredAt: string | null;
   flag: string | null;
@@ -49,7 +55,7 @@ export class TransferAccessService {
     private readonly audit: AuditService,
   ) {}
 
-  async list(caller: PortalCaller, query: Record<string, unknown>): Promise<TransferView[]> {
+  async list(caller: PortalCaller, query: Record<string, unknown>): Promise<TransferListView[]> {
     const state = optionalChoice('state', query.state, TRANSFER_STATES);
     const folder = optionalChoice('folder', query.folder, ['emergency', 'elective'] as const);
     const withoutReport = optionalChoice('withoutReport', query.withoutReport, ['true', 'false'] as const) === 'true';
@@ -77,9 +83,7 @@ export class TransferAccessService {
       filter.hideRestricted = { patientIds: this.restriction.restrictedPatientIds };
     }
     const rows = trust !== undefined && !trustId ? [] : await this.transfers.list(filter);
-    const views = await Promise.all(
-      rows.map(async (transfer) => mapTransfer(transfer, codes, await this.transfers.countInstances(transfer.id))),
-    );
+    const views = await Promise.all(rows.map((transfer) => this.listView(transfer, codes)));
     await this.audit.record('transfers-queried', {
       outcome: AuditOutcome.Success,
       actor: auditActor(caller),
@@ -133,7 +137,7 @@ export class TransferAccessService {
       await this.restriction.alertAccess(caller, study, 'viewed', transfer.id);
     }
     return {
-      ...mapTransfer(transfer, codes, await this.transfers.countInstances(transfer.id)),
+      ...(await this.listView(transfer, codes)),
       lastError: transfer.lastError,
       deliveredAt: transfer.deliveredAt?.toISOString() ?? null,
       flag: transfer.flag,
@@ -149,6 +153,11 @@ export class TransferAccessService {
       },
       timeline,
     };
+  }
+
+  private async listView(transfer: Transfer, codes: Map<string, string>): Promise<TransferListView> {
+    const { delivered, total } = await this.transfers.countByState(transfer.id);
+    return { ...mapTransfer(transfer, codes, total), delivered };
   }
 
   private async trustCodes(): Promise<Map<string, string>> {
