@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import { DataSource } from 'typeorm';
 import { ReceiverModule } from '../../apps/receiver/src/receiver.module';
 import { ForwarderModule } from '../../apps/forwarder/src/forwarder.module';
-import { setupPortalDocs } from '../../apps/portal/src/openapi';
+import { configurePortalHttp } from '../../apps/portal/src/web-app';
 import { PortalModule } from '../../apps/portal/src/portal.module';
 import { RouterModule } from '../../apps/router/src/router.module';
 import request from 'supertest';
@@ -192,7 +192,7 @@ export async function startTestHub(options: TestHubOptions): Promise<TestHub> {
   let http: App | undefined;
   if (options.apps.includes('portal')) {
     const httpApp = await NestFactory.create(TestHubModule, { logger: ['error'] });
-    setupPortalDocs(httpApp);
+    configurePortalHttp(httpApp);
     await httpApp.init();
     http = httpApp.getHttpServer() as App;
     app = httpApp;

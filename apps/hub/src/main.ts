@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { startHubProcess } from '@hub/core';
-import { setupPortalDocs } from '../../portal/src/openapi';
+import { configurePortalHttp } from '../../portal/src/web-app';
 import { HubModule } from './hub.module';
 
-void startHubProcess((config) => HubModule.forRoot(config), { http: true, configureHttp: setupPortalDocs });
+void startHubProcess((config) => HubModule.forRoot(config), { http: true, configureHttp: configurePortalHttp });

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { startHubProcess } from '@hub/core';
-import { setupPortalDocs } from './openapi';
 import { PortalModule } from './portal.module';
+import { configurePortalHttp } from './web-app';
 
-void startHubProcess((config) => PortalModule.forRoot(config), { http: true, configureHttp: setupPortalDocs });
+void startHubProcess((config) => PortalModule.forRoot(config), { http: true, configureHttp: configurePortalHttp });

@@ -1,0 +1,103 @@
+// The API's bodies as the web app reads them. test/portal-web-api-types.ts checks at compile time that these
+// match the server's own view types, so a change on either side that breaks the other fails `npm run check`.
+
+export type Permission =
+  | 'transfers:read'
+  | 'quarantine:read'
+  | 'quarantine:manage'
+  | 'agreements:read'
+  | 'agreements:manage'
+  | 'audit:read'
+  | 'studies:restrict'
+  | 'users:manage'
+  | 'fetches:read'
+  | 'fetches:request'
+  | 'operations:read';
+
+export type Role = 'operator' | 'trust-admin' | 'governance' | 'clinician';
+
+export interface SessionUser {
+  username: string;
+  role: string;
+  trust: string | null;
+  permissions: Permission[];
+}
+
+export interface LoginResult {
+  token: string;
+  tokenType: 'Bearer';
+  expiresAt: string;
+  idleTimeoutSeconds: number;
+  user: SessionUser;
+  notice: string;
+}
+
+export const TRANSFER_STATES = [
+  'queued',
+  'delivering',
+  'delivered',
+  'partially-delivered',
+  'failed',
+  'awaiting-pull',
+  'suspended',
+  'expired',
+] as const;
+export type TransferState = (typeof TRANSFER_STATES)[number];
+
+export const FOLDERS = ['emergency', 'elective'] as const;
+export type Folder = (typeof FOLDERS)[number];
+
+export interface TransferListItem {
+  id: string;
+  studyId: string;
+  sender: string;
+  recipient: string;
+  folder: string;
+  state: string;
+  instances: number;
+  delivered: number;
+  hasReport: boolean;
+  reportReceivedAt: string | null;
+  expiresAt: string;
+  createdAt: string;
+}
+
+export interface AuditEvent {
+  id: string;
+  occurredAt: string;
+  action: string;
+  event: string;
+  outcome: number;
+  actorUser: string | null;
+  actorAeTitle: string | null;
+  actorAddress: string | null;
+  sourceTrust: string | null;
+  destinationTrust: string | null;
+  patientId: string | null;
+  studyInstanceUid: string | null;
+  detail: Record<string, unknown>;
+}
+
+export interface TransferDetail extends TransferListItem {
+  lastError: string | null;
+  deliveredAt: string | null;
+  flag: string | null;
+  study: {
+    studyInstanceUid: string;
+    patientId: string | null;
+    issuerOfPatientId: string | null;
+    accessionNumber: string | null;
+    studyDate: string | null;
+    studyDescription: string | null;
+    modalities: string[];
+    restricted: boolean;
+  };
+  timeline: AuditEvent[];
+}
+
+/** Nest's error body: every 4xx/5xx of the API. */
+export interface ApiErrorBody {
+  statusCode: number;
+  message: string | string[];
+  error?: string;
+}

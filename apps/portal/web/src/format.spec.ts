@@ -1,0 +1,50 @@
+import {
+  deliveredProgress,
+  formatDateTime,
+  formatDicomDate,
+  outcomeLabel,
+  stateColor,
+  stateLabel,
+  timeLeft,
+} from './format';
+
+describe('formatting', () => {
+  it('writes a date-time in the given zone, and a dash for nothing', () => {
+    expect(formatDateTime('2026-12-03T14:05:09Z', 'UTC')).toBe('03 Dec 2026, 14:05');
+    expect(formatDateTime('2026-07-01T23:30:00Z', 'Europe/London')).toBe('02 Jul 2026, 00:30');
+    expect(formatDateTime(null)).toBe('—');
+    expect(formatDateTime('not a date')).toBe('—');
+  });
+
+  it('writes a DICOM date, keeping a value that is not one', () => {
+    expect(formatDicomDate('20240131')).toBe('31 Jan 2024');
+    expect(formatDicomDate('20240231')).toBe('20240231');
+    expect(formatDicomDate('2024')).toBe('2024');
+    expect(formatDicomDate(null)).toBe('—');
+  });
+
+  it('counts the time left before expiry in days, hours or minutes', () => {
+    const now = new Date('2026-12-03T12:00:00Z');
+    expect(timeLeft('2026-12-05T15:30:00Z', now)).toBe('2 d 3 h');
+    expect(timeLeft('2026-12-04T05:59:00Z', now)).toBe('17 h 59 min');
+    expect(timeLeft('2026-12-03T12:04:30Z', now)).toBe('4 min');
+    expect(timeLeft('2026-12-03T12:00:10Z', now)).toBe('1 min');
+    expect(timeLeft('2026-12-03T12:00:00Z', now)).toBe('expired');
+    expect(timeLeft('2026-12-01T00:00:00Z', now)).toBe('expired');
+  });
+
+  it('names states and outcomes in words', () => {
+    expect(stateLabel('partially-delivered')).toBe('Partially delivered');
+    expect(stateLabel('something-new')).toBe('something-new');
+    expect(stateColor('failed')).toBe('red');
+    expect(stateColor('delivered')).toBe('green');
+    expect(outcomeLabel(0)).toBe('Success');
+    expect(outcomeLabel(8)).toBe('Serious failure');
+    expect(outcomeLabel(3)).toBe('Outcome 3');
+  });
+
+  it('shows delivered out of total, with a percentage that never divides by zero', () => {
+    expect(deliveredProgress(3, 4)).toEqual({ text: '3 / 4', percent: 75 });
+    expect(deliveredProgress(0, 0)).toEqual({ text: '0 / 0', percent: 0 });
+  });
+});

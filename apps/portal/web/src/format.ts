@@ -1,0 +1,115 @@
+// How the portal writes times, durations, states and audit outcomes. Pure, so unit tests pin them down.
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+
+/** "03 Dec 2026, 14:05" in the given time zone (the browser's by default). */
+export function formatDateTime(iso: string | null | undefined, timeZone?: string): string {
+  if (!iso) {
+    return '—';
+  }
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) {
+    return '—';
+  }
+  return new Intl.DateTimeFormat('en-GB', {
+    day: '2-digit',
+    month: 'short',
+    year: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+    timeZone,
+  }).format(date);
+}
+
+/** A DICOM DA value (20240131) as "31 Jan 2024"; anything else as it came. */
+export function formatDicomDate(value: string | null | undefined): string {
+  if (!value) {
+    return '—';
+  }
+  const match = /^(\d{4})(\d{2})(\d{2})$/.exec(value);
+  if (!match) {
+    return value;
+  }
+  const date = new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])));
+  if (date.getUTCMonth() !== Number(match[2]) - 1) {
+    return value;
+  }
+  return new Intl.DateTimeFormat('en-GB', { day: '2-digit', month: 'short', year: 'numeric', timeZone: 'UTC' }).format(
+    date,
+  );
+}
+
+/** Time left before a study is purged from its folder: "2 d 3 h", "17 h 59 min", "4 min", or "expired". */
+export function timeLeft(expiresAt: string, now: Date = new Date()): string {
+  const ms = new Date(expiresAt).getTime() - now.getTime();
+  if (Number.isNaN(ms)) {
+    return '—';
+  }
+  if (ms <= 0) {
+    return 'expired';
+  }
+  if (ms >= DAY) {
+    return `${Math.floor(ms / DAY)} d ${Math.floor((ms % DAY) / HOUR)} h`;
+  }
+  if (ms >= HOUR) {
+    return `${Math.floor(ms / HOUR)} h ${Math.floor((ms % HOUR) / MINUTE)} min`;
+  }
+  return `${Math.max(1, Math.floor(ms / MINUTE))} min`;
+}
+
+/** Transfer states in words a person reads. */
+export function stateLabel(state: string): string {
+  const labels: Record<string, string> = {
+    queued: 'Queued',
+    delivering: 'Delivering',
+    delivered: 'Delivered',
+    'partially-delivered': 'Partially delivered',
+    failed: 'Failed',
+    'awaiting-pull': 'Awaiting pull',
+    suspended: 'Suspended',
+    expired: 'Expired',
+  };
+  return labels[state] ?? state;
+}
+
+/** A colour for each state; the text always says the state too, colour is never the only sign. */
+export function stateColor(state: string): string {
+  switch (state) {
+    case 'delivered':
+      return 'green';
+    case 'failed':
+      return 'red';
+    case 'partially-delivered':
+    case 'suspended':
+      return 'orange';
+    case 'queued':
+    case 'delivering':
+      return 'blue';
+    default:
+      return 'gray';
+  }
+}
+
+/** PS3.15 EventOutcomeIndicator in words. */
+export function outcomeLabel(outcome: number): string {
+  switch (outcome) {
+    case 0:
+      return 'Success';
+    case 4:
+      return 'Minor failure';
+    case 8:
+      return 'Serious failure';
+    case 12:
+      return 'Major failure';
+    default:
+      return `Outcome ${outcome}`;
+  }
+}
+
+/** "3 / 5" and the percentage for a progress bar (0 when there is nothing to deliver). */
+export function deliveredProgress(delivered: number, total: number): { text: string; percent: number } {
+  return { text: `${delivered} / ${total}`, percent: total > 0 ? Math.round((delivered / total) * 100) : 0 };
+}

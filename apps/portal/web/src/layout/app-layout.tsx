@@ -1,0 +1,60 @@
+import { AppShell, Badge, Burger, Button, Group, NavLink, Text, Title } from '@mantine/core';
+import { useDisclosure } from '@mantine/hooks';
+import { NavLink as RouterNavLink, Outlet } from 'react-router';
+import { useSession } from '../session/session-context';
+import { navItemsFor } from './nav-links';
+
+export function AppLayout() {
+  const session = useSession();
+  const [opened, { toggle, close }] = useDisclosure(false);
+  const user = session.current!.user;
+  return (
+    <AppShell
+      header={{ height: 56 }}
+      navbar={{ width: 200, breakpoint: 'sm', collapsed: { mobile: !opened } }}
+      padding="md"
+    >
+      <AppShell.Header>
+        <Group h="100%" px="md" justify="space-between" wrap="nowrap">
+          <Group wrap="nowrap">
+            <Burger opened={opened} onClick={toggle} hiddenFrom="sm" size="sm" aria-label="Menu" />
+            <Title order={2} size="h4">
+              Image Exchange Hub
+            </Title>
+          </Group>
+          <Group wrap="nowrap">
+            <Text size="sm" visibleFrom="xs">
+              {user.username} · {user.role}
+              {user.trust ? ` · ${user.trust}` : ''}
+            </Text>
+            <Button variant="default" size="xs" onClick={() => void session.logOut()}>
+              Log out
+            </Button>
+          </Group>
+        </Group>
+      </AppShell.Header>
+      <AppShell.Navbar p="xs" component="nav" aria-label="Main">
+        {navItemsFor(user.permissions).map((item) => (
+          <NavLink
+            key={item.path}
+            component={RouterNavLink}
+            to={item.path}
+            label={item.label}
+            // The page itself says it is not built; the badge is a visual hint kept out of the link's name.
+            rightSection={
+              item.built === 'no' ? (
+                <Badge size="xs" variant="light" color="gray" aria-hidden>
+                  not built
+                </Badge>
+              ) : undefined
+            }
+            onClick={close}
+          />
+        ))}
+      </AppShell.Navbar>
+      <AppShell.Main>
+        <Outlet />
+      </AppShell.Main>
+    </AppShell>
+  );
+}

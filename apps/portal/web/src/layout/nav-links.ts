@@ -1,0 +1,30 @@
+import type { Permission } from '../api/types';
+
+export interface NavItem {
+  label: 'Transfers' | 'Quarantine' | 'Agreements' | 'Audit' | 'Fetches' | 'Users' | 'Operations';
+  path: string;
+  /** The server's permission that makes the page usable; the server still checks every request. */
+  permission: Permission;
+  /** Pages whose screens are still to come show a notice saying so. */
+  built: 'yes' | 'read-only' | 'no';
+}
+
+export const NAV_ITEMS: readonly NavItem[] = [
+  { label: 'Transfers', path: '/transfers', permission: 'transfers:read', built: 'yes' },
+  { label: 'Quarantine', path: '/quarantine', permission: 'quarantine:read', built: 'no' },
+  { label: 'Agreements', path: '/agreements', permission: 'agreements:read', built: 'no' },
+  { label: 'Audit', path: '/audit', permission: 'audit:read', built: 'no' },
+  { label: 'Fetches', path: '/fetches', permission: 'fetches:read', built: 'no' },
+  { label: 'Users', path: '/users', permission: 'users:manage', built: 'no' },
+  { label: 'Operations', path: '/operations', permission: 'operations:read', built: 'no' },
+];
+
+/** The links a user with these permissions sees, in menu order. */
+export function navItemsFor(permissions: readonly Permission[]): NavItem[] {
+  return NAV_ITEMS.filter((item) => permissions.includes(item.permission));
+}
+
+/** Where the app opens after log-in: the first page the user may use. */
+export function homePathFor(permissions: readonly Permission[]): string {
+  return navItemsFor(permissions)[0]?.path ?? '/no-access';
+}

@@ -1,0 +1,57 @@
+import { anyInFlight, parseTransferFilters, transferApiQuery, transferFiltersToParams } from './transfer-filters';
+
+describe('transfer filters', () => {
+  it('reads every filter from the URL', () => {
+    const filters = parseTransferFilters(
+      new URLSearchParams(
+        'state=failed&folder=emergency&studyInstanceUid=1.2.3&patientId=RVJ123&from=2026-12-01&to=2026-12-03&withoutReport=true',
+      ),
+    );
+    expect(filters).toEqual({
+      state: 'failed',
+      folder: 'emergency',
+      studyInstanceUid: '1.2.3',
+      patientId: 'RVJ123',
+      from: '2026-12-01',
+      to: '2026-12-03',
+      withoutReport: true,
+    });
+  });
+
+  it('drops what the API would refuse: unknown state or folder, impossible dates, a range that ends first', () => {
+    expect(parseTransferFilters(new URLSearchParams('state=lost&folder=urgent&from=2026-02-30&to=yesterday'))).toEqual(
+      {},
+    );
+    expect(parseTransferFilters(new URLSearchParams('from=2026-12-05&to=2026-12-01'))).toEqual({ from: '2026-12-05' });
+    expect(parseTransferFilters(new URLSearchParams('withoutReport=yes'))).toEqual({});
+  });
+
+  it('trims pasted identifiers and the quotes around a UID', () => {
+    expect(parseTransferFilters(new URLSearchParams({ studyInstanceUid: '  "1.2.840.1"  ', patientId: ' ' }))).toEqual({
+      studyInstanceUid: '1.2.840.1',
+    });
+  });
+
+  it('writes filters back to the URL in a stable order, leaving out the empty ones', () => {
+    const params = transferFiltersToParams({ patientId: 'P1', state: 'queued', withoutReport: false });
+    expect(params.toString()).toBe('state=queued&patientId=P1');
+    const roundTrip = { folder: 'elective' as const, studyInstanceUid: '1.2', to: '2026-01-31', withoutReport: true };
+    expect(parseTransferFilters(transferFiltersToParams(roundTrip))).toEqual(roundTrip);
+  });
+
+  it('asks the API for the whole of the last day', () => {
+    expect(transferApiQuery({ from: '2026-12-30', to: '2026-12-31' })).toMatchObject({
+      from: '2026-12-30',
+      to: '2027-01-01',
+    });
+    expect(transferApiQuery({ withoutReport: true }).withoutReport).toBe('true');
+    expect(transferApiQuery({}).withoutReport).toBeUndefined();
+  });
+
+  it('refreshes while something is queued or delivering, not otherwise', () => {
+    expect(anyInFlight([{ state: 'delivered' }, { state: 'delivering' }])).toBe(true);
+    expect(anyInFlight([{ state: 'queued' }])).toBe(true);
+    expect(anyInFlight([{ state: 'delivered' }, { state: 'failed' }, { state: 'awaiting-pull' }])).toBe(false);
+    expect(anyInFlight(undefined)).toBe(false);
+  });
+});

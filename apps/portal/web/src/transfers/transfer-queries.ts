@@ -1,0 +1,32 @@
+import { useQuery } from '@tanstack/react-query';
+import { queryString } from '../api/client';
+import type { TransferDetail, TransferListItem } from '../api/types';
+import { useSession } from '../session/session-context';
+import { anyInFlight, transferApiQuery, type TransferFilters } from './transfer-filters';
+
+/** How often a page with a transfer in flight asks again. */
+export const IN_FLIGHT_REFRESH_MS = 3000;
+
+export const transferKeys = {
+  all: ['transfers'] as const,
+  list: (filters: TransferFilters) => ['transfers', 'list', filters] as const,
+  detail: (id: string) => ['transfers', 'detail', id] as const,
+};
+
+export function useTransfers(filters: TransferFilters) {
+  const { api } = useSession();
+  return useQuery({
+    queryKey: transferKeys.list(filters),
+    queryFn: () => api.get<TransferListItem[]>(`/api/transfers${queryString(transferApiQuery(filters))}`),
+    refetchInterval: (query) => (anyInFlight(query.state.data) ? IN_FLIGHT_REFRESH_MS : false),
+  });
+}
+
+export function useTransfer(id: string) {
+  const { api } = useSession();
+  return useQuery({
+    queryKey: transferKeys.detail(id),
+    queryFn: () => api.get<TransferDetail>(`/api/transfers/${encodeURIComponent(id)}`),
+    refetchInterval: (query) => (query.state.data && anyInFlight([query.state.data]) ? IN_FLIGHT_REFRESH_MS : false),
+  });
+}

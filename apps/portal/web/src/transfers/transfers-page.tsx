@@ -1,0 +1,244 @@
+import {
+  Alert,
+  Button,
+  Checkbox,
+  Group,
+  Loader,
+  NativeSelect,
+  Pagination,
+  Paper,
+  Progress,
+  Stack,
+  Table,
+  Text,
+  TextInput,
+  Title,
+  UnstyledButton,
+} from '@mantine/core';
+import {
+  createColumnHelper,
+  flexRender,
+  getCoreRowModel,
+  getPaginationRowModel,
+  getSortedRowModel,
+  useReactTable,
+  type SortingState,
+} from '@tanstack/react-table';
+import { useEffect, useMemo, useState, type FormEvent } from 'react';
+import { Link, useSearchParams } from 'react-router';
+import { FOLDERS, TRANSFER_STATES, type TransferListItem } from '../api/types';
+import { formatDateTime, stateLabel, timeLeft } from '../format';
+import { DeliveredProgress, FolderBadge, StateBadge } from './transfer-badges';
+import { anyInFlight, parseTransferFilters, transferFiltersToParams, type TransferFilters } from './transfer-filters';
+import { useTransfers } from './transfer-queries';
+
+const PAGE_SIZE = 25;
+const column = createColumnHelper<TransferListItem>();
+
+const columns = [
+  column.accessor('createdAt', {
+    header: 'Received',
+    cell: (info) => formatDateTime(info.getValue()),
+  }),
+  column.accessor((row) => `${row.sender} → ${row.recipient}`, {
+    id: 'exchange',
+    header: 'Sender → recipient',
+    cell: (info) => (
+      <Link
+        to={`/transfers/${info.row.original.id}`}
+        aria-label={`Transfer ${info.getValue()}, received ${formatDateTime(info.row.original.createdAt)}`}
+      >
+        {info.getValue()}
+      </Link>
+    ),
+  }),
+  column.accessor('folder', { header: 'Folder', cell: (info) => <FolderBadge folder={info.getValue()} /> }),
+  column.accessor('state', { header: 'State', cell: (info) => <StateBadge state={info.getValue()} /> }),
+  column.accessor((row) => (row.instances > 0 ? row.delivered / row.instances : 0), {
+    id: 'delivered',
+    header: 'Delivered / total',
+    cell: (info) => (
+      <DeliveredProgress
+        delivered={info.row.original.delivered}
+        total={info.row.original.instances}
+        label={`${info.row.original.delivered} of ${info.row.original.instances} instances delivered`}
+      />
+    ),
+  }),
+  column.accessor('hasReport', { header: 'Report', cell: (info) => (info.getValue() ? 'Yes' : 'No') }),
+  column.accessor('expiresAt', { header: 'Time left', cell: (info) => timeLeft(info.getValue()) }),
+];
+
+function FilterForm({ filters, onApply }: { filters: TransferFilters; onApply: (filters: TransferFilters) => void }) {
+  const [draft, setDraft] = useState<TransferFilters>(filters);
+  useEffect(() => setDraft(filters), [filters]);
+  const set = <K extends keyof TransferFilters>(key: K, value: TransferFilters[K]) =>
+    setDraft((previous) => ({ ...previous, [key]: value === '' ? undefined : value }));
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    onApply(draft);
+  };
+  return (
+    <Paper withBorder p="sm" component="form" onSubmit={submit} role="search" aria-label="Filter transfers">
+      <Group align="flex-end" gap="sm">
+        <NativeSelect
+          label="State"
+          value={draft.state ?? ''}
+          onChange={(event) => set('state', event.currentTarget.value as TransferFilters['state'])}
+          data={[
+            { value: '', label: 'Any' },
+            ...TRANSFER_STATES.map((state) => ({ value: state, label: stateLabel(state) })),
+          ]}
+        />
+        <NativeSelect
+          label="Folder"
+          value={draft.folder ?? ''}
+          onChange={(event) => set('folder', event.currentTarget.value as TransferFilters['folder'])}
+          data={[
+            { value: '', label: 'Any' },
+            ...FOLDERS.map((folder) => ({ value: folder, label: folder === 'emergency' ? 'Emergency' : 'Elective' })),
+          ]}
+        />
+        <TextInput
+          label="Study Instance UID"
+          value={draft.studyInstanceUid ?? ''}
+          onChange={(event) => set('studyInstanceUid', event.currentTarget.value)}
+          w={260}
+          spellCheck={false}
+        />
+        <TextInput
+          label="Patient ID"
+          value={draft.patientId ?? ''}
+          onChange={(event) => set('patientId', event.currentTarget.value)}
+          w={140}
+          spellCheck={false}
+        />
+        <TextInput
+          label="From"
+          type="date"
+          value={draft.from ?? ''}
+          onChange={(event) => set('from', event.currentTarget.value)}
+        />
+        <TextInput
+          label="To"
+          type="date"
+          value={draft.to ?? ''}
+          onChange={(event) => set('to', event.currentTarget.value)}
+        />
+        <Checkbox
+          label="Without report"
+          checked={draft.withoutReport ?? false}
+          onChange={(event) => set('withoutReport', event.currentTarget.checked || undefined)}
+          mb={8}
+        />
+        <Group gap="xs">
+          <Button type="submit">Search</Button>
+          <Button variant="default" onClick={() => onApply({})}>
+            Clear
+          </Button>
+        </Group>
+      </Group>
+    </Paper>
+  );
+}
+
+export function TransfersPage() {
+  const [searchParams, setSearchParams] = useSearchParams();
+  const filters = useMemo(() => parseTransferFilters(searchParams), [searchParams]);
+  const transfers = useTransfers(filters);
+  const [sorting, setSorting] = useState<SortingState>([{ id: 'createdAt', desc: true }]);
+  const [pagination, setPagination] = useState({ pageIndex: 0, pageSize: PAGE_SIZE });
+  useEffect(() => {
+    document.title = 'Transfers · Image Exchange Hub';
+  }, []);
+  useEffect(() => setPagination((previous) => ({ ...previous, pageIndex: 0 })), [filters]);
+
+  const table = useReactTable({
+    data: transfers.data ?? [],
+    columns,
+    state: { sorting, pagination },
+    onSortingChange: setSorting,
+    onPaginationChange: setPagination,
+    getCoreRowModel: getCoreRowModel(),
+    getSortedRowModel: getSortedRowModel(),
+    getPaginationRowModel: getPaginationRowModel(),
+    autoResetPageIndex: false,
+  });
+  const total = transfers.data?.length ?? 0;
+  const first = pagination.pageIndex * pagination.pageSize;
+  const inFlight = anyInFlight(transfers.data);
+
+  return (
+    <Stack>
+      <Title order={1}>Transfers</Title>
+      <FilterForm filters={filters} onApply={(next) => setSearchParams(transferFiltersToParams(next))} />
+      {transfers.isError && (
+        <Alert color="red" role="alert" title="Could not load transfers">
+          {transfers.error.message}
+        </Alert>
+      )}
+      <Group justify="space-between" mih={28}>
+        <Text size="sm" role="status">
+          {transfers.isPending
+            ? 'Loading…'
+            : total === 0
+              ? 'No transfers match.'
+              : `Showing ${first + 1}–${Math.min(first + pagination.pageSize, total)} of ${total}`}
+        </Text>
+        {inFlight && (
+          <Group gap="xs" wrap="nowrap">
+            {transfers.isFetching ? <Loader size="xs" /> : null}
+            <Text size="sm">Transfers in flight: refreshing every few seconds</Text>
+          </Group>
+        )}
+      </Group>
+      {inFlight && <Progress value={100} animated striped size="xs" aria-label="Refreshing while in flight" />}
+      <Table.ScrollContainer minWidth={900}>
+        <Table striped highlightOnHover withTableBorder verticalSpacing="xs">
+          <Table.Caption>
+            Transfers, newest first unless sorted otherwise. Select a column heading to sort.
+          </Table.Caption>
+          <Table.Thead>
+            {table.getHeaderGroups().map((group) => (
+              <Table.Tr key={group.id}>
+                {group.headers.map((header) => {
+                  const sorted = header.column.getIsSorted();
+                  return (
+                    <Table.Th
+                      key={header.id}
+                      scope="col"
+                      aria-sort={sorted === 'asc' ? 'ascending' : sorted === 'desc' ? 'descending' : 'none'}
+                    >
+                      <UnstyledButton onClick={header.column.getToggleSortingHandler()} fw={700} fz="sm">
+                        {flexRender(header.column.columnDef.header, header.getContext())}
+                        <span aria-hidden> {sorted === 'asc' ? '▲' : sorted === 'desc' ? '▼' : '↕'}</span>
+                      </UnstyledButton>
+                    </Table.Th>
+                  );
+                })}
+              </Table.Tr>
+            ))}
+          </Table.Thead>
+          <Table.Tbody>
+            {table.getRowModel().rows.map((row) => (
+              <Table.Tr key={row.id}>
+                {row.getVisibleCells().map((cell) => (
+                  <Table.Td key={cell.id}>{flexRender(cell.column.columnDef.cell, cell.getContext())}</Table.Td>
+                ))}
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      </Table.ScrollContainer>
+      {table.getPageCount() > 1 && (
+        <Pagination
+          total={table.getPageCount()}
+          value={pagination.pageIndex + 1}
+          onChange={(page) => table.setPageIndex(page - 1)}
+          getControlProps={(control) => ({ 'aria-label': `${control} page` })}
+          getItemProps={(page) => ({ 'aria-label': `Page ${page}` })}
+        />
+      )}
+    </Stack>
+  );
+}
