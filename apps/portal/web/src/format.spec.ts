@@ -10,8 +10,9 @@ import {
 
 describe('formatting', () => {
   it('writes a date-time in the given zone, and a dash for nothing', () => {
-    expect(formatDateTime('2026-12-03T14:05:09Z', 'UTC')).toBe('03 Dec 2026, 14:05');
-    expect(formatDateTime('2026-07-01T23:30:00Z', 'Europe/London')).toBe('02 Jul 2026, 00:30');
+    expect(formatDateTime('2026-12-03T14:05:09Z', { timeZone: 'UTC' })).toBe('03 Dec 2026, 14:05');
+    expect(formatDateTime('2026-12-03T14:05:09Z', { timeZone: 'UTC', seconds: true })).toBe('03 Dec 2026, 14:05:09');
+    expect(formatDateTime('2026-07-01T23:30:00Z', { timeZone: 'Europe/London' })).toBe('02 Jul 2026, 00:30');
     expect(formatDateTime(null)).toBe('—');
     expect(formatDateTime('not a date')).toBe('—');
   });

@@ -4,8 +4,11 @@ const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 
-/** "03 Dec 2026, 14:05" in the given time zone (the browser's by default). */
-export function formatDateTime(iso: string | null | undefined, timeZone?: string): string {
+/** "03 Dec 2026, 14:05" (or with seconds, 14:05:09) in the given time zone, the browser's by default. */
+export function formatDateTime(
+  iso: string | null | undefined,
+  options: { timeZone?: string; seconds?: boolean } = {},
+): string {
   if (!iso) {
     return '—';
   }
@@ -19,8 +22,9 @@ export function formatDateTime(iso: string | null | undefined, timeZone?: string
     year: 'numeric',
     hour: '2-digit',
     minute: '2-digit',
+    second: options.seconds ? '2-digit' : undefined,
     hourCycle: 'h23',
-    timeZone,
+    timeZone: options.timeZone,
   }).format(date);
 }
 

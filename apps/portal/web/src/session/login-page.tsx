@@ -43,6 +43,7 @@ export function LoginPage() {
               label="Username"
               autoComplete="username"
               required
+              withAsterisk={false}
               value={username}
               onChange={(event) => setUsername(event.currentTarget.value)}
             />
@@ -50,6 +51,7 @@ export function LoginPage() {
               label="Password"
               autoComplete="current-password"
               required
+              withAsterisk={false}
               value={password}
               onChange={(event) => setPassword(event.currentTarget.value)}
             />

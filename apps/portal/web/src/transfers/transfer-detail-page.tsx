@@ -154,8 +154,10 @@ export function TransferDetailPage() {
             <Table.Tbody>
               {t.timeline.map((event) => (
                 <Table.Tr key={event.id}>
-                  <Table.Td style={{ whiteSpace: 'nowrap' }}>{formatDateTime(event.occurredAt)}</Table.Td>
-                  <Table.Td>{event.event}</Table.Td>
+                  <Table.Td style={{ whiteSpace: 'nowrap' }}>
+                    {formatDateTime(event.occurredAt, { seconds: true })}
+                  </Table.Td>
+                  <Table.Td style={{ whiteSpace: 'nowrap' }}>{event.event}</Table.Td>
                   <Table.Td>{outcomeLabel(event.outcome)}</Table.Td>
                   <Table.Td>{actorOf(event)}</Table.Td>
                   <Table.Td>{summary(event.detail)}</Table.Td>

@@ -1,4 +1,10 @@
-import { anyInFlight, parseTransferFilters, transferApiQuery, transferFiltersToParams } from './transfer-filters';
+import {
+  anyInFlight,
+  normalizeTransferFilters,
+  parseTransferFilters,
+  transferApiQuery,
+  transferFiltersToParams,
+} from './transfer-filters';
 
 describe('transfer filters', () => {
   it('reads every filter from the URL', () => {
@@ -37,6 +43,12 @@ describe('transfer filters', () => {
     expect(params.toString()).toBe('state=queued&patientId=P1');
     const roundTrip = { folder: 'elective' as const, studyInstanceUid: '1.2', to: '2026-01-31', withoutReport: true };
     expect(parseTransferFilters(transferFiltersToParams(roundTrip))).toEqual(roundTrip);
+  });
+
+  it('cleans typed filters as the URL would', () => {
+    expect(normalizeTransferFilters({ studyInstanceUid: ' 1.2.3 ', patientId: '', from: '2026-13-01' })).toEqual({
+      studyInstanceUid: '1.2.3',
+    });
   });
 
   it('asks the API for the whole of the last day', () => {

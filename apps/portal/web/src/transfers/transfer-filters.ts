@@ -75,6 +75,11 @@ export function transferFiltersToParams(filters: TransferFilters): URLSearchPara
   return params;
 }
 
+/** Filters as typed, cleaned as if they had come from the URL (trimmed, invalid values dropped). */
+export function normalizeTransferFilters(filters: TransferFilters): TransferFilters {
+  return parseTransferFilters(transferFiltersToParams(filters));
+}
+
 /** GET /api/transfers parameters: `to` is inclusive for people and exclusive for the API, so it moves a day on. */
 export function transferApiQuery(filters: TransferFilters): Record<string, string | undefined> {
   let to: string | undefined;

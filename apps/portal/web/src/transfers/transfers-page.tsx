@@ -29,7 +29,13 @@ import { Link, useSearchParams } from 'react-router';
 import { FOLDERS, TRANSFER_STATES, type TransferListItem } from '../api/types';
 import { formatDateTime, stateLabel, timeLeft } from '../format';
 import { DeliveredProgress, FolderBadge, StateBadge } from './transfer-badges';
-import { anyInFlight, parseTransferFilters, transferFiltersToParams, type TransferFilters } from './transfer-filters';
+import {
+  anyInFlight,
+  normalizeTransferFilters,
+  parseTransferFilters,
+  transferFiltersToParams,
+  type TransferFilters,
+} from './transfer-filters';
 import { useTransfers } from './transfer-queries';
 
 const PAGE_SIZE = 25;
@@ -80,64 +86,71 @@ function FilterForm({ filters, onApply }: { filters: TransferFilters; onApply: (
   };
   return (
     <Paper withBorder p="sm" component="form" onSubmit={submit} role="search" aria-label="Filter transfers">
-      <Group align="flex-end" gap="sm">
-        <NativeSelect
-          label="State"
-          value={draft.state ?? ''}
-          onChange={(event) => set('state', event.currentTarget.value as TransferFilters['state'])}
-          data={[
-            { value: '', label: 'Any' },
-            ...TRANSFER_STATES.map((state) => ({ value: state, label: stateLabel(state) })),
-          ]}
-        />
-        <NativeSelect
-          label="Folder"
-          value={draft.folder ?? ''}
-          onChange={(event) => set('folder', event.currentTarget.value as TransferFilters['folder'])}
-          data={[
-            { value: '', label: 'Any' },
-            ...FOLDERS.map((folder) => ({ value: folder, label: folder === 'emergency' ? 'Emergency' : 'Elective' })),
-          ]}
-        />
-        <TextInput
-          label="Study Instance UID"
-          value={draft.studyInstanceUid ?? ''}
-          onChange={(event) => set('studyInstanceUid', event.currentTarget.value)}
-          w={260}
-          spellCheck={false}
-        />
-        <TextInput
-          label="Patient ID"
-          value={draft.patientId ?? ''}
-          onChange={(event) => set('patientId', event.currentTarget.value)}
-          w={140}
-          spellCheck={false}
-        />
-        <TextInput
-          label="From"
-          type="date"
-          value={draft.from ?? ''}
-          onChange={(event) => set('from', event.currentTarget.value)}
-        />
-        <TextInput
-          label="To"
-          type="date"
-          value={draft.to ?? ''}
-          onChange={(event) => set('to', event.currentTarget.value)}
-        />
-        <Checkbox
-          label="Without report"
-          checked={draft.withoutReport ?? false}
-          onChange={(event) => set('withoutReport', event.currentTarget.checked || undefined)}
-          mb={8}
-        />
-        <Group gap="xs">
+      <Stack gap="sm">
+        <Group align="flex-end" gap="sm">
+          <NativeSelect
+            label="State"
+            w={180}
+            value={draft.state ?? ''}
+            onChange={(event) => set('state', event.currentTarget.value as TransferFilters['state'])}
+            data={[
+              { value: '', label: 'Any' },
+              ...TRANSFER_STATES.map((state) => ({ value: state, label: stateLabel(state) })),
+            ]}
+          />
+          <NativeSelect
+            label="Folder"
+            w={140}
+            value={draft.folder ?? ''}
+            onChange={(event) => set('folder', event.currentTarget.value as TransferFilters['folder'])}
+            data={[
+              { value: '', label: 'Any' },
+              ...FOLDERS.map((folder) => ({ value: folder, label: folder === 'emergency' ? 'Emergency' : 'Elective' })),
+            ]}
+          />
+          <TextInput
+            label="From"
+            type="date"
+            w={160}
+            value={draft.from ?? ''}
+            onChange={(event) => set('from', event.currentTarget.value)}
+          />
+          <TextInput
+            label="To"
+            type="date"
+            w={160}
+            value={draft.to ?? ''}
+            onChange={(event) => set('to', event.currentTarget.value)}
+          />
+          <Checkbox
+            label="Without report"
+            checked={draft.withoutReport ?? false}
+            onChange={(event) => set('withoutReport', event.currentTarget.checked || undefined)}
+            mb={8}
+          />
+        </Group>
+        <Group align="flex-end" gap="sm">
+          <TextInput
+            label="Study Instance UID"
+            value={draft.studyInstanceUid ?? ''}
+            onChange={(event) => set('studyInstanceUid', event.currentTarget.value)}
+            w={420}
+            maw="100%"
+            spellCheck={false}
+          />
+          <TextInput
+            label="Patient ID"
+            value={draft.patientId ?? ''}
+            onChange={(event) => set('patientId', event.currentTarget.value)}
+            w={180}
+            spellCheck={false}
+          />
           <Button type="submit">Search</Button>
           <Button variant="default" onClick={() => onApply({})}>
             Clear
           </Button>
         </Group>
-      </Group>
+      </Stack>
     </Paper>
   );
 }
@@ -163,7 +176,17 @@ export function TransfersPage() {
     getSortedRowModel: getSortedRowModel(),
     getPaginationRowModel: getPaginationRowModel(),
     autoResetPageIndex: false,
+    enableSortingRemoval: false,
   });
+  // Searching again with the same filters asks the server again rather than showing the cached answer.
+  const apply = (next: TransferFilters) => {
+    const params = transferFiltersToParams(normalizeTransferFilters(next));
+    if (params.toString() === transferFiltersToParams(filters).toString()) {
+      void transfers.refetch();
+    } else {
+      setSearchParams(params);
+    }
+  };
   const total = transfers.data?.length ?? 0;
   const first = pagination.pageIndex * pagination.pageSize;
   const inFlight = anyInFlight(transfers.data);
@@ -171,7 +194,7 @@ export function TransfersPage() {
   return (
     <Stack>
       <Title order={1}>Transfers</Title>
-      <FilterForm filters={filters} onApply={(next) => setSearchParams(transferFiltersToParams(next))} />
+      <FilterForm filters={filters} onApply={apply} />
       {transfers.isError && (
         <Alert color="red" role="alert" title="Could not load transfers">
           {transfers.error.message}
