@@ -344,6 +344,7 @@ describe('receiver against a hostile peer', () => {
   it('aborts a connection announcing an oversize PDU, audits it, and keeps serving', async () => {
     const hub = await startTestHub({ apps: ['receiver'] });
     try {
+      const received: Buffer[] = [];
       const closed = await new Promise<boolean>((resolve) => {
         const socket = net.connect(hub.port, HOST, () => {
           const header = Buffer.alloc(6);
@@ -351,11 +352,14 @@ describe('receiver against a hostile peer', () => {
           header.writeUInt32BE(1 << 30, 2);
           socket.write(Buffer.concat([header, Buffer.alloc(1024)]));
         });
+        socket.on('data', (chunk: Buffer) => received.push(chunk));
         socket.on('error', () => undefined);
         socket.on('close', () => resolve(true));
         setTimeout(() => resolve(false), 10000).unref();
       });
       expect(closed).toBe(true);
+      // A-ABORT, source 2 (service provider), reason 6 (invalid PDU parameter value).
+      expect(Buffer.concat(received).subarray(0, 10).toString('hex')).toBe('07000000000400000206');
       const events = await waitFor('the abort to be audited', async () => {
         const rows = (await hub.dataSource.query(
           `SELECT detail FROM audit_events WHERE event = 'association-aborted' AND actor_address = '127.0.0.1'

@@ -8,6 +8,7 @@ import { CStoreRequestCommand, encodeCStoreResponsePdu } from './dimse-encoding'
 import { PDataRouter } from './pdata-router';
 import { PduFramer } from './pdu-framer';
 import { ReceivedDataset, SpillFile, StoreSink } from './store-sink';
+import { AssociateRqProblem, checkAssociateRq, encodeAbort, encodeAssociateRj } from './associate-rq';
 import { chooseTransferSyntax, isStorageSopClass, VERIFICATION_SOP_CLASS } from './transfer-syntax-choice';
 import {
   QueryRetrieveSession,
@@ -77,8 +78,23 @@ export interface HubScpOptions {
   timeouts: { associationMs: number; pduMs: number };
 }
 
-const { PresentationContextResult, RejectResult, RejectSource, AbortSource, AbortReason } = constants;
+const { PresentationContextResult, RejectResult, RejectSource } = constants;
+const A_ASSOCIATE_RQ = 0x01;
 const P_DATA_TF = 0x04;
+const A_RELEASE_RQ = 0x05;
+const A_ABORT = 0x07;
+/** A-ABORT from the service provider (PS3.8 9.3.8): reason 2 unexpected PDU, 6 invalid PDU parameter value. */
+const ABORT_SOURCE_PROVIDER = 2;
+const ABORT_UNEXPECTED_PDU = 2;
+const ABORT_INVALID_PARAMETER = 6;
+/** A-ASSOCIATE-RJ source "service-provider (ACSE)". */
+const REJECT_SOURCE_ACSE = 2;
+
+/**
+ * Where the association is, for which PDUs the peer may send (PS3.8 9.2, acceptor side): anything else
+ * aborts it before dcmjs-dimse, which trusts the order, sees the PDU.
+ */
+type Phase = 'awaiting-request' | 'negotiating' | 'accepted' | 'releasing' | 'closing';
 
 /** The C-STORE whose data set is arriving. */
 interface StoreReception {
@@ -113,6 +129,7 @@ export class HubScp extends Scp {
   private cancelRequested = false;
   private callingAeTitle?: string;
   private calledAeTitle?: string;
+  private phase: Phase = 'awaiting-request';
 
   constructor(socket: Socket, options: HubScpOptions) {
     super(socket, {
@@ -148,16 +165,20 @@ export class HubScp extends Scp {
       calledAeTitle: this.calledAeTitle,
       peerAddress: this.peerAddress,
     };
-    this.hub.handler.requestAssociation(request).then(
-      (decision) => this.answerAssociation(association, decision),
-      (error: Error) => {
-        this.logger.error(`association from ${request.callingAeTitle}: ${error.message}`);
-        this.reject(AssociationRejectReason.NoReasonGiven, RejectResult.Transient);
-      },
-    );
+    this.hub.handler
+      .requestAssociation(request)
+      .then(
+        (decision) => this.answerAssociation(association, decision),
+        (error: Error) => {
+          this.logger.error(`association from ${request.callingAeTitle}: ${error.message}`);
+          this.reject(AssociationRejectReason.NoReasonGiven, RejectResult.Transient);
+        },
+      )
+      .catch((error: Error) => this.internalError(error));
   }
 
   override associationReleaseRequested(): void {
+    this.phase = 'releasing';
     // Spare temp files go first, so that a peer told the association is released finds nothing left of it.
     const releasing = this.session?.releasing() ?? Promise.resolve();
     void releasing
@@ -165,7 +186,8 @@ export class HubScp extends Scp {
       .finally(() => {
         this.sendAssociationReleaseResponse();
         void this.finish('released');
-      });
+      })
+      .catch((error: Error) => this.internalError(error));
   }
 
   override abort(): void {
@@ -221,7 +243,8 @@ export class HubScp extends Scp {
           this.logger.error(`C-FIND from ${this.callingAeTitle}: ${error.message}`);
           final(UNABLE_TO_PROCESS, 'unable to process');
         },
-      );
+      )
+      .catch((error: Error) => this.internalError(error));
   }
 
   override cMoveRequest(request: CMoveRequest): void {
@@ -274,7 +297,8 @@ export class HubScp extends Scp {
           this.logger.error(`C-MOVE from ${this.callingAeTitle}: ${error.message}`);
           respond(UNABLE_TO_PROCESS, none, 'unable to process');
         },
-      );
+      )
+      .catch((error: Error) => this.internalError(error));
   }
 
   override cCancelRequest(): void {
@@ -291,11 +315,16 @@ export class HubScp extends Scp {
   /** A C-STORE-RQ with a data set (the router passes them on only once the association is accepted). */
   private storeCommand(presentationContextId: number, command: CStoreRequestCommand): void {
     const session = this.session!;
+    const transferSyntaxUid = this.acceptedContexts.get(presentationContextId);
+    if (transferSyntaxUid === undefined) {
+      this.protocolViolation(`C-STORE on presentation context ${presentationContextId}, which was not accepted`);
+      return;
+    }
     const request: StoreRequest = {
       presentationContextId,
       sopClassUid: command.sopClassUid,
       sopInstanceUid: command.sopInstanceUid,
-      transferSyntaxUid: this.acceptedContexts.get(presentationContextId) ?? '',
+      transferSyntaxUid,
     };
     this.reception = {
       request,
@@ -308,7 +337,10 @@ export class HubScp extends Scp {
   }
 
   private storeData(value: Buffer, last: boolean): void {
-    const reception = this.reception!;
+    const reception = this.reception;
+    if (!reception) {
+      return; // the association is being aborted (the C-STORE's context was not accepted)
+    }
     reception.sink.write(value);
     if (!last) {
       return;
@@ -328,10 +360,12 @@ export class HubScp extends Scp {
         this.connection.write(pdu);
       }
     };
-    this.session!.store(request, reception.sink.result()).then(respond, (error: Error) => {
-      this.logger.error(`C-STORE ${uidForLog(request.sopInstanceUid)} from ${this.callingAeTitle}: ${error.message}`);
-      respond({ status: DimseStatus.ProcessingFailure, comment: 'processing failure' });
-    });
+    this.session!.store(request, reception.sink.result())
+      .then(respond, (error: Error) => {
+        this.logger.error(`C-STORE ${uidForLog(request.sopInstanceUid)} from ${this.callingAeTitle}: ${error.message}`);
+        respond({ status: DimseStatus.ProcessingFailure, comment: 'processing failure' });
+      })
+      .catch((error: Error) => this.internalError(error));
   }
 
   private answerAssociation(association: Association, decision: AssociationDecision): void {
@@ -378,17 +412,20 @@ export class HubScp extends Scp {
     // The AC's max PDU length is what the hub can receive; dcmjs-dimse would echo the requestor's own
     // (often 16 KiB), which makes a sender cut every data set into many small PDUs.
     association.setMaxPduLength(this.hub.maxPduLength);
+    this.phase = 'accepted';
     this.sendAssociationAccept();
   }
 
   private reject(reason: AssociationRejectReason, result: number): void {
+    this.phase = 'closing';
     this.sendAssociationReject(result, RejectSource.ServiceUser, reason);
     this.connection.end();
   }
 
   /**
-   * Takes the socket's data from the library's reader: PDUs are framed here (bounded in size), P-DATA-TF
-   * of an accepted association goes through the router (C-STORE to the hub), the rest to the library.
+   * Takes the socket's data from the library's reader: PDUs are framed here (bounded in size) and checked
+   * against the association's phase; P-DATA-TF of an accepted association goes through the router (C-STORE
+   * to the hub), the rest to the library. Whatever goes wrong on this connection ends it alone.
    */
   private readPdus(socket: Socket): void {
     // Allow the PDV item header and a little slack over the advertised maximum.
@@ -396,38 +433,119 @@ export class HubScp extends Scp {
     const network = this as unknown as NetworkInternals;
     socket.removeAllListeners('data');
     socket.on('data', (chunk: Buffer) => {
-      const framed = framer.push(chunk);
-      if ('problem' in framed) {
-        this.protocolViolation(framed.problem);
-        return;
-      }
-      for (const framedPdu of framed.pdus) {
-        // The library aborts an association that has received no PDU for pduTimeout.
-        network.lastPduTime = Date.now();
-        // Only P-DATA-TF comes in pieces; before the association is accepted the library takes it whole.
-        const pdu = Array.isArray(framedPdu) && !this.session ? Buffer.concat(framedPdu) : framedPdu;
-        if (Array.isArray(pdu) || (pdu[0] === P_DATA_TF && this.session)) {
-          if (!this.pData.push(pdu)) {
+      try {
+        const framed = framer.push(chunk);
+        if ('problem' in framed) {
+          this.protocolViolation(framed.problem);
+          return;
+        }
+        for (const framedPdu of framed.pdus) {
+          if (this.phase === 'closing') {
             return;
           }
-        } else {
-          this.toLibrary(pdu);
+          // The library aborts an association that has received no PDU for pduTimeout.
+          network.lastPduTime = Date.now();
+          if (!this.takePdu(framedPdu)) {
+            return;
+          }
         }
+      } catch (error) {
+        this.internalError(error as Error);
       }
     });
   }
 
-  private toLibrary(pdu: Buffer): void {
-    void (this as unknown as NetworkInternals)._processPdu(pdu);
+  /** One framed PDU, where the phase allows it; false once the connection is being closed. */
+  private takePdu(framedPdu: Buffer | Buffer[]): boolean {
+    const type = Array.isArray(framedPdu) ? framedPdu[0][0] : framedPdu[0];
+    const unexpected = this.unexpectedPdu(type, Array.isArray(framedPdu) ? undefined : framedPdu);
+    if (unexpected) {
+      this.protocolViolation(unexpected, ABORT_UNEXPECTED_PDU);
+      return false;
+    }
+    if (type === P_DATA_TF) {
+      return this.pData.push(framedPdu);
+    }
+    const pdu = framedPdu as Buffer;
+    if (type === A_ASSOCIATE_RQ) {
+      const check = checkAssociateRq(pdu);
+      if (!check.ok) {
+        this.rejectMalformedRequest(check.reason, check.problem);
+        return false;
+      }
+      this.phase = 'negotiating';
+    } else if (type === A_ABORT) {
+      this.phase = 'closing';
+    }
+    this.toLibrary(pdu);
+    return true;
   }
 
-  private protocolViolation(problem: string): void {
+  /** Why a PDU of this type cannot come now (PS3.8 9.2 state table, acceptor side); undefined if it can. */
+  private unexpectedPdu(type: number, pdu: Buffer | undefined): string | undefined {
+    if (type === A_ABORT) {
+      return undefined;
+    }
+    if (type === A_RELEASE_RQ && pdu && pdu.length !== 10) {
+      return `PDU type 0x0${type} of ${pdu.length - 6} bytes (4 expected)`;
+    }
+    const allowed: Record<Phase, number[]> = {
+      'awaiting-request': [A_ASSOCIATE_RQ],
+      negotiating: [],
+      accepted: [P_DATA_TF, A_RELEASE_RQ],
+      releasing: [],
+      closing: [],
+    };
+    return allowed[this.phase].includes(type) ? undefined : `PDU type 0x0${type} unexpected while ${this.phase}`;
+  }
+
+  private toLibrary(pdu: Buffer): void {
+    try {
+      (this as unknown as NetworkInternals)._processPdu(pdu).catch((error: Error) => this.internalError(error));
+    } catch (error) {
+      this.internalError(error as Error);
+    }
+  }
+
+  /** A-ASSOCIATE-RJ, permanent, from the service provider (ACSE), for a request that is not well formed. */
+  private rejectMalformedRequest(reason: AssociateRqProblem, problem: string): void {
+    this.phase = 'closing';
+    const socket = this.connection;
+    socket.removeAllListeners('data');
+    if (!socket.destroyed) {
+      socket.end(encodeAssociateRj(RejectResult.Permanent, REJECT_SOURCE_ACSE, reason));
+    }
+    this.auditViolation(`malformed A-ASSOCIATE-RQ: ${problem}`);
+  }
+
+  /** The peer broke the protocol: A-ABORT (service provider) and close, audited. */
+  private protocolViolation(problem: string, reason = ABORT_INVALID_PARAMETER): void {
+    this.phase = 'closing';
     const socket = this.connection;
     socket.removeAllListeners('data');
     socket.pause();
-    // The library sends it only within an association, as before the hub read the PDUs itself.
-    this.sendAbort(AbortSource.ServiceProvider, AbortReason.InvalidPduParameter);
-    socket.destroy();
+    if (!socket.destroyed) {
+      socket.write(encodeAbort(ABORT_SOURCE_PROVIDER, reason));
+      socket.destroy();
+    }
+    this.auditViolation(problem);
+  }
+
+  /**
+   * A fault in the hub's own handling of this association (a bug, or a library throwing on input it
+   * accepted): the association is aborted and logged, and the process goes on serving every other one.
+   */
+  private internalError(error: Error): void {
+    if (this.phase === 'closing' && this.connection.destroyed) {
+      return;
+    }
+    this.logger.error(
+      `association of ${this.callingAeTitle ?? this.peerAddress} aborted on an internal error: ${error.stack ?? error.message}`,
+    );
+    this.protocolViolation(`internal error: ${error.message}`, ABORT_UNEXPECTED_PDU);
+  }
+
+  private auditViolation(problem: string): void {
     void this.hub.handler
       .protocolViolation(
         { peerAddress: this.peerAddress, callingAeTitle: this.callingAeTitle, calledAeTitle: this.calledAeTitle },

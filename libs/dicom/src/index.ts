@@ -5,6 +5,7 @@ export * from './dimse-status';
 export * from './hub-scp';
 export * from './part10';
 export * from './store-sink';
+export * from './associate-rq';
 export * from './transfer-syntax';
 export * from './transfer-syntax-choice';
 export * from './uid';

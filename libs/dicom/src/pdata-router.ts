@@ -53,13 +53,10 @@ export class PDataRouter {
     }
     const items = splitPdvItems(pdu);
     if (!items) {
-      if (this.state.kind === 'store') {
-        return this.violate('malformed P-DATA-TF PDU inside a C-STORE');
-      }
-      // The library reports it as it always has.
-      this.passthrough(this.state.kind === 'command' ? this.state.items : []);
-      this.handlers.library(pdu);
-      return true;
+      // dcmjs-dimse would read past the PDU's items; nothing malformed reaches it.
+      return this.violate(
+        this.state.kind === 'store' ? 'malformed P-DATA-TF PDU inside a C-STORE' : 'malformed P-DATA-TF PDU',
+      );
     }
     const forLibrary: Buffer[] = [];
     const flush = () => {
@@ -172,13 +169,6 @@ export class PDataRouter {
     );
     values.forEach((value, index) => this.handlers.storeData(value, last && index === values.length - 1));
     return true;
-  }
-
-  private passthrough(items: Buffer[]): void {
-    if (items.length > 0) {
-      this.handlers.library(wrapItems(items));
-    }
-    this.state = { kind: 'passthrough' };
   }
 
   private violate(problem: string): false {
