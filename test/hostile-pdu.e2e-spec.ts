@@ -1,7 +1,9 @@
 import * as path from 'node:path';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { echoscu } from './support/dcmtk';
+import { splitPart10 } from '@hub/dicom';
+import { echoscu, storescu } from './support/dcmtk';
+import { makeHostile, makeStudy } from './support/dicom-factory';
 import {
   EXPLICIT_LE,
   MR_STORAGE,
@@ -9,7 +11,11 @@ import {
   VERIFICATION,
   applicationContextItem,
   associateRq,
+  cStoreRqCommand,
+  pDataTf,
   presentationContextItem,
+  releaseRq,
+  responseStatus,
   userInformationItem,
 } from './support/raw-pdu';
 import { TestHub, startTestHub } from './support/test-hub';
@@ -122,5 +128,66 @@ describe('receiver against crafted PDUs (raw socket peer, real MariaDB)', () => 
       peer.destroy();
     }
     expect((await echoscu(HOST, hub.port, 'RVJ_PACS', 'RA7_EMER')).ok).toBe(true);
+  });
+
+  it('answers 0xC000 to a data set whose last element is cut short, keeping no file and no row', async () => {
+    // The instance the issue describes: PixelData declares more than arrives, and the last PDV says "last".
+    const hostile = makeHostile(path.join(work, 'truncated'), 'truncated');
+    const dataset = splitPart10(readFileSync(hostile.path)).dataset;
+    const peer = await RawPeer.connect(hub.port);
+    try {
+      peer.write(
+        associateRq({
+          calling: 'RVJ_PACS',
+          called: 'RA7_EMER',
+          contexts: [{ id: 1, abstractSyntax: MR_STORAGE, transferSyntaxes: [EXPLICIT_LE] }],
+        }),
+      );
+      expect((await peer.nextPdu(1))?.[0]).toBe(0x02);
+      const command = cStoreRqCommand({
+        messageId: 1,
+        sopClassUid: MR_STORAGE,
+        sopInstanceUid: hostile.sopInstanceUid,
+      });
+      peer.write(pDataTf([{ contextId: 1, command: true, last: true, value: command }]));
+      const half = Math.floor(dataset.length / 2);
+      peer.write(pDataTf([{ contextId: 1, command: false, last: false, value: dataset.subarray(0, half) }]));
+      peer.write(pDataTf([{ contextId: 1, command: false, last: true, value: dataset.subarray(half) }]));
+      const response = await peer.nextPdu(2);
+      expect(responseStatus(response!)).toBe(0xc000);
+      peer.write(releaseRq());
+      expect((await peer.nextPdu(3))?.[0]).toBe(0x06);
+    } finally {
+      peer.destroy();
+    }
+    const rows = (await hub.dataSource.query('SELECT id FROM instances WHERE sop_instance_uid = ?', [
+      hostile.sopInstanceUid,
+    ])) as unknown[];
+    expect(rows).toHaveLength(0);
+    const files = readdirSync(hub.storageDir, { recursive: true }).map(String);
+    expect(files.filter((file) => file.includes(hostile.sopInstanceUid))).toHaveLength(0);
+    const refused = await waitFor('the refusal to be audited', async () => {
+      const events = (await hub.dataSource.query(
+        `SELECT detail FROM audit_events WHERE event = 'instance-refused'
+           AND JSON_UNQUOTE(JSON_EXTRACT(detail, '$.sopInstanceUid')) = ?`,
+        [hostile.sopInstanceUid],
+      )) as Array<{ detail: unknown }>;
+      return events.length > 0 ? events : undefined;
+    });
+    const detail = (typeof refused[0].detail === 'string' ? JSON.parse(refused[0].detail) : refused[0].detail) as {
+      status: string;
+      reason: string;
+    };
+    expect(detail.status).toBe('0xC000');
+    expect(detail.reason).toMatch(/\(7FE0,0010\)/);
+
+    // A whole study from DCMTK on the next association is stored as before.
+    const study = await makeStudy(work, {
+      patientId: 'HOSTILE2',
+      patientName: 'HOSTILE^TWO',
+      series: [{ kind: 'mr-small', count: 2 }],
+    });
+    const sent = await storescu(HOST, hub.port, 'RVJ_PACS', 'RA7_EMER', study.files);
+    expect(sent.stores.map((store) => store.status)).toEqual([0, 0]);
   });
 });

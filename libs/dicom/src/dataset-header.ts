@@ -68,13 +68,13 @@ const MAX_INFLATED = 16 * HEADER_SCAN_LIMIT;
 const SAFE_DEFLATED_INPUT = Math.floor(MAX_INFLATED / 1100);
 const FIRST_DEFLATED_INPUT = 64 * 1024;
 
-const vrCode = (vr: string): number => (vr.charCodeAt(0) << 8) | vr.charCodeAt(1);
+export const vrCode = (vr: string): number => (vr.charCodeAt(0) << 8) | vr.charCodeAt(1);
 const VR_SQ = vrCode('SQ');
 const VR_UN = vrCode('UN');
 const VR_OB = vrCode('OB');
 const VR_OW = vrCode('OW');
 // Every other VR, including ones defined in the future, has the 4-byte length form (PS3.5 §7.1.2).
-const SHORT_LENGTH_VRS = new Set(
+export const SHORT_LENGTH_VRS = new Set(
   'AE AS AT CS DA DS DT FL FD IS LO LT PN SH SL SS ST TM UI UL US'.split(' ').map(vrCode),
 );
 
@@ -82,7 +82,7 @@ const OK = 0;
 const NEED_MORE = -1;
 const MALFORMED = -2;
 
-function tagName(tag: number): string {
+export function tagName(tag: number): string {
   const hex = tag.toString(16).toUpperCase().padStart(8, '0');
   return `(${hex.slice(0, 4)},${hex.slice(4)})`;
 }

@@ -8,6 +8,7 @@ import { CStoreRequestCommand, encodeCStoreResponsePdu } from './dimse-encoding'
 import { PDataRouter } from './pdata-router';
 import { PduFramer } from './pdu-framer';
 import { ReceivedDataset, SpillFile, StoreSink } from './store-sink';
+import { datasetEncoding } from './transfer-syntax';
 import { AssociateRqProblem, checkAssociateRq, encodeAbort, encodeAssociateRj } from './associate-rq';
 import { chooseTransferSyntax, isStorageSopClass, VERIFICATION_SOP_CLASS } from './transfer-syntax-choice';
 import {
@@ -332,6 +333,7 @@ export class HubScp extends Scp {
       sink: new StoreSink({
         memoryLimit: this.hub.memoryLimit,
         openSpill: () => session.openSpill(request),
+        encoding: datasetEncoding(request.transferSyntaxUid),
       }),
     };
   }

@@ -1,3 +1,6 @@
+import { DatasetStructureCheck } from './dataset-structure';
+import { DatasetEncoding } from './transfer-syntax';
+
 /**
  * Where a data set too large to keep in memory goes: a temp file, written in order as the data
  * arrives. Writes go to the page cache and are flushed when the file is committed.
@@ -20,21 +23,27 @@ const SPILL_PREFIX_BYTES = 64 * 1024;
 export type ReceivedDataset =
   | { kind: 'memory'; chunks: Buffer[]; length: number }
   | { kind: 'spilled'; spill: SpillFile; prefix: Buffer; length: number; fileSize: number }
-  | { kind: 'failed'; error: Error };
+  | { kind: 'failed'; error: Error }
+  /** Its structure is broken (cut short, unclosed sequence…): nothing of it is kept. */
+  | { kind: 'malformed'; problem: string };
 
 export interface StoreSinkOptions {
   /** Data sets up to this size stay in memory; larger ones spill to a temp file. */
   memoryLimit: number;
   /** Opens the temp file; throws when it cannot. */
   openSpill: () => SpillFile;
+  /** How the data set is encoded (its transfer syntax), for checking its structure as it streams. */
+  encoding: DatasetEncoding;
 }
 
 /**
  * Collects one C-STORE data set as its fragments arrive. Small data sets are kept as the fragments
  * (views of the PDUs, no copy); past memoryLimit everything goes to a temp file as it comes, so
  * memory per association stays bounded whatever the instance size, and the data is already in the
- * page cache when the last fragment arrives. A failure is kept, and the rest of the data set is taken
- * and dropped: it is answered as a DIMSE status, never thrown.
+ * page cache when the last fragment arrives. Its structure is checked on the way (DatasetStructureCheck),
+ * so a data set cut short is known when its last fragment arrives, without reading it back. A failure or
+ * a broken structure is kept, and the rest of the data set is taken and dropped: it is answered as a
+ * DIMSE status, never thrown.
  */
 export class StoreSink {
   private chunks: Buffer[] = [];
@@ -42,11 +51,19 @@ export class StoreSink {
   private spill?: SpillFile;
   private prefix?: Buffer;
   private failure?: Error;
+  private readonly structure: DatasetStructureCheck;
 
-  constructor(private readonly options: StoreSinkOptions) {}
+  constructor(private readonly options: StoreSinkOptions) {
+    this.structure = new DatasetStructureCheck(options.encoding);
+  }
 
   write(chunk: Buffer): void {
-    if (this.failure) {
+    if (this.failure || this.structure.failure !== undefined) {
+      return;
+    }
+    this.structure.push(chunk);
+    if (this.structure.failure !== undefined) {
+      this.drop();
       return;
     }
     if (!this.spill && this.length + chunk.length <= this.options.memoryLimit) {
@@ -67,9 +84,7 @@ export class StoreSink {
       this.length += chunk.length;
     } catch (error) {
       this.failure = error as Error;
-      this.chunks = [];
-      // A temp file left by a failed discard is cleared at the next start-up.
-      this.abandon().catch(() => undefined);
+      this.drop();
     }
   }
 
@@ -77,6 +92,11 @@ export class StoreSink {
   result(): ReceivedDataset {
     if (this.failure) {
       return { kind: 'failed', error: this.failure };
+    }
+    const problem = this.structure.end();
+    if (problem !== undefined) {
+      this.drop();
+      return { kind: 'malformed', problem };
     }
     if (this.spill && this.prefix) {
       return {
@@ -88,6 +108,13 @@ export class StoreSink {
       };
     }
     return { kind: 'memory', chunks: this.chunks, length: this.length };
+  }
+
+  /** Lets go of what was kept of a data set that will not be stored. */
+  private drop(): void {
+    this.chunks = [];
+    // A temp file left by a failed discard is cleared at the next start-up.
+    this.abandon().catch(() => undefined);
   }
 
   /** Discards the temp file of a data set that will never be stored (association ended mid-instance). */

@@ -159,6 +159,9 @@ export class InstanceIngestService {
       );
       throw new Refusal(DimseStatus.OutOfResources, 'storage unavailable');
     }
+    if (data.kind === 'malformed') {
+      throw new Refusal(DimseStatus.CannotUnderstand, `malformed data set: ${data.problem}`);
+    }
     const header = await this.readHeader(request, data);
     this.checkIdentifiers(request, header);
     const studyInstanceUid = header.studyInstanceUid!;
@@ -330,7 +333,7 @@ export class InstanceIngestService {
 
   private async readHeader(
     request: StoreRequest,
-    data: Exclude<ReceivedDataset, { kind: 'failed' }>,
+    data: Extract<ReceivedDataset, { kind: 'memory' | 'spilled' }>,
   ): Promise<DatasetHeader> {
     let result =
       data.kind === 'memory'
