@@ -241,7 +241,9 @@ describe('receiver (DCMTK peers, real MariaDB and Redis)', () => {
     // storescu will not send a file it cannot parse (a truncated file fails in DCMTK's reader first),
     // so the truncated data set a hub really meets is one cut off on the wire: the sender dies mid-instance.
     it('discards a data set cut off mid-stream: no file, no temp file, no row, an audit event', async () => {
-      const big = makeBigInstances(path.join(work, 'cut'), 1, 16);
+      // 64 MiB is 1024 PDVs of 64 KiB: killed after 200, storescu cannot have flushed the rest into the socket
+      // buffers before SIGKILL lands (with 16 MiB, 256 PDVs, it sometimes had, and the whole instance arrived).
+      const big = makeBigInstances(path.join(work, 'cut'), 1, 64);
       const sent = await storescu(HOST, hub.port, 'RVJ_PACS', 'RA7_EMER', big.files, [], {
         killMidTransfer: { afterPdvs: 200 },
       });
