@@ -1,12 +1,23 @@
 import { splitPart10 } from '@hub/dicom';
 import { InstanceIngestService } from '@hub/ingest';
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { StorageService } from '@hub/storage';
+import { execFileSync, spawn } from 'node:child_process';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { echoscu, storescu } from './support/dcmtk';
 import { makeBigInstances, makeHostile, makeStudy } from './support/dicom-factory';
+import { EXPLICIT_LE, RawPeer, associateRq, cStoreRqCommand, pDataTf, responseStatus } from './support/raw-pdu';
 import { TcpProxy } from './support/tcp-proxy';
 import { TestHub, specDatabaseUrl, startTestHub } from './support/test-hub';
 import { waitFor } from './support/wait-for';
@@ -408,6 +419,98 @@ describe('receiver with its storage unavailable', () => {
       expect(await instanceRows(hub, small.studyInstanceUid)).toHaveLength(2);
       expect(await instanceRows(hub, big.studyInstanceUid)).toHaveLength(1);
     } finally {
+      await hub.destroy();
+      rmSync(work, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('receiver sharing its storage folder with other processes', () => {
+  /**
+   * Starts a separate Node process that prepares the same storage folder, as any app does at start-up,
+   * leaves an unfinished temp file of its own, and dies by SIGKILL. Resolves with that file's path.
+   */
+  function anotherProcessStartsAndDies(storageDir: string): Promise<string> {
+    const script = `
+      const { StorageService } = require('@hub/storage');
+      const storage = new StorageService({ hub: { storageDir: process.env.STORAGE_DIR } });
+      storage.prepare().then(() => {
+        const file = require('path').join(storage.tempDir, 'left-by-a-crash.part');
+        require('fs').writeFileSync(file, 'unfinished');
+        process.stdout.write(file, () => process.kill(process.pid, 'SIGKILL'));
+      });`;
+    return new Promise((resolve, reject) => {
+      const child = spawn(
+        process.execPath,
+        ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', '-e', script],
+        { cwd: path.join(__dirname, '..'), env: { ...process.env, STORAGE_DIR: storageDir } },
+      );
+      let out = '';
+      child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
+      child.on('error', reject);
+      child.on('exit', (_, signal) => (signal === 'SIGKILL' ? resolve(out.trim()) : reject(new Error(out))));
+    });
+  }
+
+  it("keeps an instance it is receiving when another process starts, and clears a dead process's temp files", async () => {
+    const hub = await startTestHub({ apps: ['receiver'] });
+    const work = mkdtempSync(path.join(tmpdir(), 'iehub-e2e-shared-'));
+    const peer = await RawPeer.connect(hub.port);
+    try {
+      const big = makeBigInstances(path.join(work, 'big'), 1, 4);
+      const instance = big.instances[0];
+      const dataset = splitPart10(readFileSync(instance.path)).dataset;
+      peer.write(
+        associateRq({
+          calling: 'RVJ_PACS',
+          called: 'RA7_EMER',
+          contexts: [{ id: 1, abstractSyntax: instance.sopClassUid, transferSyntaxes: [EXPLICIT_LE] }],
+        }),
+      );
+      expect((await peer.nextPdu(1))?.[0]).toBe(0x02);
+      peer.write(
+        pDataTf([
+          {
+            contextId: 1,
+            command: true,
+            last: true,
+            value: cStoreRqCommand({
+              messageId: 1,
+              sopClassUid: instance.sopClassUid,
+              sopInstanceUid: instance.sopInstanceUid,
+            }),
+          },
+        ]),
+      );
+      // Half the data set: past the memory limit, so it is being written to the receiver's temp file.
+      const half = Math.floor(dataset.length / 2);
+      for (let offset = 0; offset < half; offset += 60000) {
+        const end = Math.min(offset + 60000, half);
+        peer.write(pDataTf([{ contextId: 1, command: false, last: false, value: dataset.subarray(offset, end) }]));
+      }
+      const receiving = await waitFor('the instance to be spilling to a temp file', () =>
+        Promise.resolve(filesUnder(path.join(hub.storageDir, 'tmp')).find((file) => statSync(file).size > half / 2)),
+      );
+
+      const leftByCrash = await anotherProcessStartsAndDies(hub.storageDir);
+      expect(existsSync(receiving)).toBe(true);
+      expect(existsSync(leftByCrash)).toBe(true);
+
+      for (let offset = half; offset < dataset.length; offset += 60000) {
+        const end = Math.min(offset + 60000, dataset.length);
+        const last = end === dataset.length;
+        peer.write(pDataTf([{ contextId: 1, command: false, last, value: dataset.subarray(offset, end) }]));
+      }
+      expect(responseStatus((await peer.nextPdu(2))!)).toBe(0x0000);
+      expect(await instanceRows(hub, big.studyInstanceUid)).toHaveLength(1);
+
+      // The crashed process's folder goes at the next sweep (its pid is gone on this boot); nothing else does.
+      const removed = await hub.app.get(StorageService).sweepTemp();
+      expect(removed).toEqual([path.basename(path.dirname(leftByCrash))]);
+      expect(existsSync(leftByCrash)).toBe(false);
+    } finally {
+      peer.destroy();
       await hub.destroy();
       rmSync(work, { recursive: true, force: true });
     }

@@ -156,9 +156,22 @@ export class TempFileReserve {
   take(): TempFileWriter {
     const spare = this.spare;
     this.spare = undefined;
-    const writer = spare ?? TempFileWriter.createSync(this.dir);
+    const writer = spare ?? this.createInPlace();
     this.replenish();
     return writer;
+  }
+
+  private createInPlace(): TempFileWriter {
+    try {
+      return TempFileWriter.createSync(this.dir);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+        throw error;
+      }
+      // The process's temp folder was removed under it (by hand, or storage recreated): make it again.
+      fsSync.mkdirSync(this.dir, { recursive: true });
+      return TempFileWriter.createSync(this.dir);
+    }
   }
 
   /** Resolves once a spare being made is ready (or could not be made). */

@@ -1,9 +1,15 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { HUB_CONFIG, HubConfig } from '@hub/config';
 import { existsSync, promises as fs, renameSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { DirectorySyncer, TempFileReserve, TempFileWriter } from './durable-file';
 import { InstanceLocation, instanceRelativePath } from './storage-paths';
+import { OwnTempDir, ownTempDirName, sweepOrphanTempDirs, touchTempDir } from './temp-dirs';
+
+/** How often a process touches its temp folder and looks for orphans. */
+const TEMP_HEARTBEAT_MS = 60_000;
+/** A temp folder untouched this long belongs to a process that is gone (another host, or a previous boot). */
+export const TEMP_ORPHAN_GRACE_MS = 10 * 60_000;
 
 /** A file put in place: its size, and when its bytes and name survive a crash. */
 export interface PlacedFile {
@@ -13,30 +19,57 @@ export interface PlacedFile {
 
 /** Every file path and durable write of the hub. Files are written to a temp name, renamed, fsynced. */
 @Injectable()
-export class StorageService {
+export class StorageService implements OnModuleDestroy {
   private readonly logger = new Logger(StorageService.name);
   private readonly root: string;
-  private readonly tempDir: string;
+  private readonly tempRoot: string;
+  private readonly ownTemp: OwnTempDir;
+  /** This process's own temp folder (see temp-dirs.ts). */
+  readonly tempDir: string;
+  private heartbeat?: NodeJS.Timeout;
   private readonly knownDirs = new Set<string>();
   private readonly dirSyncer = new DirectorySyncer();
 
   constructor(@Inject(HUB_CONFIG) config: HubConfig) {
     this.root = path.resolve(config.hub.storageDir);
-    this.tempDir = path.join(this.root, 'tmp');
+    this.tempRoot = path.join(this.root, 'tmp');
+    this.ownTemp = ownTempDirName();
+    this.tempDir = path.join(this.tempRoot, this.ownTemp.name);
   }
 
   get rootDir(): string {
     return this.root;
   }
 
-  /** Creates the storage layout and clears temp files left by a crash (never acknowledged). */
+  /**
+   * Creates the storage layout and this process's own temp folder, removes the temp folders of
+   * processes that are gone (never acknowledged), and from then on keeps its own folder marked live.
+   * Other processes' folders are left alone, so restarting one app never fails another's transfers.
+   */
   async prepare(): Promise<void> {
     await fs.mkdir(this.tempDir, { recursive: true });
-    const leftovers = await fs.readdir(this.tempDir);
-    await Promise.all(leftovers.map((name) => fs.rm(path.join(this.tempDir, name), { force: true })));
-    if (leftovers.length > 0) {
-      this.logger.warn(`removed ${leftovers.length} unfinished temp file(s) from ${this.tempDir}`);
+    await this.sweepTemp();
+    this.heartbeat ??= setInterval(() => {
+      touchTempDir(this.tempDir)
+        .then(() => this.sweepTemp())
+        .catch((error: Error) => this.logger.warn(`temp folder upkeep failed: ${error.message}`));
+    }, TEMP_HEARTBEAT_MS).unref();
+  }
+
+  /** Stops the heartbeat; leaves the own temp folder to the next sweep unless it is empty. */
+  async onModuleDestroy(): Promise<void> {
+    clearInterval(this.heartbeat);
+    this.heartbeat = undefined;
+    await fs.rmdir(this.tempDir).catch(() => undefined);
+  }
+
+  /** Folders of temp files of processes that are gone: removed, by whichever process finds them first. */
+  async sweepTemp(): Promise<string[]> {
+    const { removed } = await sweepOrphanTempDirs(this.tempRoot, this.ownTemp, TEMP_ORPHAN_GRACE_MS);
+    if (removed.length > 0) {
+      this.logger.warn(`removed ${removed.length} temp folder(s) of processes that are gone from ${this.tempRoot}`);
     }
+    return removed;
   }
 
   instancePath(location: InstanceLocation): string {
