@@ -23,6 +23,17 @@ import { waitFor } from './support/wait-for';
 
 const HOST = '127.0.0.1';
 
+async function abortAudited(hub: TestHub, reasonLike: string) {
+  return waitFor(`an association-aborted event like "${reasonLike}"`, async () => {
+    const rows = (await hub.dataSource.query(
+      `SELECT detail FROM audit_events WHERE event = 'association-aborted' AND actor_address = '127.0.0.1'
+         AND JSON_UNQUOTE(JSON_EXTRACT(detail, '$.reason')) LIKE ?`,
+      [`%${reasonLike}%`],
+    )) as unknown[];
+    return rows.length > 0 ? rows : undefined;
+  });
+}
+
 /**
  * A requestor that breaks the protocol on purpose. No DCMTK tool sends these PDUs, so the peer is a raw
  * socket; after every case a DCMTK echoscu or storescu shows the receiver still serves.
@@ -52,17 +63,6 @@ describe('receiver against crafted PDUs (raw socket peer, real MariaDB)', () => 
     }
   }
 
-  async function abortAudited(reasonLike: string) {
-    return waitFor(`an association-aborted event like "${reasonLike}"`, async () => {
-      const rows = (await hub.dataSource.query(
-        `SELECT detail FROM audit_events WHERE event = 'association-aborted' AND actor_address = '127.0.0.1'
-           AND JSON_UNQUOTE(JSON_EXTRACT(detail, '$.reason')) LIKE ?`,
-        [`%${reasonLike}%`],
-      )) as unknown[];
-      return rows.length > 0 ? rows : undefined;
-    });
-  }
-
   it('rejects an A-ASSOCIATE-RQ with 300 presentation contexts (ids past 255, duplicated) and keeps serving', async () => {
     const contexts = Array.from({ length: 300 }, (_, index) => ({
       id: (index * 2 + 1) % 256,
@@ -73,7 +73,7 @@ describe('receiver against crafted PDUs (raw socket peer, real MariaDB)', () => 
     expect(rj?.[0]).toBe(0x03); // A-ASSOCIATE-RJ
     expect([rj?.[7], rj?.[8], rj?.[9]]).toEqual([1, 2, 1]); // permanent, service-provider (ACSE), no reason given
     expect(closed).toBe(true);
-    await abortAudited('presentation context');
+    await abortAudited(hub, 'presentation context');
     expect((await echoscu(HOST, hub.port, 'RVJ_PACS', 'RA7_EMER')).ok).toBe(true);
   });
 
@@ -114,7 +114,7 @@ describe('receiver against crafted PDUs (raw socket peer, real MariaDB)', () => 
     });
     const { rj } = await rejectionOf(rq);
     expect(rj?.[0]).toBe(0x03);
-    await abortAudited('A-ASSOCIATE-RQ');
+    await abortAudited(hub, 'A-ASSOCIATE-RQ');
   });
 
   it('aborts a PDU that no state allows (an A-ASSOCIATE-AC sent to the acceptor) and keeps serving', async () => {
@@ -189,5 +189,98 @@ describe('receiver against crafted PDUs (raw socket peer, real MariaDB)', () => 
     });
     const sent = await storescu(HOST, hub.port, 'RVJ_PACS', 'RA7_EMER', study.files);
     expect(sent.stores.map((store) => store.status)).toEqual([0, 0]);
+  });
+});
+
+describe('receiver association limits and timeouts (DCMTK echoscu, raw socket peers)', () => {
+  let hub: TestHub;
+
+  beforeAll(async () => {
+    hub = await startTestHub({
+      apps: ['receiver'],
+      configure: (raw) => {
+        raw.dicom = {
+          maxAssociations: 2,
+          maxAssociationsPerCallingAe: 1,
+          requestTimeoutSeconds: 1,
+          idleTimeoutSeconds: 2,
+        };
+      },
+    });
+  });
+
+  afterAll(async () => {
+    await hub?.destroy();
+  });
+
+  /** An accepted association held open by a raw peer. */
+  async function holdAssociation(calling: string, called: string): Promise<RawPeer> {
+    const peer = await RawPeer.connect(hub.port);
+    peer.write(
+      associateRq({
+        calling,
+        called,
+        contexts: [{ id: 1, abstractSyntax: VERIFICATION, transferSyntaxes: [EXPLICIT_LE] }],
+      }),
+    );
+    expect((await peer.nextPdu(1))?.[0]).toBe(0x02);
+    return peer;
+  }
+
+  async function refusedOverLimit(like: string) {
+    return waitFor(`an association-rejected event like "${like}"`, async () => {
+      const rows = (await hub.dataSource.query(
+        `SELECT detail FROM audit_events WHERE event = 'association-rejected'
+           AND JSON_UNQUOTE(JSON_EXTRACT(detail, '$.reason')) LIKE ?`,
+        [`%${like}%`],
+      )) as unknown[];
+      return rows.length > 0 ? rows : undefined;
+    });
+  }
+
+  it('refuses a second association from one calling AE as transient, local limit exceeded, until the first ends', async () => {
+    const first = await holdAssociation('RVJ_PACS', 'RA7_EMER');
+    try {
+      const refused = await echoscu(HOST, hub.port, 'RVJ_PACS', 'RA7_EMER');
+      expect(refused.association).toBe('rejected');
+      expect(refused.rejection?.permanent).toBe(false);
+      expect(refused.rejection?.source).toMatch(/Presentation/i);
+      expect(refused.rejection?.reason).toMatch(/Local Limit Exceeded/i);
+      await refusedOverLimit('from RVJ_PACS, the most allowed (dicom.maxAssociationsPerCallingAe)');
+    } finally {
+      first.write(releaseRq());
+      await first.waitClosed();
+      first.destroy();
+    }
+    await waitFor('the slot to be given back', async () =>
+      (await echoscu(HOST, hub.port, 'RVJ_PACS', 'RA7_EMER')).ok ? true : undefined,
+    );
+  });
+
+  it('refuses any caller once the total is reached', async () => {
+    const held = [await holdAssociation('RVJ_PACS', 'RA7_EMER'), await holdAssociation('RVJ_VIEW', 'IEP_HUB')];
+    try {
+      const refused = await echoscu(HOST, hub.port, 'RA7_PACS', 'IEP_HUB');
+      expect(refused.association).toBe('rejected');
+      expect(refused.rejection?.reason).toMatch(/Local Limit Exceeded/i);
+      await refusedOverLimit('associations open, the most allowed (dicom.maxAssociations)');
+    } finally {
+      held.forEach((peer) => peer.destroy());
+    }
+  });
+
+  it('closes a connection that sends no A-ASSOCIATE-RQ (ARTIM) and aborts an idle association, audited', async () => {
+    const silent = await RawPeer.connect(hub.port);
+    const idle = await holdAssociation('RVJ_PACS', 'RA7_ELEC');
+    try {
+      expect(await silent.waitClosed(5000)).toBe(true);
+      expect(await idle.waitClosed(8000)).toBe(true);
+      expect(idle.pdus.at(-1)?.[0]).toBe(0x07); // A-ABORT
+      await abortAudited(hub, 'no A-ASSOCIATE-RQ within 1 s');
+      await abortAudited(hub, 'no PDU for 2 s');
+    } finally {
+      silent.destroy();
+      idle.destroy();
+    }
   });
 });

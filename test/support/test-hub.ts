@@ -112,6 +112,7 @@ export interface TestHubOptions {
 export interface TestHubRawConfig {
   hub: Record<string, unknown>;
   folders?: Record<string, { retentionHours: number }>;
+  dicom?: Record<string, number>;
   trusts: Array<Record<string, unknown> & { code: string; nodes: Array<Record<string, unknown>> }>;
   agreements: Array<Record<string, unknown>>;
 }

@@ -1,6 +1,6 @@
 import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { HUB_CONFIG, HubConfig } from '@hub/config';
-import { DicomListener } from '@hub/dicom';
+import { AssociationLimits, DicomListener } from '@hub/dicom';
 import { HubBootstrap } from '@hub/core';
 import { AssociationPolicyService } from '@hub/ingest';
 
@@ -22,7 +22,14 @@ export class DicomScpAdapter implements OnApplicationBootstrap, BeforeApplicatio
       // Data sets up to 256 KiB are kept as their PDUs and written in one go; larger ones stream to a
       // temp file while they arrive, which overlaps the write with the network (measured on ct300).
       memoryLimit: 256 << 10,
-      timeouts: { associationMs: 30000, pduMs: 60000 },
+      timeouts: {
+        requestMs: config.dicom.requestTimeoutSeconds * 1000,
+        idleMs: config.dicom.idleTimeoutSeconds * 1000,
+      },
+      limits: new AssociationLimits({
+        total: config.dicom.maxAssociations,
+        perCallingAe: config.dicom.maxAssociationsPerCallingAe,
+      }),
     });
   }
 

@@ -55,6 +55,12 @@ describe('parseHubConfig', () => {
       emergency: { retentionHours: 18, forwardWhileReceiving: true },
       elective: { retentionHours: 192, forwardWhileReceiving: false },
     });
+    expect(config.dicom).toEqual({
+      maxAssociations: 64,
+      maxAssociationsPerCallingAe: 8,
+      requestTimeoutSeconds: 10,
+      idleTimeoutSeconds: 60,
+    });
     expect(config.trusts[0]!.nodes[0]).toEqual({
       aeTitle: 'RVJ_PACS',
       host: '127.0.0.1',
@@ -295,7 +301,7 @@ describe('parseHubConfig', () => {
       'hub.colour: unknown key (expected one of aeTitle, bindAddress, dicomPort, httpPort, storageDir, stableStudySeconds, maxPduLength)',
       'folders.emergancy: unknown key (did you mean emergency?)',
       'trusts[0].nodes[0].allowedIPs: unknown key (did you mean allowedIps?)',
-      'extra: unknown key (expected one of hub, folders, portal, trusts, agreements, restrictedPatientIds)',
+      'extra: unknown key (expected one of hub, folders, dicom, portal, trusts, agreements, restrictedPatientIds)',
     ]);
   });
 

@@ -168,6 +168,13 @@ const foldersShape = {
   elective: folder({ retentionHours: 192, forwardWhileReceiving: false }),
 };
 
+const dicomShape = {
+  maxAssociations: z.number().int().min(1).max(10000).default(64),
+  maxAssociationsPerCallingAe: z.number().int().min(1).max(10000).default(8),
+  requestTimeoutSeconds: z.number().positive().max(3600).default(10),
+  idleTimeoutSeconds: z.number().positive().max(86400).default(60),
+};
+
 const portalShape = {
   maxFailedLogins: z.number().int().min(1).max(100).default(5),
   lockoutMinutes: z.number().positive().finite().default(15),
@@ -267,6 +274,7 @@ const agreement = z
 const fileShape = {
   hub: hubSection,
   folders: z.object(foldersShape).strict().default({}),
+  dicom: z.object(dicomShape).strict().default({}),
   portal: z.object(portalShape).strict().default({}),
   trusts: z.array(z.object(trustShape).strict()),
   agreements: z.array(agreement).default([]),
@@ -286,6 +294,7 @@ const KNOWN_KEYS: Record<string, readonly string[]> = {
   '(top level)': Object.keys(fileShape),
   hub: Object.keys(hubShape),
   folders: Object.keys(foldersShape),
+  dicom: Object.keys(dicomShape),
   'folders.emergency': ['retentionHours', 'forwardWhileReceiving'],
   'folders.elective': ['retentionHours', 'forwardWhileReceiving'],
   portal: Object.keys(portalShape),

@@ -62,6 +62,18 @@ export interface HubSection {
   maxPduLength: number;
 }
 
+/** Limits on the receiver's DICOM associations: over a cap, A-ASSOCIATE-RJ transient, local limit exceeded. */
+export interface DicomSection {
+  /** Associations open at once, from every caller. */
+  maxAssociations: number;
+  /** Associations open at once from one calling AE title. */
+  maxAssociationsPerCallingAe: number;
+  /** ARTIM: a connection that sends no A-ASSOCIATE-RQ within this is closed. */
+  requestTimeoutSeconds: number;
+  /** An association that sends no PDU for this long is aborted. */
+  idleTimeoutSeconds: number;
+}
+
 /** Portal log-in: lockout after repeated failures, and session lifetimes. */
 export interface PortalSection {
   /** Failed log-ins in a row that lock the account. */
@@ -85,6 +97,7 @@ export interface FolderSettings {
 export interface HubConfig {
   hub: HubSection;
   folders: Record<FolderName, FolderSettings>;
+  dicom: DicomSection;
   portal: PortalSection;
   trusts: TrustConfig[];
   agreements: AgreementConfig[];

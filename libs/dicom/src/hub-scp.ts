@@ -10,6 +10,7 @@ import { PduFramer } from './pdu-framer';
 import { ReceivedDataset, SpillFile, StoreSink } from './store-sink';
 import { datasetEncoding } from './transfer-syntax';
 import { AssociateRqProblem, checkAssociateRq, encodeAbort, encodeAssociateRj } from './associate-rq';
+import { AssociationLimits } from './association-limits';
 import { chooseTransferSyntax, isStorageSopClass, VERIFICATION_SOP_CLASS } from './transfer-syntax-choice';
 import {
   QueryRetrieveSession,
@@ -68,6 +69,8 @@ export type AssociationDecision =
 
 export interface ScpHandler {
   requestAssociation(request: AssociationRequest): Promise<AssociationDecision>;
+  /** An association refused because too many are open (in total, or from this calling AE). */
+  overLimit(request: AssociationRequest, problem: string): Promise<void>;
   /** A connection was cut for breaking the protocol (e.g. an oversize PDU). */
   protocolViolation(request: Partial<AssociationRequest> & { peerAddress: string }, problem: string): Promise<void>;
 }
@@ -76,7 +79,9 @@ export interface HubScpOptions {
   handler: ScpHandler;
   maxPduLength: number;
   memoryLimit: number;
-  timeouts: { associationMs: number; pduMs: number };
+  /** requestMs: ARTIM, connection to A-ASSOCIATE-RQ; idleMs: longest time without a PDU once associated. */
+  timeouts: { requestMs: number; idleMs: number };
+  limits: AssociationLimits;
 }
 
 const { PresentationContextResult, RejectResult, RejectSource } = constants;
@@ -90,6 +95,9 @@ const ABORT_UNEXPECTED_PDU = 2;
 const ABORT_INVALID_PARAMETER = 6;
 /** A-ASSOCIATE-RJ source "service-provider (ACSE)". */
 const REJECT_SOURCE_ACSE = 2;
+/** A-ASSOCIATE-RJ source "service-provider (presentation)", reason 2 "local-limit-exceeded". */
+const REJECT_SOURCE_PRESENTATION = 3;
+const REJECT_LOCAL_LIMIT_EXCEEDED = 2;
 
 /**
  * Where the association is, for which PDUs the peer may send (PS3.8 9.2, acceptor side): anything else
@@ -131,12 +139,18 @@ export class HubScp extends Scp {
   private callingAeTitle?: string;
   private calledAeTitle?: string;
   private phase: Phase = 'awaiting-request';
+  /** Gives back this association's place under the limits. */
+  private releaseSlot?: () => void;
 
   constructor(socket: Socket, options: HubScpOptions) {
+    // The library closes a connection that sends no PDU within associationTimeout (ARTIM) and one idle for
+    // pduTimeout, checking once a second, and one whose socket is silent both ways for connectTimeout (it
+    // sets that as the socket's timeout, so it must not be shorter than the idle time); each is reported
+    // as a networkError "Connection timeout".
     super(socket, {
-      associationTimeout: options.timeouts.associationMs,
-      pduTimeout: options.timeouts.pduMs,
-      connectTimeout: options.timeouts.associationMs,
+      associationTimeout: options.timeouts.requestMs,
+      pduTimeout: options.timeouts.idleMs,
+      connectTimeout: options.timeouts.idleMs,
     });
     this.hub = options;
     this.connection = socket;
@@ -154,6 +168,19 @@ export class HubScp extends Scp {
     this.on('close', () => void this.finish('closed'));
     this.on('networkError', (error: Error) => {
       this.logger.warn(`${this.callingAeTitle ?? this.peerAddress}: ${error.message}`);
+      if (error.message.startsWith('Connection timeout') && this.phase !== 'closing') {
+        const awaitingRequest = this.phase === 'awaiting-request';
+        if (!awaitingRequest && !socket.destroyed) {
+          // ARTIM expiry closes the transport; an idle association is aborted (provider, reason not specified).
+          socket.write(encodeAbort(ABORT_SOURCE_PROVIDER, 0));
+        }
+        this.auditViolation(
+          awaitingRequest
+            ? `no A-ASSOCIATE-RQ within ${options.timeouts.requestMs / 1000} s`
+            : `no PDU for ${options.timeouts.idleMs / 1000} s`,
+        );
+      }
+      this.phase = 'closing';
       socket.destroy();
     });
   }
@@ -166,6 +193,17 @@ export class HubScp extends Scp {
       calledAeTitle: this.calledAeTitle,
       peerAddress: this.peerAddress,
     };
+    const slot = this.hub.limits.acquire(request.callingAeTitle);
+    if (!slot.ok) {
+      this.phase = 'closing';
+      this.sendAssociationReject(RejectResult.Transient, REJECT_SOURCE_PRESENTATION, REJECT_LOCAL_LIMIT_EXCEEDED);
+      this.connection.end();
+      void this.hub.handler
+        .overLimit(request, slot.problem)
+        .catch((error: Error) => this.logger.error(`auditing a refused association failed: ${error.message}`));
+      return;
+    }
+    this.releaseSlot = slot.release;
     this.hub.handler
       .requestAssociation(request)
       .then(
@@ -561,6 +599,7 @@ export class HubScp extends Scp {
       return;
     }
     this.ended = true;
+    this.releaseSlot?.();
     const reception = this.reception;
     this.reception = undefined;
     try {

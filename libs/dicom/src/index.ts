@@ -6,6 +6,7 @@ export * from './hub-scp';
 export * from './part10';
 export * from './store-sink';
 export * from './associate-rq';
+export * from './association-limits';
 export * from './dataset-structure';
 export * from './transfer-syntax';
 export * from './transfer-syntax-choice';

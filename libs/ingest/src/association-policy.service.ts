@@ -135,6 +135,20 @@ export class AssociationPolicyService implements ScpHandler {
     return this.snapshot;
   }
 
+  async overLimit(request: AssociationRequest, problem: string): Promise<void> {
+    this.logger.warn(`refused association ${request.callingAeTitle} -> ${request.calledAeTitle}: ${problem}`);
+    await this.audit.record('association-rejected', {
+      outcome: AuditOutcome.MinorFailure,
+      actor: { aeTitle: request.callingAeTitle, address: request.peerAddress },
+      detail: {
+        calledAeTitle: request.calledAeTitle,
+        callingAeTitle: request.callingAeTitle,
+        reason: `local limit exceeded: ${problem}`,
+        rejectReasonCode: 2,
+      },
+    });
+  }
+
   async protocolViolation(request: Partial<AssociationRequest> & { peerAddress: string }, problem: string) {
     this.logger.warn(`aborted connection from ${request.callingAeTitle ?? request.peerAddress}: ${problem}`);
     await this.audit.record('association-aborted', {
