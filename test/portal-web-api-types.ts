@@ -1,13 +1,25 @@
 // Compile-time check, run by `npm run check` (tsc -p tsconfig.json): the web app's API types
 // (apps/portal/web/src/api/types.ts) are exactly the server's own view types, so neither side can change a
 // body without the other noticing. Nothing here runs.
-import type { LoginResult, Permission, Role } from '@hub/accounts';
+import type { AccountView, LoginResult, Permission, Role } from '@hub/accounts';
 import type { TransferState } from '@hub/db';
-import type { AuditEventView, TransferDetailView, TransferListView } from '@hub/governance';
+import type { FetchView } from '@hub/fetch';
+import type {
+  AgreementView,
+  AuditEventView,
+  AuditPage,
+  PatientAccessReport,
+  TransferDetailView,
+  TransferListView,
+} from '@hub/governance';
+import type { QuarantinedStudyView } from '@hub/routing';
 import type * as Web from '../apps/portal/web/src/api/types';
 
 /** true only when A and B are assignable both ways. */
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+
+/** A body as JSON carries it: Dates become ISO strings. */
+type Json<T> = { [K in keyof T]: T[K] extends Date ? string : T[K] extends Date | null ? string | null : T[K] };
 
 export const webApiTypesMatchTheServer: [
   Same<Web.Permission, Permission>,
@@ -17,4 +29,10 @@ export const webApiTypesMatchTheServer: [
   Same<Web.TransferDetail, TransferDetailView>,
   Same<Web.AuditEvent, AuditEventView>,
   Same<Web.TransferState, TransferState>,
-] = [true, true, true, true, true, true, true];
+  Same<Web.QuarantinedStudy, QuarantinedStudyView>,
+  Same<Web.Agreement, AgreementView>,
+  Same<Web.Account, AccountView>,
+  Same<Web.AuditPage, AuditPage>,
+  Same<Web.PatientAccessReport, PatientAccessReport>,
+  Same<Web.FetchRequest, Json<FetchView>>,
+] = [true, true, true, true, true, true, true, true, true, true, true, true, true];

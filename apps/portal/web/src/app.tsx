@@ -3,14 +3,20 @@ import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { useState } from 'react';
 import { BrowserRouter, Navigate, Route, Routes } from 'react-router';
 import { ApiError } from './api/client';
+import { AgreementsPage } from './agreements/agreements-page';
+import { AuditPage } from './audit/audit-page';
+import { FetchesPage } from './fetches/fetches-page';
 import { AppLayout } from './layout/app-layout';
-import { NAV_ITEMS, homePathFor } from './layout/nav-links';
-import { NotBuiltPage } from './placeholder/not-built-page';
+import { homePathFor } from './layout/nav-links';
+import { NotFoundPage } from './layout/not-found-page';
+import { OperationsPage } from './operations/operations-page';
+import { QuarantinePage } from './quarantine/quarantine-page';
 import { LoginPage } from './session/login-page';
 import { NoticePage } from './session/notice-page';
 import { SessionProvider, useSession } from './session/session-context';
 import { TransferDetailPage } from './transfers/transfer-detail-page';
 import { TransfersPage } from './transfers/transfers-page';
+import { UsersPage } from './users/users-page';
 
 // System fonts only: nothing is fetched from the internet at run time.
 const theme = createTheme({ primaryColor: 'blue', defaultRadius: 'sm' });
@@ -47,10 +53,13 @@ function Gate() {
             <Route path="transfers/:transferId" element={<TransferDetailPage />} />
           </>
         )}
-        {NAV_ITEMS.filter((item) => item.built === 'no' && permissions.includes(item.permission)).map((item) => (
-          <Route key={item.path} path={item.path.slice(1)} element={<NotBuiltPage title={item.label} />} />
-        ))}
-        <Route path="*" element={<NotBuiltPage title="Page not found" missing />} />
+        {session.can('quarantine:read') && <Route path="quarantine" element={<QuarantinePage />} />}
+        {session.can('agreements:read') && <Route path="agreements" element={<AgreementsPage />} />}
+        {session.can('audit:read') && <Route path="audit" element={<AuditPage />} />}
+        {session.can('fetches:read') && <Route path="fetches" element={<FetchesPage />} />}
+        {session.can('users:manage') && <Route path="users" element={<UsersPage />} />}
+        {session.can('operations:read') && <Route path="operations" element={<OperationsPage />} />}
+        <Route path="*" element={<NotFoundPage />} />
       </Route>
     </Routes>
   );

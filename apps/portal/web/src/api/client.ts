@@ -49,11 +49,24 @@ export class ApiClient {
     return this.request<T>('POST', path, body);
   }
 
-  private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const headers: Record<string, string> = { Accept: 'application/json' };
-    if (this.token) {
-      headers.Authorization = `Bearer ${this.token}`;
+  /** A file the API answers (e.g. a CSV export), as a Blob to hand to the browser's download. */
+  async blob(path: string): Promise<Blob> {
+    const response = await fetch(path, { headers: this.headers(), credentials: 'omit' });
+    if (response.status === 401 && this.token) {
+      this.onUnauthorized();
     }
+    if (!response.ok) {
+      throw new ApiError(response.status, errorMessage(await response.json().catch(() => null), response.status));
+    }
+    return response.blob();
+  }
+
+  private headers(): Record<string, string> {
+    return this.token ? { Authorization: `Bearer ${this.token}` } : {};
+  }
+
+  private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const headers: Record<string, string> = { Accept: 'application/json', ...this.headers() };
     if (body !== undefined) {
       headers['Content-Type'] = 'application/json';
     }

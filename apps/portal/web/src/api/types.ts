@@ -101,3 +101,96 @@ export interface ApiErrorBody {
   message: string | string[];
   error?: string;
 }
+
+export interface QuarantinedStudy {
+  studyId: string;
+  studyInstanceUid: string;
+  sender: string;
+  recipient: string;
+  folder: string;
+  reason: string;
+  instances: number;
+  firstReceivedAt: string;
+}
+
+export interface Agreement {
+  id: string;
+  from: string;
+  to: string;
+  folders: string[];
+  modalities: string[] | null;
+  activeFrom: string | null;
+  activeUntil: string | null;
+  suspended: boolean;
+  active: boolean;
+  source: string;
+  inForce: boolean;
+}
+
+export interface Account {
+  username: string;
+  role: Role;
+  trust: string | null;
+  disabled: boolean;
+  lockedUntil: string | null;
+  lastLoginAt: string | null;
+  createdAt: string;
+}
+
+export interface AuditPage {
+  page: number;
+  pageSize: number;
+  total: number;
+  items: AuditEvent[];
+}
+
+export interface Accessor {
+  actor: string;
+  kind: 'user' | 'node';
+  trusts: string[];
+  events: string[];
+  count: number;
+  first: string;
+  last: string;
+}
+
+export interface PatientAccessReport {
+  patientId: string;
+  accessors: Accessor[];
+  events: AuditEvent[];
+}
+
+export const AUDIT_ACTIONS = [
+  'ApplicationActivity',
+  'BeginTransferringDicomInstances',
+  'DicomInstancesTransferred',
+  'DicomInstancesAccessed',
+  'Query',
+  'StudyDeleted',
+  'UserAuthentication',
+  'SecurityAlert',
+] as const;
+
+export const FETCH_STATES = ['queued', 'querying', 'retrieving', 'completed', 'partially-completed', 'failed'] as const;
+
+export interface FetchRequest {
+  id: string;
+  sourceTrustId: string;
+  sourceNodeId: string;
+  recipientTrustId: string;
+  folder: Folder;
+  studyInstanceUid: string | null;
+  accessionNumber: string | null;
+  patientId: string | null;
+  state: (typeof FETCH_STATES)[number];
+  expectedInstances: number | null;
+  completedInstances: number;
+  failedInstances: number;
+  requestedBy: string;
+  lastError: string | null;
+  completedAt: string | null;
+  createdAt: string;
+  from: string;
+  to: string;
+  sourceAeTitle: string;
+}

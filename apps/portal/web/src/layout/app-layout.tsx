@@ -40,11 +40,11 @@ export function AppLayout() {
             component={RouterNavLink}
             to={item.path}
             label={item.label}
-            // The page itself says it is not built; the badge is a visual hint kept out of the link's name.
+            // The page itself says what is missing; the badge is a visual hint kept out of the link's name.
             rightSection={
-              item.built === 'no' ? (
+              item.built === 'partly' ? (
                 <Badge size="xs" variant="light" color="gray" aria-hidden>
-                  not built
+                  partly
                 </Badge>
               ) : undefined
             }

@@ -5,18 +5,18 @@ export interface NavItem {
   path: string;
   /** The server's permission that makes the page usable; the server still checks every request. */
   permission: Permission;
-  /** Pages whose screens are still to come show a notice saying so. */
-  built: 'yes' | 'read-only' | 'no';
+  /** A page only partly built says so on the page and in the menu. */
+  built: 'yes' | 'partly';
 }
 
 export const NAV_ITEMS: readonly NavItem[] = [
   { label: 'Transfers', path: '/transfers', permission: 'transfers:read', built: 'yes' },
-  { label: 'Quarantine', path: '/quarantine', permission: 'quarantine:read', built: 'no' },
-  { label: 'Agreements', path: '/agreements', permission: 'agreements:read', built: 'no' },
-  { label: 'Audit', path: '/audit', permission: 'audit:read', built: 'no' },
-  { label: 'Fetches', path: '/fetches', permission: 'fetches:read', built: 'no' },
-  { label: 'Users', path: '/users', permission: 'users:manage', built: 'no' },
-  { label: 'Operations', path: '/operations', permission: 'operations:read', built: 'no' },
+  { label: 'Quarantine', path: '/quarantine', permission: 'quarantine:read', built: 'yes' },
+  { label: 'Agreements', path: '/agreements', permission: 'agreements:read', built: 'yes' },
+  { label: 'Audit', path: '/audit', permission: 'audit:read', built: 'yes' },
+  { label: 'Fetches', path: '/fetches', permission: 'fetches:read', built: 'yes' },
+  { label: 'Users', path: '/users', permission: 'users:manage', built: 'yes' },
+  { label: 'Operations', path: '/operations', permission: 'operations:read', built: 'partly' },
 ];
 
 /** The links a user with these permissions sees, in menu order. */
