@@ -1,13 +1,14 @@
 import { AccountsService, Role } from '@hub/accounts';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Browser, BrowserContext, Locator, Page, Request, chromium } from 'playwright-core';
 import { StorescpHandle, startStorescp, storescu } from '../support/dcmtk';
-import { makeStudy } from '../support/dicom-factory';
-import { TestHub, ra7PushNodeAt, startTestHub } from '../support/test-hub';
+import { DcmqrscpHandle, startDcmqrscp } from '../support/dcmqrscp';
+import { GeneratedStudy, makeStudy } from '../support/dicom-factory';
+import { TestHub, addTrustRba, ra7PushNodeAt, startTestHub } from '../support/test-hub';
 import { waitFor } from '../support/wait-for';
 
 // The web portal in Debian's Chromium, against the real hub (receiver, router, forwarder, portal) on real
@@ -63,6 +64,8 @@ const text = (locator: Locator, pattern: string | RegExp) =>
 describe('portal in the browser', () => {
   let hub: TestHub;
   let scp: StorescpHandle;
+  let source: DcmqrscpHandle;
+  let held: GeneratedStudy;
   let work: string;
   let baseUrl: string;
   let browser: Browser;
@@ -79,8 +82,39 @@ describe('portal in the browser', () => {
     hub = await startTestHub({
       apps: ['receiver', 'router', 'forwarder', 'portal'],
       stableStudySeconds: 1,
-      configure: ra7PushNodeAt(scp.port),
+      configure: (raw) => {
+        ra7PushNodeAt(scp.port)(raw);
+        // RVJ's archive, dcmqrscp, is where fetches ("source it") come from; RBA may be queried but has
+        // no agreement with RA7, so a fetch from it is refused.
+        raw.trusts
+          .find((trust) => trust.code === 'RVJ')!
+          .nodes.push({
+            aeTitle: 'RVJ_QR',
+            host: HOST,
+            port: 1,
+            allowedIps: [HOST],
+            send: false,
+            receive: 'none',
+            queryRetrieve: true,
+          });
+        addTrustRba(raw);
+        raw.trusts.find((trust) => trust.code === 'RBA')!.nodes[0].queryRetrieve = true;
+      },
     });
+    source = await startDcmqrscp({
+      dir: mkdtempSync(path.join(work, 'source-')),
+      aeTitle: 'RVJ_QR',
+      moveDestinations: [{ aeTitle: 'IEP_HUB', host: HOST, port: hub.port }],
+    });
+    await hub.dataSource.query(`UPDATE nodes SET port = ? WHERE ae_title = 'RVJ_QR'`, [source.port]);
+    held = await makeStudy(path.join(work, 'held'), {
+      patientId: 'WEB0009',
+      patientName: 'TEST^FETCH',
+      series: [{ kind: 'mr-small', count: 4 }],
+    });
+    expect((await storescu(HOST, source.port, 'LOADER', 'RVJ_QR', held.files)).stores.map((s) => s.status)).toEqual([
+      0, 0, 0, 0,
+    ]);
     const server = hub.http as unknown as Server;
     await new Promise<void>((resolve) => server.listen(0, HOST, resolve));
     baseUrl = `http://${HOST}:${(server.address() as AddressInfo).port}`;
@@ -118,6 +152,7 @@ describe('portal in the browser', () => {
     await browser?.close();
     await hub?.destroy();
     await scp?.stop();
+    await source?.stop();
     rmSync(work, { recursive: true, force: true });
   });
 
@@ -189,7 +224,8 @@ describe('portal in the browser', () => {
     if (role === 'operator') {
       await page.getByRole('link', { name: 'Operations' }).click();
       await visible(page.getByRole('heading', { name: 'Operations', level: 1 }));
-      await visible(page.getByText('This page is not built yet.'));
+      await visible(page.getByText('Partly built'));
+      await text(page.getByRole('table', { name: 'Services' }), /MySQL\s*Up\s*Redis\s*Up/);
     }
     await page.getByRole('button', { name: 'Log out' }).click();
     await visible(page.getByRole('button', { name: 'Log in' }));
@@ -270,5 +306,144 @@ describe('portal in the browser', () => {
     await received.getByRole('button').click();
     await until(async () => expect(await received.getAttribute('aria-sort')).toBe('ascending'));
     await text(firstRow, /Emergency/);
+  });
+
+  it('lets governance search the audit trail by patient, see who accessed the patient, and download that CSV', async () => {
+    await logInAndAcknowledge('governance');
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Audit' }).click();
+    await page.getByLabel('Patient ID').fill('WEB0001');
+    await page.getByRole('button', { name: 'Search' }).click();
+    const results = page.getByRole('table').filter({ hasText: 'Audit events matching the search' });
+    // Every row shown is about the patient searched for (waiting until the filtered page replaced the first one).
+    let shownIds = 0;
+    await until(async () => {
+      const patientCells = await results
+        .getByRole('row')
+        .evaluateAll((rows) => rows.slice(1).map((row) => row.children[5]?.textContent));
+      expect(new Set(patientCells)).toEqual(new Set(['WEB0001']));
+      shownIds = patientCells.length;
+    });
+    expect(shownIds).toBeGreaterThan(3);
+    await text(page.getByRole('status'), new RegExp(`Showing 1–${shownIds} of ${shownIds}`));
+
+    await page.getByRole('button', { name: 'Who accessed this patient' }).click();
+    const report = page.getByRole('table').filter({ hasText: 'Every user and DICOM node that sent' });
+    await visible(report.getByRole('row', { name: /web-admin-ra7/ }));
+    await visible(report.getByRole('row', { name: /RVJ_PACS/ }));
+    await shot('audit');
+
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Download CSV' }).click(),
+    ]);
+    expect(download.suggestedFilename()).toBe('audit.csv');
+    const csv = readFileSync((await download.path())!, 'utf8')
+      .trim()
+      .split(/\r?\n/);
+    const header = csv[0].split(',');
+    const patientColumn = header.indexOf('patientId');
+    expect(patientColumn).toBeGreaterThan(-1);
+    // The CSV holds the search's rows (and the searches since, which are themselves audited), all this patient's.
+    expect(csv.length - 1).toBeGreaterThanOrEqual(shownIds);
+    for (const line of csv.slice(1)) {
+      expect(line.split(',')[patientColumn]).toBe('WEB0001');
+    }
+  });
+
+  it('lets an operator see a quarantined study with its reason, be told why it cannot be released, and discard it', async () => {
+    const stray = await makeStudy(path.join(work, 'stray'), {
+      patientId: 'WEB0003',
+      patientName: 'TEST^STRAY',
+      series: [{ kind: 'ct', count: 1 }],
+    });
+    // RA7 has no agreement to send to RVJ.
+    expect((await storescu(HOST, hub.port, 'RA7_PACS', 'RVJ_EMER', stray.files)).stores[0]?.status).toBe(0);
+    const studyState = async () =>
+      (
+        (await hub.dataSource.query('SELECT state FROM studies WHERE study_instance_uid = ?', [
+          stray.studyInstanceUid,
+        ])) as Array<{ state: string }>
+      )[0]?.state;
+    await waitFor('quarantined', async () => ((await studyState()) === 'quarantined' ? true : undefined));
+
+    await logInAndAcknowledge('operator');
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Quarantine' }).click();
+    const row = page.getByRole('row').filter({ hasText: stray.studyInstanceUid });
+    await text(row, /RA7 → RVJ.*Emergency.*no sharing agreement between these trusts/);
+    await shot('quarantine');
+
+    await row.getByRole('button', { name: `Release study ${stray.studyInstanceUid}` }).click();
+    const releaseDialog = page.getByRole('dialog', { name: 'Release this study?' });
+    await releaseDialog.getByRole('button', { name: 'Release' }).click();
+    await text(row.getByRole('alert'), /agreement/);
+    expect(await studyState()).toBe('quarantined');
+
+    await row.getByRole('button', { name: `Discard study ${stray.studyInstanceUid}` }).click();
+    const discardDialog = page.getByRole('dialog', { name: 'Discard this study?' });
+    await visible(discardDialog.getByText('This cannot be undone.'));
+    await discardDialog.getByRole('button', { name: 'Cancel' }).click();
+    expect(await studyState()).toBe('quarantined');
+    await row.getByRole('button', { name: `Discard study ${stray.studyInstanceUid}` }).click();
+    await discardDialog.getByRole('button', { name: 'Discard' }).click();
+    await count(row, 0);
+    expect(await studyState()).toBe('discarded');
+  });
+
+  it('lets a clinician source a study from another trust and watch it arrive, and says why a fetch is refused', async () => {
+    await logInAndAcknowledge('clinician');
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Fetches' }).click();
+    const form = page.getByRole('form', { name: 'Source a study from another trust' });
+    expect(await form.getByLabel('To trust').inputValue()).toBe('RA7');
+
+    await form.getByLabel('From trust').fill('RBA');
+    await form.getByLabel('Study Instance UID').fill(held.studyInstanceUid);
+    await form.getByRole('button', { name: 'Request study' }).click();
+    await text(form.getByRole('alert'), /no sharing agreement/);
+
+    await form.getByLabel('From trust').fill('rvj');
+    await form.getByRole('button', { name: 'Request study' }).click();
+    const row = page.getByRole('row').filter({ hasText: held.studyInstanceUid });
+    await visible(row);
+    await text(row, /RVJ → RA7.*Completed.*4 \/ 4/);
+    await shot('fetches');
+    const delivered = (await hub.dataSource.query(
+      `SELECT t.state FROM transfers t JOIN studies s ON s.id = t.study_id WHERE s.study_instance_uid = ?`,
+      [held.studyInstanceUid],
+    )) as Array<{ state: string }>;
+    expect(delivered.length).toBe(1);
+  });
+
+  it('lets an operator create an account and disable it', async () => {
+    await logInAndAcknowledge('operator');
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Users' }).click();
+    const form = page.getByRole('form', { name: 'New account' });
+    await form.getByLabel('New username').fill('web-new-clinician');
+    await form.getByLabel('Initial password').fill('a-long-enough-password');
+    await form.getByLabel('Role').selectOption('clinician');
+    await form.getByLabel('Trust').fill('ra7');
+    await form.getByRole('button', { name: 'Create account' }).click();
+    const row = page.getByRole('row').filter({ hasText: 'web-new-clinician' });
+    await text(row, /Clinician\s*RA7\s*Active/);
+    await shot('users');
+    await row.getByRole('button', { name: 'Disable web-new-clinician' }).click();
+    await text(row, /Disabled/);
+    const [account] = (await hub.dataSource.query('SELECT disabled FROM users WHERE username = ?', [
+      'web-new-clinician',
+    ])) as Array<{ disabled: number }>;
+    expect(Number(account.disabled)).toBe(1);
+  });
+
+  it('lets an operator suspend and resume an agreement', async () => {
+    await logInAndAcknowledge('operator');
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Agreements' }).click();
+    const row = page.getByRole('row').filter({ hasText: 'RVJ → RA7' });
+    await text(row, /In force/);
+    await shot('agreements');
+    await row.getByRole('button', { name: 'Suspend RVJ → RA7' }).click();
+    await page.getByRole('dialog', { name: 'Suspend RVJ → RA7?' }).getByRole('button', { name: 'Suspend' }).click();
+    await text(row, /Suspended/);
+    await row.getByRole('button', { name: 'Resume RVJ → RA7' }).click();
+    await page.getByRole('dialog', { name: 'Resume RVJ → RA7?' }).getByRole('button', { name: 'Resume' }).click();
+    await text(row, /In force/);
   });
 });
