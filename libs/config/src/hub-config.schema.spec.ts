@@ -56,8 +56,8 @@ describe('parseHubConfig', () => {
       elective: { retentionHours: 192, forwardWhileReceiving: false },
     });
     expect(config.dicom).toEqual({
-      maxAssociations: 64,
-      maxAssociationsPerCallingAe: 8,
+      maxAssociations: 200,
+      maxAssociationsPerCallingAe: 32,
       requestTimeoutSeconds: 10,
       idleTimeoutSeconds: 60,
     });

@@ -169,8 +169,8 @@ const foldersShape = {
 };
 
 const dicomShape = {
-  maxAssociations: z.number().int().min(1).max(10000).default(64),
-  maxAssociationsPerCallingAe: z.number().int().min(1).max(10000).default(8),
+  maxAssociations: z.number().int().min(1).max(10000).default(200),
+  maxAssociationsPerCallingAe: z.number().int().min(1).max(10000).default(32),
   requestTimeoutSeconds: z.number().positive().max(3600).default(10),
   idleTimeoutSeconds: z.number().positive().max(86400).default(60),
 };
