@@ -331,3 +331,61 @@ describe('push delivery to the recipient PACS (storescp as the peer)', () => {
     expect(readdirSync(outputDir).filter((name) => !name.startsWith('.'))).toHaveLength(2);
   });
 });
+
+describe('an instance that failed here, sent again (storescp as the recipient)', () => {
+  it('is delivered once the sender sends it again, and the transfer ends delivered', async () => {
+    const work = mkdtempSync(path.join(tmpdir(), 'iehub-e2e-resend-'));
+    const outputDir = mkdtempSync(path.join(work, 'pacs-'));
+    const scp = await startStorescp({ aeTitle: 'RA7_PACS', outputDir, extraArgs: ['+xa'] });
+    const hub = await startTestHub({
+      apps: ['receiver', 'router', 'forwarder'],
+      stableStudySeconds: 2,
+      configure: ra7PushNodeAt(scp.port),
+    });
+    try {
+      const study = await makeStudy(path.join(work, 'study'), {
+        patientId: 'DLV0099',
+        patientName: 'TEST^RESENT',
+        series: [{ kind: 'mr-small', count: 5 }],
+      });
+      const sent = await storescu(HOST, hub.port, 'RVJ_PACS', 'RA7_ELEC', study.files);
+      expect(sent.stores.map((store) => store.status)).toEqual([0, 0, 0, 0, 0]);
+      // What a MySQL outage mid-store can leave: the row committed, the file removed when the commit
+      // seemed to fail. Delivery then cannot read it and fails it here, with no status from the recipient.
+      const lost = sentInstances(study)[2];
+      const [row] = (await hub.dataSource.query('SELECT storage_path FROM instances WHERE sop_instance_uid = ?', [
+        lost.sopInstanceUid,
+      ])) as Array<{ storage_path: string }>;
+      rmSync(path.join(hub.storageDir, row.storage_path));
+      const partial = await waitFor('the first delivery', async () => {
+        const [transfer] = (await hub.dataSource.query(
+          `SELECT t.id, t.state FROM transfers t JOIN studies s ON s.id = t.study_id WHERE s.study_instance_uid = ?`,
+          [study.studyInstanceUid],
+        )) as Array<{ id: string; state: string }>;
+        return transfer?.state === 'partially-delivered' ? transfer : undefined;
+      });
+      const [failed] = (await hub.dataSource.query(
+        `SELECT ti.state, ti.last_status AS lastStatus, ti.last_error AS lastError FROM transfer_instances ti
+           JOIN instances i ON i.id = ti.instance_id WHERE ti.transfer_id = ? AND i.sop_instance_uid = ?`,
+        [partial.id, lost.sopInstanceUid],
+      )) as Array<{ state: string; lastStatus: number | null; lastError: string }>;
+      expect(failed).toMatchObject({ state: 'failed', lastStatus: null });
+      expect(failed.lastError).toMatch(/cannot read the stored instance/);
+
+      // The sender, told nothing went wrong for the study as a whole, sends it all again.
+      const again = await storescu(HOST, hub.port, 'RVJ_PACS', 'RA7_ELEC', study.files);
+      expect(again.stores.map((store) => store.status)).toEqual([0, 0, 0, 0, 0]);
+      await waitFor('the transfer to be delivered in full', async () => {
+        const [transfer] = (await hub.dataSource.query('SELECT state FROM transfers WHERE id = ?', [
+          partial.id,
+        ])) as Array<{ state: string }>;
+        return transfer.state === 'delivered' ? transfer : undefined;
+      });
+      expect(receivedDatasets(outputDir).has(lost.sopInstanceUid)).toBe(true);
+    } finally {
+      await hub.destroy();
+      await scp.stop();
+      rmSync(work, { recursive: true, force: true });
+    }
+  });
+});

@@ -182,7 +182,8 @@ export class RoutingService {
 
   /**
    * Adds the study's instances not yet in its transfer; a transfer already sent goes again, for the
-   * newcomers only (delivered instances are skipped). Returns how many joined.
+   * newcomers only (delivered instances are skipped), and for instances sent again after failing here
+   * (the receiver made them pending). Returns how many joined.
    */
   private async joinInstances(
     study: Study,
@@ -191,6 +192,13 @@ export class RoutingService {
   ): Promise<number> {
     const added = await this.transfers.addStudyInstances(transfer.id, study.id);
     if (added.length === 0) {
+      const resent =
+        (await this.transfers.hasPendingInstances(transfer.id)) &&
+        (await this.transfers.transition(transfer.id, ['delivered', 'partially-delivered', 'failed'], 'queued'));
+      if (resent) {
+        this.logger.log(`transfer ${transfer.id}: instances sent again after failing here go again`);
+        await this.scheduleDelivery(transfer);
+      }
       return 0;
     }
     const redeliver = await this.transfers.transition(

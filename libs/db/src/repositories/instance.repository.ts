@@ -27,6 +27,10 @@ export class InstanceRepository {
    * Records a stored instance in one auto-committed statement. A re-sent instance updates its
    * row in place, so a study holds each SOP Instance UID once.
    */
+  /**
+   * Records a stored instance, or updates the row of one stored again (same study and SOP Instance UID);
+   * an instance stored again is made deliverable again where it had failed for a local reason.
+   */
   async recordStored(instance: StoredInstance): Promise<'inserted' | 'updated'> {
     const result = (await this.repository.query(
       `INSERT INTO instances (study_id, series_instance_uid, sop_instance_uid, sop_class_uid, transfer_syntax_uid,
@@ -51,7 +55,18 @@ export class InstanceRepository {
         instance.receivedAt,
       ],
     )) as { affectedRows: number };
-    return result.affectedRows === 1 ? 'inserted' : 'updated';
+    if (result.affectedRows === 1) {
+      return 'inserted';
+    }
+    // Sent again: a delivery that failed here, for a local reason (no status from the recipient, e.g. the
+    // file was in doubt after a MySQL outage), may go again now that the file is back.
+    await this.repository.query(
+      `UPDATE transfer_instances ti JOIN instances i ON i.id = ti.instance_id
+          SET ti.state = 'pending', ti.last_error = NULL
+        WHERE i.study_id = ? AND i.sop_instance_uid = ? AND ti.state = 'failed' AND ti.last_status IS NULL`,
+      [instance.studyId, instance.sopInstanceUid],
+    );
+    return 'updated';
   }
 
   async removeRecord(studyId: string, sopInstanceUid: string): Promise<void> {

@@ -193,6 +193,15 @@ export class TransferRepository {
     });
   }
 
+  /** Whether any instance of the transfer waits to be sent (e.g. one re-sent after failing here). */
+  async hasPendingInstances(transferId: string): Promise<boolean> {
+    const rows = (await this.dataSource.query(
+      `SELECT 1 FROM transfer_instances WHERE transfer_id = ? AND state = 'pending' LIMIT 1`,
+      [transferId],
+    )) as unknown[];
+    return rows.length > 0;
+  }
+
   /**
    * The study's instances a delivery still arriving may send: those not yet in the transfer (stored since
    * it last looked) and those in it never answered, oldest first, whose files are still there.
