@@ -83,14 +83,8 @@ function RequestForm() {
           Source a study from another trust
         </Title>
         <Group align="flex-end" gap="sm">
-          <TextInput label="From trust" description="ODS code of the trust holding it" w={200} {...field('from')} />
-          <TextInput
-            label="To trust"
-            description={ownTrust ? 'your trust' : 'ODS code of the recipient'}
-            w={160}
-            readOnly={ownTrust !== null}
-            {...field('to')}
-          />
+          <TextInput label="From trust" placeholder="ODS code, e.g. RVJ" w={200} {...field('from')} />
+          <TextInput label="To trust" placeholder="ODS code" w={160} readOnly={ownTrust !== null} {...field('to')} />
           <NativeSelect
             label="Folder"
             w={140}

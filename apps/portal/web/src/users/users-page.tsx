@@ -72,7 +72,7 @@ function NewUserForm() {
           />
           <PasswordInput
             label="Initial password"
-            description="12 characters or more"
+            placeholder="12 characters or more"
             value={password}
             onChange={(event) => setPassword(event.currentTarget.value)}
             required
@@ -88,7 +88,7 @@ function NewUserForm() {
           />
           <TextInput
             label="Trust"
-            description="ODS code"
+            placeholder="ODS code"
             value={trust}
             onChange={(event) => setTrust(event.currentTarget.value)}
             disabled={!belongsToTrust(role)}
