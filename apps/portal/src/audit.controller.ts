@@ -1,6 +1,7 @@
 import { Controller, Get, Header, Param, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { AuthUser, Can, ClientAddress, CurrentUser } from '@hub/accounts';
+import { AuditVerification, AuditVerifyService } from '@hub/audit';
 import { AuditPage, AuditSearchService } from '@hub/governance';
 
 const FILTERS = [
@@ -24,7 +25,16 @@ const ApiFilters = (): MethodDecorator => (target, key, descriptor) => {
 @Controller('api/audit')
 @Can('audit:read')
 export class AuditController {
-  constructor(private readonly search: AuditSearchService) {}
+  constructor(
+    private readonly search: AuditSearchService,
+    private readonly verifier: AuditVerifyService,
+  ) {}
+
+  /** Recomputes the audit trail's hash chain now and reports the first break, if any; the check is audited. */
+  @Get('chain')
+  chain(@AuthUser() user: CurrentUser, @ClientAddress() address?: string): Promise<AuditVerification> {
+    return this.verifier.verifyFor({ user: user.username, address });
+  }
 
   /** Oldest first; page (from 1) and pageSize (up to 1000, default 100). */
   @Get()

@@ -157,13 +157,22 @@ export interface AuditEventMap {
   'access-notice-acknowledged': EventBase & { detail: { noticeSha256: string } };
   'account-locked': EventBase & { detail: { username: string; failures: number; lockedUntil: string } };
   'user-changed': EventBase & {
-    detail: { username: string; change: 'created' | 'disabled' | 'enabled'; role?: string; trust?: string | null };
+    detail: {
+      username: string;
+      change: 'created' | 'disabled' | 'enabled' | 'password-changed';
+      role?: string;
+      trust?: string | null;
+    };
   };
   'transfers-queried': EventBase & { detail: { filter: Record<string, string>; results: number } };
   'transfer-viewed': EventBase & { detail: { transferId: string; studyId: string } };
   'quarantine-listed': EventBase & { detail: { results: number } };
   'audit-searched': EventBase & {
     detail: { filter: Record<string, string>; results: number; format: 'json' | 'csv' | 'access-report' };
+  };
+  /** Someone had the hash chain of the audit trail checked (the portal's button, GET /api/audit/chain). */
+  'audit-chain-verified': EventBase & {
+    detail: { intact: boolean; events: number; eventId?: string | null; problem?: string };
   };
   'restricted-study-accessed': EventBase & {
     detail: {
@@ -212,6 +221,7 @@ export const AUDIT_EVENT_ACTIONS: { [N in AuditEventName]: AuditAction } = {
   'transfer-viewed': AuditAction.DicomInstancesAccessed,
   'quarantine-listed': AuditAction.Query,
   'audit-searched': AuditAction.Query,
+  'audit-chain-verified': AuditAction.ApplicationActivity,
   'restricted-study-accessed': AuditAction.SecurityAlert,
   'study-restriction-changed': AuditAction.SecurityAlert,
 };

@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AuditEventRecord, AuditEventRepository, auditEventHash } from '@hub/db';
+import { AuditActor, AuditOutcome } from './audit-event.types';
+import { AuditService } from './audit.service';
 
 export const AUDIT_GENESIS_HASH = '0'.repeat(64);
 
@@ -13,7 +15,23 @@ export type AuditVerification =
  */
 @Injectable()
 export class AuditVerifyService {
-  constructor(private readonly events: AuditEventRepository) {}
+  constructor(
+    private readonly events: AuditEventRepository,
+    private readonly audit: AuditService,
+  ) {}
+
+  /** verify(), for a person who asked: the check and what it found are audited (a break as a major failure). */
+  async verifyFor(actor: AuditActor): Promise<AuditVerification> {
+    const result = await this.verify();
+    await this.audit.record('audit-chain-verified', {
+      outcome: result.intact ? AuditOutcome.Success : AuditOutcome.MajorFailure,
+      actor,
+      detail: result.intact
+        ? { intact: true, events: result.events }
+        : { intact: false, events: result.events, eventId: result.eventId, problem: result.problem },
+    });
+    return result;
+  }
 
   async verify(pageSize = 1000): Promise<AuditVerification> {
     let expectedPrev = AUDIT_GENESIS_HASH;
