@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import request from 'supertest';
+import { AccountsService } from '@hub/accounts';
 import { findWebBuild } from '../apps/portal/src/web-app';
 import { TestHub, startTestHub } from './support/test-hub';
 
@@ -85,5 +86,71 @@ describe('portal: the web app at /', () => {
       trust: 'RA7',
       permissions: ['transfers:read', 'fetches:read', 'fetches:request'],
     });
+  });
+
+  it('lets a user change their own password: the current one is required, other sessions end, the change is audited', async () => {
+    const username = 'changes-password';
+    const password = 'the-first-password-1';
+    await hub.app.get(AccountsService).create({ username, password, role: 'clinician', trust: 'RA7' }, 'test');
+    const login = (secret: string) => request(hub.http!).post('/api/auth/login').send({ username, password: secret });
+    const here = { Authorization: `Bearer ${((await login(password).expect(200)).body as { token: string }).token}` };
+    const elsewhere = {
+      Authorization: `Bearer ${((await login(password).expect(200)).body as { token: string }).token}`,
+    };
+
+    const wrong = await request(hub.http!)
+      .post('/api/auth/password')
+      .set(here)
+      .send({ currentPassword: 'not-it', newPassword: 'a-brand-new-password' })
+      .expect(400);
+    expect(wrong.body).toMatchObject({ message: 'currentPassword: does not match your password' });
+    const short = await request(hub.http!)
+      .post('/api/auth/password')
+      .set(here)
+      .send({ currentPassword: password, newPassword: 'short' })
+      .expect(400);
+    expect((short.body as { message: string }).message).toMatch(/^newPassword: at least \d+ characters$/);
+
+    await request(hub.http!)
+      .post('/api/auth/password')
+      .set(here)
+      .send({ currentPassword: password, newPassword: 'a-brand-new-password' })
+      .expect(204);
+    await request(hub.http!).get('/api/auth/me').set(here).expect(200);
+    await request(hub.http!).get('/api/auth/me').set(elsewhere).expect(401);
+    await login(password).expect(401);
+    await login('a-brand-new-password').expect(200);
+    const [changed] = (await hub.dataSource.query(
+      `SELECT actor_user AS user, detail FROM audit_events WHERE event = 'user-changed' AND actor_user = ?`,
+      [username],
+    )) as Array<{ user: string; detail: string | { change: string } }>;
+    const detail =
+      typeof changed.detail === 'string' ? (JSON.parse(changed.detail) as { change: string }) : changed.detail;
+    expect(detail.change).toBe('password-changed');
+  });
+
+  it('checks the audit hash chain on request, for governance and operators only, and audits the check', async () => {
+    const governance = await hub.userSession('chain-checker', 'governance');
+    const clinician = await hub.userSession('chain-clinician', 'clinician', 'RA7');
+    await request(hub.http!).get('/api/audit/chain').set(clinician).expect(403);
+    const intact = await request(hub.http!).get('/api/audit/chain').set(governance).expect(200);
+    expect(intact.body).toMatchObject({ intact: true, events: expect.any(Number) });
+    expect((intact.body as { events: number }).events).toBeGreaterThan(3);
+
+    // Edit one event behind the hub's back: the check names it.
+    const [victim] = (await hub.dataSource.query(
+      `SELECT id FROM audit_events WHERE event = 'user-logged-in' ORDER BY id LIMIT 1`,
+    )) as Array<{ id: string }>;
+    await hub.dataSource.query(`UPDATE audit_events SET actor_user = 'someone-else' WHERE id = ?`, [victim.id]);
+    const broken = await request(hub.http!).get('/api/audit/chain').set(governance).expect(200);
+    expect(broken.body).toMatchObject({
+      intact: false,
+      eventId: String(victim.id),
+      problem: expect.stringMatching(/edited/),
+    });
+    const checks = (await hub.dataSource.query(
+      `SELECT outcome FROM audit_events WHERE event = 'audit-chain-verified' AND actor_user = 'chain-checker' ORDER BY id`,
+    )) as Array<{ outcome: number }>;
+    expect(checks.map((row) => row.outcome)).toEqual([0, 12]);
   });
 });

@@ -45,6 +45,26 @@ export class AuthController {
     await this.sessions.acknowledgeNotice(user, address);
   }
 
+  /** Changes the caller's own password (the current one must be given); ends their other sessions. */
+  @ApiBearerAuth()
+  @Post('password')
+  @HttpCode(204)
+  @ApiBody({ schema: { properties: { currentPassword: { type: 'string' }, newPassword: { type: 'string' } } } })
+  async changePassword(
+    @AuthUser() user: CurrentUser,
+    @SessionToken() token: string,
+    @Body() body: unknown,
+    @ClientAddress() address?: string,
+  ): Promise<void> {
+    await this.sessions.changePassword(
+      user,
+      token,
+      bodyText(body, 'currentPassword'),
+      bodyText(body, 'newPassword'),
+      address,
+    );
+  }
+
   @ApiBearerAuth()
   @Get('me')
   me(@AuthUser() user: CurrentUser) {

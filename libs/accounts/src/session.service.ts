@@ -1,9 +1,9 @@
-import { Inject, Injectable, UnauthorizedException } from '@nestjs/common';
+import { BadRequestException, Inject, Injectable, UnauthorizedException } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { AuditOutcome, AuditService } from '@hub/audit';
 import { HUB_CONFIG, HubConfig } from '@hub/config';
 import { TrustRepository, User, UserRepository, UserSessionRepository } from '@hub/db';
-import { DUMMY_PASSWORD_HASH, verifyPassword } from './password';
+import { DUMMY_PASSWORD_HASH, hashPassword, passwordProblem, verifyPassword } from './password';
 import { CurrentUser, Permission, permissionsOf, roleBelongsToTrust } from './role-policy';
 import { hashSessionToken, newSessionToken } from './session-token';
 
@@ -106,6 +106,37 @@ export class SessionService {
       actor: { user: user.username, address },
       sourceTrust: user.trustCode ?? undefined,
       detail: { noticeSha256: NOTICE_SHA256 },
+    });
+  }
+
+  /**
+   * A user changes their own password, proving the current one. Their other sessions end (a session opened
+   * with the old password by someone else does not outlive the change); the one they used stays.
+   */
+  async changePassword(user: CurrentUser, token: string, current: string, next: string, address?: string) {
+    const account = await this.users.getById(user.id);
+    if (!account || !(await verifyPassword(current, account.passwordHash))) {
+      // 400, not 401: a mistyped current password must not end the session it was typed in.
+      throw new BadRequestException('currentPassword: does not match your password');
+    }
+    const problem = passwordProblem(next);
+    if (problem) {
+      throw new BadRequestException(problem.replace(/^password:/, 'newPassword:'));
+    }
+    if (next === current) {
+      throw new BadRequestException('newPassword: must differ from the current one');
+    }
+    await this.users.setPasswordHash(account.id, await hashPassword(next));
+    const session = await this.sessions.get(hashSessionToken(token));
+    await this.sessions.deleteForUser(account.id);
+    if (session) {
+      await this.sessions.create(session);
+    }
+    await this.audit.record('user-changed', {
+      outcome: AuditOutcome.Success,
+      actor: { user: user.username, address },
+      sourceTrust: user.trustCode ?? undefined,
+      detail: { username: user.username, change: 'password-changed' },
     });
   }
 
