@@ -91,9 +91,13 @@ describe('readCStoreResponsePdu', () => {
     sopInstanceUid: '1.2.3.4.5',
   };
 
-  it.each([0x0000, 0xa700, 0xb000])('reads status %i and the message id back', (status) => {
+  it.each([0x0000, 0xa700, 0xb000])('reads status %i, the message id and the error comment back', (status) => {
     const pdu = encodeCStoreResponsePdu({ ...fields, status, errorComment: status ? 'full' : undefined });
-    expect(readCStoreResponsePdu(pdu)).toEqual({ messageIdBeingRespondedTo: 513, status });
+    expect(readCStoreResponsePdu(pdu)).toEqual({
+      messageIdBeingRespondedTo: 513,
+      status,
+      ...(status ? { errorComment: 'full' } : {}),
+    });
   });
 
   it('leaves anything else to the library', () => {

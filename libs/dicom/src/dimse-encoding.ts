@@ -119,6 +119,8 @@ export function encodeCStoreResponsePdu(fields: CStoreResponseFields): Buffer {
 export interface CStoreResponseSummary {
   messageIdBeingRespondedTo: number;
   status: number;
+  /** (0000,0902) Error Comment, when the peer gave one. */
+  errorComment?: string;
 }
 
 /**
@@ -135,6 +137,7 @@ export function readCStoreResponsePdu(pdu: Buffer): CStoreResponseSummary | unde
   let commandField: number | undefined;
   let messageId: number | undefined;
   let status: number | undefined;
+  let errorComment: string | undefined;
   let position = PDATA_HEADER_LENGTH;
   while (position + 8 <= pdu.length) {
     const group = pdu.readUInt16LE(position);
@@ -150,13 +153,15 @@ export function readCStoreResponsePdu(pdu: Buffer): CStoreResponseSummary | unde
       messageId = pdu.readUInt16LE(value);
     } else if (length === 2 && elementNumber === 0x0900) {
       status = pdu.readUInt16LE(value);
+    } else if (elementNumber === 0x0902 && length > 0) {
+      errorComment = pdu.toString('latin1', value, value + length).replace(/[\0 ]+$/, '');
     }
     position = value + length;
   }
   if (position !== pdu.length || commandField !== C_STORE_RSP || messageId === undefined || status === undefined) {
     return undefined;
   }
-  return { messageIdBeingRespondedTo: messageId, status };
+  return { messageIdBeingRespondedTo: messageId, status, ...(errorComment ? { errorComment } : {}) };
 }
 
 export interface CStoreRequestCommand {

@@ -1,5 +1,7 @@
 import { Client } from 'dcmjs-dimse';
+import type { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
+import { describeAbort, describeRejection } from './dimse-status';
 
 export interface ScuTarget {
   host: string;
@@ -8,8 +10,19 @@ export interface ScuTarget {
   calledAeTitle: string;
 }
 
-export type AssociationFailure =
-  { kind: 'rejected'; permanent: boolean; reason: number; source: number } | { kind: 'network'; message: string };
+/**
+ * How an association failed, each named as what it is; `message` names the peer and says it in words, for
+ * the transfer's last error and the audit trail.
+ */
+export type AssociationFailure = { message: string } & (
+  | { kind: 'rejected'; permanent: boolean; reason: number; source: number }
+  | { kind: 'aborted'; source: number; reason: number }
+  /** No connection: nothing listens, or the address is unreachable. */
+  | { kind: 'refused' }
+  /** No answer in time (connection, association or a PDU). */
+  | { kind: 'timeout' }
+  | { kind: 'network' }
+);
 
 export interface ScuTimeouts {
   connectMs: number;
@@ -32,18 +45,20 @@ export function openAssociation(
   closed: (failure: AssociationFailure | undefined) => void,
 ): void {
   let failure: AssociationFailure | undefined;
-  const socket = () => (client as unknown as { network?: { socket: Socket } }).network?.socket;
+  const peer = `${target.calledAeTitle}@${target.host}:${target.port}`;
+  const network = () => (client as unknown as { network?: EventEmitter & { socket: Socket } }).network;
   client.on('associationRejected', (rejection: { result: number; source: number; reason: number }) => {
     failure = {
       kind: 'rejected',
       permanent: rejection.result === 1,
       reason: rejection.reason,
       source: rejection.source,
+      message: `${peer}: association ${describeRejection(rejection.result, rejection.source, rejection.reason)}`,
     };
   });
   client.on('networkError', (error: Error) => {
-    failure ??= { kind: 'network', message: error.message };
-    socket()?.destroy();
+    failure ??= networkFailure(peer, error.message, timeouts);
+    network()?.socket.destroy();
   });
   client.on('closed', () => closed(failure));
   client.send(target.host, target.port, target.callingAeTitle, target.calledAeTitle, {
@@ -51,5 +66,34 @@ export function openAssociation(
     associationTimeout: timeouts.associationMs,
     pduTimeout: timeouts.pduMs,
   });
-  socket()!.setNoDelay(true);
+  const opened = network()!;
+  opened.socket.setNoDelay(true);
+  // The library reads an A-ABORT and does nothing more, so the socket stayed open until a timeout fired
+  // and the failure read "Connection timeout". An abort ends the association now, named as one.
+  opened.on('abort', ({ source, reason }: { source: number; reason: number }) => {
+    failure ??= { kind: 'aborted', source, reason, message: `${peer}: association ${describeAbort(source, reason)}` };
+    opened.socket.destroy();
+  });
+}
+
+/** The library's network error in words, with the peer named (its own messages leave the AE title out). */
+function networkFailure(peer: string, message: string, timeouts: ScuTimeouts): AssociationFailure {
+  if (/ECONNREFUSED/.test(message)) {
+    return { kind: 'refused', message: `${peer}: connection refused (nothing listening)` };
+  }
+  if (/EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN/.test(message)) {
+    return { kind: 'refused', message: `${peer}: cannot connect (${message.replace(/^.*?(E[A-Z_]+).*$/, '$1')})` };
+  }
+  if (/timeout/i.test(message)) {
+    const which = /association timeout/i.test(message)
+      ? `no association answer within ${timeouts.associationMs / 1000} s`
+      : /PDU timeout/i.test(message)
+        ? `no PDU within ${timeouts.pduMs / 1000} s`
+        : `no answer within ${timeouts.connectMs / 1000} s`;
+    return { kind: 'timeout', message: `${peer}: timeout (${which})` };
+  }
+  if (/ECONNRESET|EPIPE|closed/i.test(message)) {
+    return { kind: 'network', message: `${peer}: connection dropped by the peer (${message.replace(/^.*?: /, '')})` };
+  }
+  return { kind: 'network', message: `${peer}: ${message.replace(/^\s*->\s*/, '')}` };
 }

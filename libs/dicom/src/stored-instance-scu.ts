@@ -3,6 +3,7 @@ import { FileHandle, open } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import { CoercionContext, CoercionRuleInput, applyCoercion, coercionHeadLength, coercionScope } from './coercion';
 import { encodeCStoreRequestPdu, encodePDataHeader, readCStoreResponsePdu } from './dimse-encoding';
+import { describeStatus, isStoredStatus } from './dimse-status';
 import { splitPart10 } from './part10';
 import { AssociationFailure, DEFAULT_SCU_TIMEOUTS, ScuTarget, ScuTimeouts, openAssociation } from './scu-association';
 
@@ -22,6 +23,7 @@ export interface InstanceOutcome {
   id: string;
   /** DIMSE status from the peer; undefined when the instance was never answered. */
   status?: number;
+  /** Why it was not stored: the peer's status in words with its error comment, or what failed here. */
   error?: string;
 }
 
@@ -30,11 +32,7 @@ export class AssociationFailedError extends Error {
     readonly failure: AssociationFailure,
     readonly outcomes: InstanceOutcome[],
   ) {
-    super(
-      failure.kind === 'rejected'
-        ? `association rejected (${failure.permanent ? 'permanent' : 'transient'}, source ${failure.source}, reason ${failure.reason})`
-        : `association failed: ${failure.message}`,
-    );
+    super(failure.message);
   }
 }
 
@@ -316,8 +314,13 @@ export function sendStoredInstances(
     (request as unknown as { setDataset(dataset: unknown): void }).setDataset(
       new StoredDataset(instance.path, instance.transferSyntaxUid),
     );
-    request.on('response', (response: { getStatus(): number }) => {
-      record({ id: instance.id, status: response.getStatus() });
+    request.on('response', (response: { getStatus(): number; getErrorComment?(): string | undefined }) => {
+      const status = response.getStatus();
+      record({
+        id: instance.id,
+        status,
+        ...(isStoredStatus(status) ? {} : { error: describeStatus(status, response.getErrorComment?.()) }),
+      });
       const network = networkOf();
       if (network) {
         network.dimseStream = undefined;
@@ -485,7 +488,11 @@ export function sendStoredInstances(
       }
       const instance = byRequest.get(request)!;
       inFlight.delete(response.messageIdBeingRespondedTo);
-      record({ id: instance.id, status: response.status });
+      record({
+        id: instance.id,
+        status: response.status,
+        ...(isStoredStatus(response.status) ? {} : { error: describeStatus(response.status, response.errorComment) }),
+      });
       forget(request);
       request.raiseDoneEvent();
       return undefined;
