@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { PendingInstance, TransferRepository } from '@hub/db';
-import { InstanceFeed, InstanceOutcome, StoredInstance, isStoredStatus } from '@hub/dicom';
+import { InstanceFeed, StoredInstance } from '@hub/dicom';
+import { OutcomeRecorder } from './outcome-recorder';
 
 /**
  * How an association delivering a study that still arrives is kept open. While it is open the node's
@@ -18,9 +19,9 @@ export interface ArrivingFeedTiming {
   /** Release after this long open. */
   maxOpenMs: number;
   /**
-   * Answers are recorded at least this often (one commit each), not one by one: the disk flushes for
-   * the instances still arriving. If the process dies meanwhile, what was answered since is sent again.
-   * The agreement is checked again at the same pace before more is handed over.
+   * Answers are recorded within this long of arriving (one commit for all that came meanwhile), not one by
+   * one: the disk flushes for the instances still arriving. If the process dies meanwhile, what was
+   * answered since is sent again. The agreement is checked again at the same pace before more is handed over.
    */
   recordEveryMs: number;
 }
@@ -31,19 +32,6 @@ export const ARRIVING_FEED_TIMING: ArrivingFeedTiming = {
   maxOpenMs: 5000,
   recordEveryMs: 250,
 };
-
-/** Answers recorded at once past this many, whatever the time. */
-const RECORD_BATCH = 200;
-
-/** The DB row of an instance's answer, as the transfer records it. */
-export function outcomeRecord(outcome: InstanceOutcome) {
-  return {
-    instanceId: outcome.id,
-    delivered: isStoredStatus(outcome.status),
-    status: outcome.status ?? null,
-    error: outcome.error ?? null,
-  };
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -57,8 +45,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export class ArrivingFeed {
   private readonly logger = new Logger(ArrivingFeed.name);
   private readonly offered = new Set<string>();
-  private unrecorded: InstanceOutcome[] = [];
-  private lastRecordedAt: number;
+  private readonly recorder: OutcomeRecorder;
   private lastAllowedAt: number;
   private readonly openedAt: number;
   private lastLookAt = 0;
@@ -77,12 +64,11 @@ export class ArrivingFeed {
     private readonly timing: ArrivingFeedTiming = ARRIVING_FEED_TIMING,
   ) {
     first.forEach((instance) => this.offered.add(instance.id));
-    this.openedAt = this.lastRecordedAt = this.lastAllowedAt = Date.now();
+    this.openedAt = this.lastAllowedAt = Date.now();
+    this.recorder = new OutcomeRecorder(transfers, transfer.id, timing.recordEveryMs);
   }
 
-  readonly onOutcome = (outcome: InstanceOutcome): void => {
-    this.unrecorded.push(outcome);
-  };
+  readonly onOutcome = (outcome: Parameters<OutcomeRecorder['onOutcome']>[0]): void => this.recorder.onOutcome(outcome);
 
   readonly next: InstanceFeed = () => {
     const look = this.look().catch((error: Error) => {
@@ -97,7 +83,7 @@ export class ArrivingFeed {
   async finish(): Promise<void> {
     this.stopped = true;
     await this.looking;
-    await this.record();
+    await this.recorder.finish();
   }
 
   private async look(): Promise<StoredInstance[]> {
@@ -111,7 +97,6 @@ export class ArrivingFeed {
       if (this.stopped) {
         return [];
       }
-      await this.recordIfDue();
       const now = Date.now();
       const state = await this.transfers.lookWhileArriving(this.transfer.id, this.transfer.studyId);
       if (state?.state !== 'delivering' || now - this.openedAt >= this.timing.maxOpenMs) {
@@ -142,30 +127,5 @@ export class ArrivingFeed {
         return [];
       }
     }
-  }
-
-  private async recordIfDue(): Promise<void> {
-    if (
-      this.unrecorded.length >= RECORD_BATCH ||
-      (this.unrecorded.length > 0 && Date.now() - this.lastRecordedAt >= this.timing.recordEveryMs)
-    ) {
-      await this.record();
-    }
-  }
-
-  private async record(): Promise<void> {
-    const outcomes = this.unrecorded;
-    if (outcomes.length === 0) {
-      return;
-    }
-    this.unrecorded = [];
-    try {
-      await this.transfers.recordOutcomes(this.transfer.id, outcomes.map(outcomeRecord), new Date());
-    } catch (error) {
-      // Kept for the last try in finish().
-      this.unrecorded = outcomes.concat(this.unrecorded);
-      throw error;
-    }
-    this.lastRecordedAt = Date.now();
   }
 }

@@ -13,7 +13,8 @@ import {
 import { RoutingService } from '@hub/routing';
 import { StorageService } from '@hub/storage';
 import { UnrecoverableError } from 'bullmq';
-import { ArrivingFeed, outcomeRecord } from './arriving-feed';
+import { ARRIVING_FEED_TIMING, ArrivingFeed } from './arriving-feed';
+import { OutcomeRecorder } from './outcome-recorder';
 
 export type DeliveryResult =
   | { state: 'delivered' | 'partially-delivered' | 'failed'; delivered: number; failed: number }
@@ -142,14 +143,15 @@ export class DeliveryService {
       transferSyntaxUid: instance.transferSyntaxUid,
       path: this.storage.absolute(instance.storagePath),
     });
-    // While the study arrives, the association stays open for what is stored meanwhile; the feed records
-    // the answers as they come.
+    // While the study arrives, the association stays open for what is stored meanwhile. Either way the
+    // answers are recorded as they come (a crash then re-sends only what was answered since the last commit).
     const feed = arriving
       ? new ArrivingFeed(this.transfers, transfer, pending, toStored, async () => {
           const { decision: current } = await this.routing.checkAgreement(study, new Date());
           return current.allowed ? undefined : current.reason;
         })
       : undefined;
+    const recorder = feed ?? new OutcomeRecorder(this.transfers, transfer.id, ARRIVING_FEED_TIMING.recordEveryMs);
     let outcomes: InstanceOutcome[];
     let associationError: AssociationFailedError | undefined;
     try {
@@ -160,7 +162,7 @@ export class DeliveryService {
           // The recipient's coercion, on the copy that goes out; the stored file never changes.
           transform: coercionTransform(rules, context, (problem) => coercionProblems.add(problem)),
           more: feed?.next,
-          onOutcome: feed?.onOutcome,
+          onOutcome: recorder.onOutcome,
         },
       );
     } catch (error) {
@@ -174,12 +176,7 @@ export class DeliveryService {
     if (coercionProblems.size > 0) {
       await this.transfers.setFlag(transfer.id, [...coercionProblems].join('; '));
     }
-    if (feed) {
-      await feed.finish();
-    } else {
-      const answered = outcomes.filter((outcome) => outcome.status !== undefined || outcome.error !== 'not answered');
-      await this.transfers.recordOutcomes(transfer.id, answered.map(outcomeRecord), now);
-    }
+    await recorder.finish();
     const { delivered, total } = await this.transfers.countByState(transfer.id);
     const failed = total - delivered;
     // What this association offered the recipient: the first batch, and what the feed gave that went out (one
