@@ -2,6 +2,7 @@
 // (apps/portal/web/src/api/types.ts) are exactly the server's own view types, so neither side can change a
 // body without the other noticing. Nothing here runs.
 import type { AccountView, LoginResult, Permission, Role } from '@hub/accounts';
+import type { AuditVerification } from '@hub/audit';
 import type { TransferState } from '@hub/db';
 import type { FetchView } from '@hub/fetch';
 import type {
@@ -35,4 +36,5 @@ export const webApiTypesMatchTheServer: [
   Same<Web.AuditPage, AuditPage>,
   Same<Web.PatientAccessReport, PatientAccessReport>,
   Same<Web.FetchRequest, Json<FetchView>>,
-] = [true, true, true, true, true, true, true, true, true, true, true, true, true];
+  Same<Web.AuditVerification, AuditVerification>,
+] = [true, true, true, true, true, true, true, true, true, true, true, true, true, true];

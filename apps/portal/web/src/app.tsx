@@ -13,6 +13,7 @@ import { OperationsPage } from './operations/operations-page';
 import { QuarantinePage } from './quarantine/quarantine-page';
 import { LoginPage } from './session/login-page';
 import { NoticePage } from './session/notice-page';
+import { PasswordPage } from './session/password-page';
 import { SessionProvider, useSession } from './session/session-context';
 import { TransferDetailPage } from './transfers/transfer-detail-page';
 import { TransfersPage } from './transfers/transfers-page';
@@ -59,6 +60,7 @@ function Gate() {
         {session.can('fetches:read') && <Route path="fetches" element={<FetchesPage />} />}
         {session.can('users:manage') && <Route path="users" element={<UsersPage />} />}
         {session.can('operations:read') && <Route path="operations" element={<OperationsPage />} />}
+        <Route path="account/password" element={<PasswordPage />} />
         <Route path="*" element={<NotFoundPage />} />
       </Route>
     </Routes>

@@ -194,3 +194,6 @@ export interface FetchRequest {
   to: string;
   sourceAeTitle: string;
 }
+
+export type AuditVerification =
+  { intact: true; events: number } | { intact: false; events: number; eventId: string | null; problem: string };

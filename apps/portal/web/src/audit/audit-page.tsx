@@ -14,7 +14,12 @@ import {
 import { keepPreviousData, useMutation, useQuery } from '@tanstack/react-query';
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import { useSearchParams } from 'react-router';
-import { AUDIT_ACTIONS, type AuditPage as AuditPageBody, type PatientAccessReport } from '../api/types';
+import {
+  AUDIT_ACTIONS,
+  type AuditPage as AuditPageBody,
+  type AuditVerification,
+  type PatientAccessReport,
+} from '../api/types';
 import { formatDateTime, outcomeLabel } from '../format';
 import { usePageTitle } from '../layout/page-title';
 import { useSession } from '../session/session-context';
@@ -109,6 +114,36 @@ function PatientAccess({ report }: { report: PatientAccessReport }) {
   );
 }
 
+/** Recomputes the trail's hash chain on the server: has any event been edited, inserted or removed? */
+function ChainCheck() {
+  const { api } = useSession();
+  const check = useMutation({ mutationFn: () => api.get<AuditVerification>('/api/audit/chain') });
+  const result = check.data;
+  return (
+    <Group align="flex-start" gap="sm">
+      <Button variant="default" onClick={() => check.mutate()} loading={check.isPending}>
+        Check the audit trail
+      </Button>
+      {result?.intact === true && (
+        <Alert color="green" role="status" py={6} title="Audit trail intact">
+          All {result.events} events are unchanged and in order.
+        </Alert>
+      )}
+      {result?.intact === false && (
+        <Alert color="red" role="alert" py={6} title="Audit trail broken">
+          {result.eventId ? `At event ${result.eventId}: ` : ''}
+          {result.problem} ({result.events} events before it are intact).
+        </Alert>
+      )}
+      {check.isError && (
+        <Alert color="red" role="alert" py={6}>
+          {check.error.message}
+        </Alert>
+      )}
+    </Group>
+  );
+}
+
 /** Hands a Blob to the browser as a file download (the API needs the bearer header, so no plain link). */
 function saveFile(blob: Blob, name: string): void {
   const url = URL.createObjectURL(blob);
@@ -155,6 +190,7 @@ export function AuditPage() {
   return (
     <Stack>
       <Title order={1}>Audit</Title>
+      <ChainCheck />
       <SearchForm filters={filters} onApply={(next) => setSearchParams(auditFiltersToParams(next))} />
       <Group justify="space-between">
         <Text size="sm" role="status">

@@ -1,6 +1,6 @@
-import { AppShell, Badge, Burger, Button, Group, NavLink, Text, Title } from '@mantine/core';
+import { Anchor, AppShell, Badge, Burger, Button, Group, NavLink, Text, Title } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
-import { NavLink as RouterNavLink, Outlet } from 'react-router';
+import { Link, NavLink as RouterNavLink, Outlet } from 'react-router';
 import { useSession } from '../session/session-context';
 import { navItemsFor } from './nav-links';
 
@@ -27,6 +27,9 @@ export function AppLayout() {
               {user.username} · {user.role}
               {user.trust ? ` · ${user.trust}` : ''}
             </Text>
+            <Anchor component={Link} to="/account/password" size="sm">
+              Change password
+            </Anchor>
             <Button variant="default" size="xs" onClick={() => void session.logOut()}>
               Log out
             </Button>

@@ -10,11 +10,12 @@ describe('transfer filters', () => {
   it('reads every filter from the URL', () => {
     const filters = parseTransferFilters(
       new URLSearchParams(
-        'state=failed&folder=emergency&studyInstanceUid=1.2.3&patientId=RVJ123&from=2026-12-01&to=2026-12-03&withoutReport=true',
+        'state=failed&trust=rvj&folder=emergency&studyInstanceUid=1.2.3&patientId=RVJ123&from=2026-12-01&to=2026-12-03&withoutReport=true',
       ),
     );
     expect(filters).toEqual({
       state: 'failed',
+      trust: 'RVJ',
       folder: 'emergency',
       studyInstanceUid: '1.2.3',
       patientId: 'RVJ123',

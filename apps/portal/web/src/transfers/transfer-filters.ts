@@ -3,6 +3,8 @@ import { FOLDERS, TRANSFER_STATES, type Folder, type TransferListItem, type Tran
 /** The transfers page's filters, as the URL carries them (only what the user typed goes there). */
 export interface TransferFilters {
   state?: TransferState;
+  /** ODS code, as sender or recipient (trust-bound users see only their own trust anyway). */
+  trust?: string;
   folder?: Folder;
   studyInstanceUid?: string;
   patientId?: string;
@@ -12,7 +14,16 @@ export interface TransferFilters {
   withoutReport?: boolean;
 }
 
-const FILTER_KEYS = ['state', 'folder', 'studyInstanceUid', 'patientId', 'from', 'to', 'withoutReport'] as const;
+const FILTER_KEYS = [
+  'state',
+  'trust',
+  'folder',
+  'studyInstanceUid',
+  'patientId',
+  'from',
+  'to',
+  'withoutReport',
+] as const;
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -35,6 +46,10 @@ export function parseTransferFilters(params: URLSearchParams): TransferFilters {
   const state = params.get('state');
   if (state && (TRANSFER_STATES as readonly string[]).includes(state)) {
     filters.state = state as TransferState;
+  }
+  const trust = text(params.get('trust'), 16)?.toUpperCase();
+  if (trust) {
+    filters.trust = trust;
   }
   const folder = params.get('folder');
   if (folder && (FOLDERS as readonly string[]).includes(folder)) {
@@ -90,6 +105,7 @@ export function transferApiQuery(filters: TransferFilters): Record<string, strin
   }
   return {
     state: filters.state,
+    trust: filters.trust,
     folder: filters.folder,
     studyInstanceUid: filters.studyInstanceUid,
     patientId: filters.patientId,

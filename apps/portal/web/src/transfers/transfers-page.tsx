@@ -28,6 +28,7 @@ import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { FOLDERS, TRANSFER_STATES, type TransferListItem } from '../api/types';
 import { formatDateTime, stateLabel, timeLeft } from '../format';
+import { useSession } from '../session/session-context';
 import { DeliveredProgress, FolderBadge, StateBadge } from './transfer-badges';
 import {
   anyInFlight,
@@ -75,7 +76,16 @@ const columns = [
   column.accessor('expiresAt', { header: 'Time left', cell: (info) => timeLeft(info.getValue()) }),
 ];
 
-function FilterForm({ filters, onApply }: { filters: TransferFilters; onApply: (filters: TransferFilters) => void }) {
+function FilterForm({
+  filters,
+  onApply,
+  byTrust,
+}: {
+  filters: TransferFilters;
+  onApply: (filters: TransferFilters) => void;
+  /** Users who see every trust may narrow the list to one. */
+  byTrust: boolean;
+}) {
   const [draft, setDraft] = useState<TransferFilters>(filters);
   useEffect(() => setDraft(filters), [filters]);
   const set = <K extends keyof TransferFilters>(key: K, value: TransferFilters[K]) =>
@@ -98,6 +108,15 @@ function FilterForm({ filters, onApply }: { filters: TransferFilters; onApply: (
               ...TRANSFER_STATES.map((state) => ({ value: state, label: stateLabel(state) })),
             ]}
           />
+          {byTrust && (
+            <TextInput
+              label="Trust"
+              placeholder="ODS code"
+              w={110}
+              value={draft.trust ?? ''}
+              onChange={(event) => set('trust', event.currentTarget.value)}
+            />
+          )}
           <NativeSelect
             label="Folder"
             w={140}
@@ -156,6 +175,7 @@ function FilterForm({ filters, onApply }: { filters: TransferFilters; onApply: (
 }
 
 export function TransfersPage() {
+  const session = useSession();
   const [searchParams, setSearchParams] = useSearchParams();
   const filters = useMemo(() => parseTransferFilters(searchParams), [searchParams]);
   const transfers = useTransfers(filters);
@@ -194,7 +214,7 @@ export function TransfersPage() {
   return (
     <Stack>
       <Title order={1}>Transfers</Title>
-      <FilterForm filters={filters} onApply={apply} />
+      <FilterForm filters={filters} onApply={apply} byTrust={session.current?.user.trust === null} />
       {transfers.isError && (
         <Alert color="red" role="alert" title="Could not load transfers">
           {transfers.error.message}
