@@ -311,6 +311,8 @@ describe('portal in the browser', () => {
   it('lets governance search the audit trail by patient, see who accessed the patient, and download that CSV', async () => {
     await logInAndAcknowledge('governance');
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Audit' }).click();
+    await page.getByRole('button', { name: 'Check the audit trail' }).click();
+    await text(page.getByRole('status').filter({ hasText: 'Audit trail intact' }), /All \d+ events are unchanged/);
     await page.getByLabel('Patient ID').fill('WEB0001');
     await page.getByRole('button', { name: 'Search' }).click();
     const results = page.getByRole('table').filter({ hasText: 'Audit events matching the search' });
@@ -324,7 +326,10 @@ describe('portal in the browser', () => {
       shownIds = patientCells.length;
     });
     expect(shownIds).toBeGreaterThan(3);
-    await text(page.getByRole('status'), new RegExp(`Showing 1–${shownIds} of ${shownIds}`));
+    await text(
+      page.getByRole('status').filter({ hasText: 'Showing' }),
+      new RegExp(`Showing 1–${shownIds} of ${shownIds}`),
+    );
 
     await page.getByRole('button', { name: 'Who accessed this patient' }).click();
     const report = page.getByRole('table').filter({ hasText: 'Every user and DICOM node that sent' });
@@ -445,5 +450,47 @@ describe('portal in the browser', () => {
     await row.getByRole('button', { name: 'Resume RVJ → RA7' }).click();
     await page.getByRole('dialog', { name: 'Resume RVJ → RA7?' }).getByRole('button', { name: 'Resume' }).click();
     await text(row, /In force/);
+  });
+
+  it('lets an operator narrow transfers to one trust', async () => {
+    await logInAndAcknowledge('operator');
+    const table = page.getByRole('table').filter({ has: page.getByRole('columnheader', { name: /Received/ }) });
+    await page.getByLabel('Trust', { exact: true }).fill('rba');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await text(page.getByRole('status').first(), 'No transfers match.');
+    expect(new URL(page.url()).searchParams.get('trust')).toBe('RBA');
+    await page.getByLabel('Trust', { exact: true }).fill('RVJ');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await until(async () => expect(await table.getByRole('row').count()).toBeGreaterThan(2));
+  });
+
+  it('lets a user change their own password and log in with the new one', async () => {
+    const username = 'web-changes-password';
+    await hub.app
+      .get(AccountsService)
+      .create({ username, password: 'the-first-password', role: 'clinician', trust: 'RA7' }, 'browser-test');
+    await page.goto(baseUrl);
+    const logInAs = async (secret: string) => {
+      await page.getByLabel('Username').fill(username);
+      await page.getByLabel('Password', { exact: true }).fill(secret);
+      await page.getByRole('button', { name: 'Log in' }).click();
+    };
+    await logInAs('the-first-password');
+    await page.getByRole('button', { name: 'I acknowledge' }).click();
+    await page.getByRole('link', { name: 'Change password' }).click();
+    const form = page.getByRole('form', { name: 'Change password' });
+    await form.getByLabel('Current password').fill('the-first-password');
+    await form.getByLabel('New password', { exact: true }).fill('a-second-password');
+    await form.getByLabel('New password again').fill('a-second-passwort');
+    await form.getByRole('button', { name: 'Change password' }).click();
+    await text(form.getByRole('alert'), 'The two new passwords differ.');
+    await form.getByLabel('New password again').fill('a-second-password');
+    await form.getByRole('button', { name: 'Change password' }).click();
+    await visible(form.getByRole('status').filter({ hasText: 'Your password is changed.' }));
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await logInAs('the-first-password');
+    await text(page.getByRole('alert'), /invalid username or password/);
+    await logInAs('a-second-password');
+    await visible(page.getByRole('button', { name: 'I acknowledge' }));
   });
 });
