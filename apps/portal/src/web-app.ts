@@ -51,6 +51,8 @@ export function configurePortalHttp(app: INestApplication, webBuild = findWebBui
           upgradeInsecureRequests: null,
         },
       },
+      // The same as frame-ancestors 'none', for browsers that only read the older header.
+      frameguard: { action: 'deny' },
       // Hospital sites often serve the hub over plain HTTP inside their network; HSTS is the proxy's call.
       strictTransportSecurity: false,
     }),
