@@ -493,4 +493,26 @@ describe('portal in the browser', () => {
     await logInAs('a-second-password');
     await visible(page.getByRole('button', { name: 'I acknowledge' }));
   });
+
+  it('works at tablet width: the menu opens from its button, and the keyboard reaches the links', async () => {
+    await page.setViewportSize({ width: 760, height: 1024 });
+    await logIn('governance');
+    await page.getByRole('button', { name: 'I acknowledge' }).click();
+    const menu = page.getByRole('button', { name: 'Menu' });
+    await visible(menu);
+    const audit = page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Audit' });
+    // Closed, the menu is off-screen and out of the keyboard's reach.
+    const box = await audit.boundingBox();
+    expect(box!.x + box!.width).toBeLessThanOrEqual(0);
+    expect(await audit.evaluate((link) => link.closest('[inert]') !== null)).toBe(true);
+    expect(await menu.getAttribute('aria-expanded')).toBe('false');
+    await menu.focus();
+    await page.keyboard.press('Enter');
+    await until(async () => expect((await audit.boundingBox())!.x).toBeGreaterThanOrEqual(0));
+    expect(await audit.evaluate((link) => link.closest('[inert]') !== null)).toBe(false);
+    await audit.focus();
+    await page.keyboard.press('Enter');
+    await visible(page.getByRole('heading', { name: 'Audit', level: 1 }));
+    await shot('audit-tablet');
+  });
 });

@@ -1,5 +1,5 @@
 import { Anchor, AppShell, Badge, Burger, Button, Group, NavLink, Text, Title } from '@mantine/core';
-import { useDisclosure } from '@mantine/hooks';
+import { useDisclosure, useMediaQuery } from '@mantine/hooks';
 import { Link, NavLink as RouterNavLink, Outlet } from 'react-router';
 import { useSession } from '../session/session-context';
 import { navItemsFor } from './nav-links';
@@ -7,6 +7,9 @@ import { navItemsFor } from './nav-links';
 export function AppLayout() {
   const session = useSession();
   const [opened, { toggle, close }] = useDisclosure(false);
+  // Below the 'sm' breakpoint the menu slides off-screen when closed; inert keeps its links out of the
+  // keyboard's and screen readers' way until the Menu button opens it.
+  const narrow = useMediaQuery('(max-width: 47.99em)') ?? false;
   const user = session.current!.user;
   return (
     <AppShell
@@ -17,7 +20,14 @@ export function AppLayout() {
       <AppShell.Header>
         <Group h="100%" px="md" justify="space-between" wrap="nowrap">
           <Group wrap="nowrap">
-            <Burger opened={opened} onClick={toggle} hiddenFrom="sm" size="sm" aria-label="Menu" />
+            <Burger
+              opened={opened}
+              onClick={toggle}
+              hiddenFrom="sm"
+              size="sm"
+              aria-label="Menu"
+              aria-expanded={opened}
+            />
             <Title order={2} size="h4">
               Image Exchange Hub
             </Title>
@@ -36,7 +46,7 @@ export function AppLayout() {
           </Group>
         </Group>
       </AppShell.Header>
-      <AppShell.Navbar p="xs" component="nav" aria-label="Main">
+      <AppShell.Navbar p="xs" component="nav" aria-label="Main" inert={narrow && !opened}>
         {navItemsFor(user.permissions).map((item) => (
           <NavLink
             key={item.path}
