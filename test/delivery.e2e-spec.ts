@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { StorescpHandle, freePort, startStorescp, storescu } from './support/dcmtk';
+import { StorescpHandle, freePort, runDcmtk, startStorescp, storescu } from './support/dcmtk';
 import { GeneratedStudy, makeStudy } from './support/dicom-factory';
 import { addTrustRba, TestHub, ra7PushNodeAt, startTestHub } from './support/test-hub';
 import { receivedDatasets } from './support/storescp-output';
@@ -427,6 +427,74 @@ describe('an instance that failed here, sent again (storescp as the recipient)',
         return transfer.state === 'delivered' ? transfer : undefined;
       });
       expect(receivedDatasets(outputDir).has(lost.sopInstanceUid)).toBe(true);
+    } finally {
+      await hub.destroy();
+      await scp.stop();
+      rmSync(work, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a recipient that accepts only Implicit VR Little Endian (storescp +xi)', () => {
+  /** dcmdump of a file's data set, each value once, with what depends only on the encoding taken out. */
+  async function datasetDump(file: string): Promise<string[]> {
+    const dump = await runDcmtk('dcmdump', ['-q', '+L', '-M', file]);
+    return dump.stdout
+      .split('\n')
+      .filter((line) => /^\s*\(/.test(line))
+      .filter((line) => !/^\s*\((0002,[0-9a-f]{4}|[0-9a-f]{4},0000)\)/i.test(line)) // meta header, group lengths
+      .filter((line) => !/Delimitation/.test(line))
+      .map((line) => (/ (SQ|na) /.test(line) ? line.replace(/\(.*(length|Item).*$/i, '').trimEnd() : line));
+  }
+
+  it('gets instances stored as Explicit VR LE in Implicit VR LE, equal apart from the encoding', async () => {
+    const work = mkdtempSync(path.join(tmpdir(), 'iehub-e2e-implicit-'));
+    const outputDir = mkdtempSync(path.join(work, 'pacs-'));
+    const scp = await startStorescp({ aeTitle: 'RA7_PACS', outputDir, extraArgs: ['+xi'] });
+    const hub = await startTestHub({
+      apps: ['receiver', 'router', 'forwarder'],
+      stableStudySeconds: 1,
+      configure: ra7PushNodeAt(scp.port),
+    });
+    try {
+      const study = await makeStudy(path.join(work, 'study'), {
+        patientId: 'DLV0010',
+        patientName: 'TEST^IMPLICIT',
+        series: [
+          { kind: 'mr-small', count: 3 },
+          { kind: 'sr', count: 1 },
+        ],
+      });
+      const sent = await storescu(HOST, hub.port, 'RVJ_PACS', 'RA7_ELEC', study.files);
+      expect(sent.stores.every((store) => store.status === 0)).toBe(true);
+      const [transfer] = await waitFor('delivery', async () => {
+        const rows = (await hub.dataSource.query(
+          `SELECT t.id, t.state FROM transfers t JOIN studies s ON s.id = t.study_id WHERE s.study_instance_uid = ?`,
+          [study.studyInstanceUid],
+        )) as Array<{ id: string; state: string }>;
+        return rows[0]?.state === 'delivered' ? rows : undefined;
+      });
+      const files = readdirSync(outputDir).filter((name) => !name.startsWith('.'));
+      expect(files).toHaveLength(4);
+      const received = new Map<string, string>();
+      for (const name of files) {
+        const file = path.join(outputDir, name);
+        const meta = await runDcmtk('dcmdump', ['-q', '+P', '0002,0010', '+P', '0008,0018', file]);
+        expect(meta.stdout).toMatch(/\(0002,0010\) UI =LittleEndianImplicit/);
+        received.set(/\(0008,0018\) UI \[([^\]]+)\]/.exec(meta.stdout)![1], file);
+      }
+      for (const instance of sentInstances(study)) {
+        expect(await datasetDump(received.get(instance.sopInstanceUid)!)).toEqual(await datasetDump(instance.path));
+      }
+      const audit = await waitFor('the delivery audit', async () => {
+        const rows = (await hub.dataSource.query(
+          `SELECT JSON_EXTRACT(detail, '$.convertedToImplicitVrLittleEndian') AS converted FROM audit_events
+            WHERE event = 'delivery-attempted' AND JSON_EXTRACT(detail, '$.transferId') = ?`,
+          [transfer.id],
+        )) as Array<{ converted: number | string }>;
+        return rows.length > 0 ? rows : undefined;
+      });
+      expect(Number(audit[0].converted)).toBe(4);
     } finally {
       await hub.destroy();
       await scp.stop();

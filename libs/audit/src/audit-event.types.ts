@@ -88,6 +88,8 @@ export interface AuditEventMap {
       /** A round sent while the study was still arriving. */
       whileReceiving?: boolean;
       error?: string;
+      /** Instances stored as Explicit VR LE that went out as Implicit VR LE, all the recipient accepted. */
+      convertedToImplicitVrLittleEndian?: number;
     };
   };
   /** A delivery made in rounds while its study arrived, settled once the study was complete. */

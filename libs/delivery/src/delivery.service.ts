@@ -179,6 +179,7 @@ export class DeliveryService {
     await recorder.finish();
     const { delivered, total } = await this.transfers.countByState(transfer.id);
     const failed = total - delivered;
+    const convertedToImplicit = outcomes.filter((outcome) => outcome.sentAs !== undefined).length;
     // What this association offered the recipient: the first batch, and what the feed gave that went out (one
     // needing a context not negotiated here is left unanswered for the next association).
     const offered = outcomes.filter(
@@ -226,6 +227,8 @@ export class DeliveryService {
         state,
         ...(arriving ? { whileReceiving: true } : {}),
         ...(associationError ? { error: associationError.message } : {}),
+        // Stored as Explicit VR LE, sent as Implicit VR LE: all the recipient accepted (lossless).
+        ...(convertedToImplicit > 0 ? { convertedToImplicitVrLittleEndian: convertedToImplicit } : {}),
       },
     });
     this.logger.log(

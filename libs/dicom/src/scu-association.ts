@@ -38,11 +38,32 @@ export const DEFAULT_SCU_TIMEOUTS: ScuTimeouts = { connectMs: 10000, association
  * error or timeout dcmjs-dimse only ends its own side (FIN), so a peer that never reads would never
  * close and the association would wait forever; the socket is destroyed instead.
  */
+/** One presentation context to propose: an abstract syntax with a single transfer syntax. */
+export interface ProposedContext {
+  abstractSyntaxUid: string;
+  transferSyntaxUid: string;
+}
+
+/** Odd ids 1..255: at most 128 presentation contexts in one association (PS3.8 9.3.2.2). */
+export const MAX_PRESENTATION_CONTEXTS = 128;
+
+interface AssociationInternals {
+  clearPresentationContexts(): void;
+  addPresentationContext(abstractSyntaxUid: string): number;
+  addTransferSyntaxToPresentationContext(id: number, transferSyntaxUid: string): void;
+}
+
 export function openAssociation(
   client: Client,
   target: ScuTarget,
   timeouts: ScuTimeouts,
   closed: (failure: AssociationFailure | undefined) => void,
+  /**
+   * The presentation contexts to propose, each with one transfer syntax, in place of dcmjs-dimse's own
+   * (one context per SOP class offering Implicit and Explicit VR LE together, of which a peer that takes the
+   * first syntax it knows accepts Implicit, failing every instance stored as Explicit).
+   */
+  proposal?: ProposedContext[],
 ): void {
   let failure: AssociationFailure | undefined;
   const peer = `${target.calledAeTitle}@${target.host}:${target.port}`;
@@ -68,6 +89,18 @@ export function openAssociation(
   });
   const opened = network()!;
   opened.socket.setNoDelay(true);
+  if (proposal) {
+    const internals = opened as unknown as { sendAssociationRequest(association: AssociationInternals): void };
+    const send = internals.sendAssociationRequest.bind(internals);
+    internals.sendAssociationRequest = (association) => {
+      association.clearPresentationContexts();
+      for (const context of proposal.slice(0, MAX_PRESENTATION_CONTEXTS)) {
+        const id = association.addPresentationContext(context.abstractSyntaxUid);
+        association.addTransferSyntaxToPresentationContext(id, context.transferSyntaxUid);
+      }
+      send(association);
+    };
+  }
   // The library reads an A-ABORT and does nothing more, so the socket stayed open until a timeout fired
   // and the failure read "Connection timeout". An abort ends the association now, named as one.
   opened.on('abort', ({ source, reason }: { source: number; reason: number }) => {

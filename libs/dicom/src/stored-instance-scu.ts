@@ -5,7 +5,16 @@ import { CoercionContext, CoercionRuleInput, applyCoercion, coercionHeadLength, 
 import { encodeCStoreRequestPdu, encodePDataHeader, readCStoreResponsePdu } from './dimse-encoding';
 import { describeStatus, isStoredStatus } from './dimse-status';
 import { splitPart10 } from './part10';
-import { AssociationFailure, DEFAULT_SCU_TIMEOUTS, ScuTarget, ScuTimeouts, openAssociation } from './scu-association';
+import { explicitToImplicitLittleEndian } from './implicit-vr';
+import {
+  AssociationFailure,
+  DEFAULT_SCU_TIMEOUTS,
+  ProposedContext,
+  ScuTarget,
+  ScuTimeouts,
+  openAssociation,
+} from './scu-association';
+import { TransferSyntax } from './transfer-syntax';
 
 const { PresentationContextResult } = constants;
 
@@ -25,6 +34,8 @@ export interface InstanceOutcome {
   status?: number;
   /** Why it was not stored: the peer's status in words with its error comment, or what failed here. */
   error?: string;
+  /** Set when it went out in another transfer syntax than stored (Explicit → Implicit VR LE, lossless). */
+  sentAs?: string;
 }
 
 export class AssociationFailedError extends Error {
@@ -54,11 +65,17 @@ export interface DatasetTransform {
 class StoredDataset {
   constructor(
     private readonly path: string,
-    private readonly transferSyntaxUid: string,
+    /** The syntax it goes out in: the stored one, or the fall-back the peer accepted (the hub converts). */
+    private transferSyntaxUid: string,
   ) {}
 
   getTransferSyntaxUid(): string {
     return this.transferSyntaxUid;
+  }
+
+  /** Makes the library pick the fall-back's context and leave the data set alone (it would transcode it). */
+  goesAs(transferSyntaxUid: string): void {
+    this.transferSyntaxUid = transferSyntaxUid;
   }
 
   getDenaturalizedDataset(): Buffer {
@@ -154,6 +171,16 @@ async function prepareDataset(instance: StoredInstance, transform?: DatasetTrans
     await file.close();
     throw error;
   }
+}
+
+/**
+ * The same data set re-encoded as Implicit VR LE, in memory (the rare case of a peer that accepted only
+ * that): the head as prepared (coerced) and the rest of the file, converted together.
+ */
+async function asImplicitVr(dataset: PreparedDataset): Promise<PreparedDataset> {
+  const rest = dataset.restLength > 0 ? await readAt(dataset.file, dataset.restOffset, dataset.restLength) : undefined;
+  const head = explicitToImplicitLittleEndian(rest ? Buffer.concat([dataset.head, rest]) : dataset.head);
+  return { file: dataset.file, head, restOffset: dataset.restOffset + dataset.restLength, restLength: 0 };
 }
 
 /** Length of the preamble and meta group in a file's first bytes; undefined when they end first. */
@@ -252,15 +279,60 @@ interface OutgoingRequest {
 }
 
 /**
+ * The contexts to propose for these instances: each SOP class with each stored transfer syntax in a
+ * context of its own, and, for an instance stored as Explicit VR LE, Implicit VR LE in another context as
+ * a fall-back the hub converts to losslessly. Fall-backs go last, so the stored syntaxes always fit.
+ */
+export function proposeContexts(instances: Iterable<Pick<StoredInstance, 'sopClassUid' | 'transferSyntaxUid'>>) {
+  const stored = new Map<string, ProposedContext>();
+  const fallbacks = new Map<string, ProposedContext>();
+  for (const instance of instances) {
+    stored.set(`${instance.sopClassUid}|${instance.transferSyntaxUid}`, {
+      abstractSyntaxUid: instance.sopClassUid,
+      transferSyntaxUid: instance.transferSyntaxUid,
+    });
+    if (instance.transferSyntaxUid === TransferSyntax.ExplicitVrLittleEndian) {
+      fallbacks.set(`${instance.sopClassUid}|${TransferSyntax.ImplicitVrLittleEndian}`, {
+        abstractSyntaxUid: instance.sopClassUid,
+        transferSyntaxUid: TransferSyntax.ImplicitVrLittleEndian,
+      });
+    }
+  }
+  return [...stored.values(), ...[...fallbacks].filter(([key]) => !stored.has(key)).map(([, context]) => context)];
+}
+
+/** The syntax an instance goes out in over these accepted contexts: its own, else a lossless fall-back. */
+function sendableSyntax(
+  instance: Pick<StoredInstance, 'sopClassUid' | 'transferSyntaxUid'>,
+  accepted: Array<{ sopClassUid: string; transferSyntaxUid: string }>,
+): string | undefined {
+  const takes = (transferSyntaxUid: string) =>
+    accepted.some(
+      (context) => context.sopClassUid === instance.sopClassUid && context.transferSyntaxUid === transferSyntaxUid,
+    );
+  if (takes(instance.transferSyntaxUid)) {
+    return instance.transferSyntaxUid;
+  }
+  if (
+    instance.transferSyntaxUid === TransferSyntax.ExplicitVrLittleEndian &&
+    takes(TransferSyntax.ImplicitVrLittleEndian)
+  ) {
+    return TransferSyntax.ImplicitVrLittleEndian;
+  }
+  return undefined;
+}
+
+/**
  * More instances for an association that has sent everything it was given, or [] to end it (release).
  * It must not throw: a failure of its own ends the stream with [] and is the caller's to report.
  */
 export type InstanceFeed = () => Promise<StoredInstance[]>;
 
 /**
- * Sends stored instances over one association, byte for byte: an instance goes only in a
- * presentation context accepted with its own transfer syntax (never transcoded), else it fails with
- * the reason. With a feed (`more`), the association stays open for what it hands over: contexts are
+ * Sends stored instances over one association, byte for byte: an instance goes in a presentation
+ * context accepted with its own transfer syntax, or, stored as Explicit VR LE, in one accepted with
+ * Implicit VR LE, converted losslessly (`sentAs` says so); else it fails with the reason. Each SOP class
+ * and syntax is proposed in a context of its own (proposeContexts). With a feed (`more`), the association stays open for what it hands over: contexts are
  * negotiated for the first instances, so a later one whose SOP class and transfer syntax were not
  * among them is not sent (left unanswered, for the next association) and the feed is not asked again.
  * dcmjs-dimse negotiates and reads the responses; the hub writes each request itself (its P-DATA-TF
@@ -288,7 +360,11 @@ export function sendStoredInstances(
   // The library logs every PDU at TRACE by default, building the strings eagerly.
   dimseLog.setLevel('error');
   const outcomes = new Map<string, InstanceOutcome>();
-  const record = (outcome: InstanceOutcome) => {
+  /** Instances that went out converted to Implicit VR LE, and the syntax each accepted context took. */
+  const converted = new Set<string>();
+  const acceptedSyntax = new Map<number, string>();
+  const record = (answer: InstanceOutcome) => {
+    const outcome = converted.has(answer.id) ? { ...answer, sentAs: TransferSyntax.ImplicitVrLittleEndian } : answer;
     outcomes.set(outcome.id, outcome);
     options.onOutcome?.(outcome);
   };
@@ -356,6 +432,11 @@ export function sendStoredInstances(
     let dataset: PreparedDataset;
     try {
       dataset = await prepare(request);
+      const sentAs = acceptedSyntax.get(presentationContextId);
+      if (sentAs === TransferSyntax.ImplicitVrLittleEndian && instance.transferSyntaxUid !== sentAs) {
+        dataset = await asImplicitVr(dataset);
+        converted.add(instance.id);
+      }
     } catch (error) {
       // Nothing of it has gone out: only this instance fails, and the association goes on.
       record({ id: instance.id, error: `cannot read the stored instance: ${(error as Error).message}` });
@@ -422,11 +503,11 @@ export function sendStoredInstances(
 
   /** The contexts the peer accepted: (SOP class, transfer syntax) pairs an instance must match. */
   let accepted: Array<{ sopClassUid: string; transferSyntaxUid: string }> = [];
-  const fits = (instance: StoredInstance) =>
-    accepted.some(
-      (context) =>
-        context.sopClassUid === instance.sopClassUid && context.transferSyntaxUid === instance.transferSyntaxUid,
-    );
+  const fits = (instance: StoredInstance) => sendableSyntax(instance, accepted) !== undefined;
+  const goesAsAccepted = (request: object, instance: StoredInstance) =>
+    (request as unknown as { getDataset(): StoredDataset })
+      .getDataset()
+      .goesAs(sendableSyntax(instance, accepted) ?? instance.transferSyntaxUid);
 
   return new Promise<InstanceOutcome[]>((resolve, reject) => {
     const all = () => given.map((instance) => outcomes.get(instance.id) ?? { id: instance.id, error: 'not answered' });
@@ -441,19 +522,22 @@ export function sendStoredInstances(
           getAcceptedTransferSyntaxUid(): string;
         };
       }) => {
-        accepted = association
+        const acceptedContexts = association
           .getPresentationContexts()
-          .map((proposed) => association.getPresentationContext(proposed.id))
-          .filter((context) => context.getResult() === PresentationContextResult.Accept)
-          .map((context) => ({
-            sopClassUid: context.getAbstractSyntaxUid(),
-            transferSyntaxUid: context.getAcceptedTransferSyntaxUid(),
-          }));
-        // Runs before the library sends: drop what cannot go byte for byte, with the reason.
+          .map((proposed) => ({ id: proposed.id, context: association.getPresentationContext(proposed.id) }))
+          .filter(({ context }) => context.getResult() === PresentationContextResult.Accept);
+        accepted = acceptedContexts.map(({ context }) => ({
+          sopClassUid: context.getAbstractSyntaxUid(),
+          transferSyntaxUid: context.getAcceptedTransferSyntaxUid(),
+        }));
+        acceptedContexts.forEach(({ id, context }) => acceptedSyntax.set(id, context.getAcceptedTransferSyntaxUid()));
+        // Runs before the library sends: drop what cannot go, with the reason.
         const queue = (client as unknown as { requests: object[] }).requests;
         for (const request of [...queue]) {
           const instance = byRequest.get(request)!;
-          if (!fits(instance)) {
+          if (fits(instance)) {
+            goesAsAccepted(request, instance);
+          } else {
             queue.splice(queue.indexOf(request), 1);
             record({
               id: instance.id,
@@ -463,18 +547,24 @@ export function sendStoredInstances(
         }
       },
     );
-    openAssociation(client, target, options.timeouts ?? DEFAULT_SCU_TIMEOUTS, (failure) => {
-      // Files opened ahead for requests that never went out.
-      for (const promise of prepared.values()) {
-        promise.then((dataset) => dataset.file.close()).catch(() => undefined);
-      }
-      prepared.clear();
-      if (failure) {
-        reject(new AssociationFailedError(failure, all()));
-      } else {
-        resolve(all());
-      }
-    });
+    openAssociation(
+      client,
+      target,
+      options.timeouts ?? DEFAULT_SCU_TIMEOUTS,
+      (failure) => {
+        // Files opened ahead for requests that never went out.
+        for (const promise of prepared.values()) {
+          promise.then((dataset) => dataset.file.close()).catch(() => undefined);
+        }
+        prepared.clear();
+        if (failure) {
+          reject(new AssociationFailedError(failure, all()));
+        } else {
+          resolve(all());
+        }
+      },
+      proposeContexts(instances),
+    );
     const network = networkOf()!;
     // One request on the wire at a time, even if a peer answers before the last fragment.
     let sending = Promise.resolve();
@@ -503,7 +593,12 @@ export function sendStoredInstances(
         // Negotiated for the first instances only: one that needs another context waits for the next association.
         const cut = batch.findIndex((instance) => !fits(instance));
         const sendable = cut < 0 ? batch : batch.slice(0, cut);
-        return { requests: sendable.map(toRequest), last: cut >= 0 };
+        const next = sendable.map((instance) => {
+          const request = toRequest(instance);
+          goesAsAccepted(request, instance);
+          return request;
+        });
+        return { requests: next, last: cut >= 0 };
       });
     }
     network._sendPDataTF = (command, presentationContextId, maxPduLength) => {
