@@ -462,6 +462,10 @@ describe('portal in the browser', () => {
     await page.getByLabel('Trust', { exact: true }).fill('RVJ');
     await page.getByRole('button', { name: 'Search' }).click();
     await until(async () => expect(await table.getByRole('row').count()).toBeGreaterThan(2));
+    // Logging out leaves nothing of the search in the address for the next person at the screen.
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await visible(page.getByRole('button', { name: 'Log in' }));
+    expect(new URL(page.url()).pathname + new URL(page.url()).search).toBe('/');
   });
 
   it('lets a user change their own password and log in with the new one', async () => {

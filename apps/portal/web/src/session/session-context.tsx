@@ -1,5 +1,6 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { useNavigate } from 'react-router';
 import { ApiClient } from '../api/client';
 import type { LoginResult, Permission, SessionUser } from '../api/types';
 
@@ -27,6 +28,7 @@ const SessionContext = createContext<Session | null>(null);
 
 export function SessionProvider({ children }: { children: ReactNode }) {
   const queryClient = useQueryClient();
+  const navigate = useNavigate();
   const [state, setState] = useState<SessionState | null>(null);
   const [endedBecause, setEndedBecause] = useState<string | null>(null);
 
@@ -83,11 +85,13 @@ export function SessionProvider({ children }: { children: ReactNode }) {
           await api.post('/api/auth/logout');
         } finally {
           end(null);
+          // The next person at this screen should not find the last one's search (a patient ID) in the address.
+          void navigate('/', { replace: true });
         }
       },
       can: (permission) => state?.user.permissions.includes(permission) ?? false,
     }),
-    [state, endedBecause, api, end],
+    [state, endedBecause, api, end, navigate],
   );
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
 }
