@@ -5,23 +5,31 @@ import { LoadedConfig } from '@hub/config';
 import { CoreModule } from '@hub/core';
 import { FetchModule } from '@hub/fetch';
 import { GovernanceModule } from '@hub/governance';
+import { OperationsModule } from '@hub/operations';
 import { AgreementsController } from './agreements.controller';
 import { AuditController } from './audit.controller';
 import { AuthController } from './auth.controller';
 import { FetchesController } from './fetches.controller';
 import { HealthController } from './health.controller';
+import { OperationsController } from './operations.controller';
 import { QuarantineController } from './quarantine.controller';
 import { StudiesController } from './studies.controller';
 import { TransfersController } from './transfers.controller';
 import { UsersController } from './users.controller';
 
-/** The HTTP API: log-in, transfers, quarantine, agreements, studies, audit, users, fetch requests, health. Every route needs a session unless @Public. */
+/** The HTTP API: log-in, transfers, quarantine, agreements, studies, audit, users, fetch requests, operations, health. Every route needs a session unless @Public. */
 @Module({})
 export class PortalModule {
   static forRoot(config: LoadedConfig, options = { core: true }): DynamicModule {
     return {
       module: PortalModule,
-      imports: [...(options.core ? [CoreModule.forRoot(config)] : []), AccountsModule, GovernanceModule, FetchModule],
+      imports: [
+        ...(options.core ? [CoreModule.forRoot(config)] : []),
+        AccountsModule,
+        GovernanceModule,
+        FetchModule,
+        OperationsModule,
+      ],
       controllers: [
         HealthController,
         AuthController,
@@ -32,6 +40,7 @@ export class PortalModule {
         AuditController,
         UsersController,
         FetchesController,
+        OperationsController,
       ],
       providers: [{ provide: APP_GUARD, useExisting: SessionGuard }],
     };

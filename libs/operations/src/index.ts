@@ -1,0 +1,3 @@
+export * from './operations-view';
+export * from './operations.module';
+export * from './operations.service';
