@@ -13,6 +13,7 @@ import type {
   TransferDetailView,
   TransferListView,
 } from '@hub/governance';
+import type { OperationsView } from '@hub/operations';
 import type { QuarantinedStudyView } from '@hub/routing';
 import type * as Web from '../apps/portal/web/src/api/types';
 
@@ -37,4 +38,5 @@ export const webApiTypesMatchTheServer: [
   Same<Web.PatientAccessReport, PatientAccessReport>,
   Same<Web.FetchRequest, Json<FetchView>>,
   Same<Web.AuditVerification, AuditVerification>,
-] = [true, true, true, true, true, true, true, true, true, true, true, true, true, true];
+  Same<Web.OperationsView, OperationsView>,
+] = [true, true, true, true, true, true, true, true, true, true, true, true, true, true, true];

@@ -224,8 +224,11 @@ describe('portal in the browser', () => {
     if (role === 'operator') {
       await page.getByRole('link', { name: 'Operations' }).click();
       await visible(page.getByRole('heading', { name: 'Operations', level: 1 }));
-      await visible(page.getByText('Partly built'));
-      await text(page.getByRole('table', { name: 'Services' }), /MySQL\s*Up\s*Redis\s*Up/);
+      await text(page.getByRole('table', { name: 'Services' }), /MySQL\s*Up\s*Redis\s*Up\s*Storage disk.* free of /);
+      const nodes = page.getByRole('table').filter({ hasText: 'Delivery queue per recipient node' });
+      await visible(nodes.getByRole('rowheader', { name: /RA7_PACS/ }));
+      await visible(nodes.getByRole('rowheader', { name: /RBA_PACS/ }));
+      await shot('operations');
     }
     await page.getByRole('button', { name: 'Log out' }).click();
     await visible(page.getByRole('button', { name: 'Log in' }));

@@ -1,11 +1,13 @@
 import {
   deliveredProgress,
+  formatBytes,
   formatDateTime,
   formatDicomDate,
   outcomeLabel,
   stateColor,
   stateLabel,
   timeLeft,
+  waitedFor,
 } from './format';
 
 describe('formatting', () => {
@@ -47,5 +49,20 @@ describe('formatting', () => {
   it('shows delivered out of total, with a percentage that never divides by zero', () => {
     expect(deliveredProgress(3, 4)).toEqual({ text: '3 / 4', percent: 75 });
     expect(deliveredProgress(0, 0)).toEqual({ text: '0 / 0', percent: 0 });
+  });
+
+  it('writes disk sizes in powers of 1024', () => {
+    expect(formatBytes(512)).toBe('512 B');
+    expect(formatBytes(1536)).toBe('1.5 KB');
+    expect(formatBytes(250 * 1024 ** 3)).toBe('250.0 GB');
+    expect(formatBytes(3 * 1024 ** 4)).toBe('3.0 TB');
+  });
+
+  it('says how long something has waited', () => {
+    const now = new Date('2026-12-03T12:00:00Z');
+    expect(waitedFor('2026-12-03T11:59:30Z', now)).toBe('just now');
+    expect(waitedFor('2026-12-03T11:55:00Z', now)).toBe('5 min');
+    expect(waitedFor('2026-12-03T09:50:00Z', now)).toBe('2 h 10 min');
+    expect(waitedFor('2026-11-30T08:00:00Z', now)).toBe('3 d 4 h');
   });
 });

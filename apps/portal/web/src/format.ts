@@ -117,3 +117,33 @@ export function outcomeLabel(outcome: number): string {
 export function deliveredProgress(delivered: number, total: number): { text: string; percent: number } {
   return { text: `${delivered} / ${total}`, percent: total > 0 ? Math.round((delivered / total) * 100) : 0 };
 }
+
+/** Bytes as people read disk sizes: "512 B", "1.5 GB", "2.0 TB" (powers of 1024). */
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KB', 'MB', 'GB', 'TB', 'PB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${units[unit]}`;
+}
+
+/** How long ago, roughly: "just now", "5 min", "2 h 10 min", "3 d 4 h". */
+export function waitedFor(sinceIso: string, now: Date = new Date()): string {
+  const ms = now.getTime() - new Date(sinceIso).getTime();
+  if (Number.isNaN(ms)) {
+    return '—';
+  }
+  if (ms < MINUTE) {
+    return 'just now';
+  }
+  if (ms < HOUR) {
+    return `${Math.floor(ms / MINUTE)} min`;
+  }
+  if (ms < DAY) {
+    return `${Math.floor(ms / HOUR)} h ${Math.floor((ms % HOUR) / MINUTE)} min`;
+  }
+  return `${Math.floor(ms / DAY)} d ${Math.floor((ms % DAY) / HOUR)} h`;
+}

@@ -197,3 +197,19 @@ export interface FetchRequest {
 
 export type AuditVerification =
   { intact: true; events: number } | { intact: false; events: number; eventId: string | null; problem: string };
+
+export interface PushNodeView {
+  aeTitle: string;
+  trust: string;
+  host: string;
+  port: number;
+  queue: { waiting: number; active: number; delayed: number; failed: number };
+  oldestWaiting: { transferId: string; folder: string; state: string; since: string } | null;
+  failuresLastHour: number;
+}
+
+export interface OperationsView {
+  checkedAt: string;
+  nodes: PushNodeView[];
+  storage: { freeBytes: number; totalBytes: number } | null;
+}

@@ -16,7 +16,7 @@ export const NAV_ITEMS: readonly NavItem[] = [
   { label: 'Audit', path: '/audit', permission: 'audit:read', built: 'yes' },
   { label: 'Fetches', path: '/fetches', permission: 'fetches:read', built: 'yes' },
   { label: 'Users', path: '/users', permission: 'users:manage', built: 'yes' },
-  { label: 'Operations', path: '/operations', permission: 'operations:read', built: 'partly' },
+  { label: 'Operations', path: '/operations', permission: 'operations:read', built: 'yes' },
 ];
 
 /** The links a user with these permissions sees, in menu order. */

@@ -1,8 +1,12 @@
-import { Alert, Badge, Stack, Table, Text, Title } from '@mantine/core';
+import { Alert, Anchor, Badge, Group, Stack, Table, Text, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
+import { Link } from 'react-router';
 import { ApiError } from '../api/client';
+import type { OperationsView } from '../api/types';
+import { formatBytes, formatDateTime, waitedFor } from '../format';
 import { usePageTitle } from '../layout/page-title';
 import { useSession } from '../session/session-context';
+import { FolderBadge } from '../transfers/transfer-badges';
 
 interface Health {
   status: string;
@@ -10,14 +14,22 @@ interface Health {
   redis: 'up' | 'down';
 }
 
-const HEALTH_REFRESH_MS = 10_000;
+const REFRESH_MS = 10_000;
+
+function UpDown({ up }: { up: boolean }) {
+  return (
+    <Badge color={up ? 'green' : 'red'} variant="light">
+      {up ? 'Up' : 'Down'}
+    </Badge>
+  );
+}
 
 export function OperationsPage() {
   usePageTitle('Operations');
   const { api } = useSession();
   const health = useQuery({
     queryKey: ['operations', 'health'],
-    // 503 carries the same body, naming what is down.
+    // 503 means something is down; the page says so rather than failing.
     queryFn: () =>
       api.get<Health>('/api/health').catch((error: unknown) => {
         if (error instanceof ApiError && error.status === 503) {
@@ -25,39 +37,115 @@ export function OperationsPage() {
         }
         throw error;
       }),
-    refetchInterval: HEALTH_REFRESH_MS,
+    refetchInterval: REFRESH_MS,
   });
+  const overview = useQuery({
+    queryKey: ['operations', 'overview'],
+    queryFn: () => api.get<OperationsView>('/api/operations'),
+    refetchInterval: REFRESH_MS,
+  });
+  const storage = overview.data?.storage;
   return (
     <Stack>
       <Title order={1}>Operations</Title>
-      <Alert color="yellow" title="Partly built">
-        This page shows only whether MySQL and Redis answer. Per-node queue depth, the oldest waiting transfer, delivery
-        failures in the last hour, C-ECHO and storage-disk status are not built yet; the CLI lists transfers by state
-        meanwhile.
-      </Alert>
-      {health.isError && (
-        <Alert color="red" role="alert">
-          {health.error.message}
-        </Alert>
+      <Text size="sm" c="dimmed">
+        Refreshes every {REFRESH_MS / 1000} seconds
+        {overview.data ? `; last checked ${formatDateTime(overview.data.checkedAt, { seconds: true })}` : ''}. Not built
+        yet: a &quot;C-ECHO now&quot; button per node.
+      </Text>
+      {[health.error, overview.error].map(
+        (error) =>
+          error && (
+            <Alert key={error.message} color="red" role="alert">
+              {error.message}
+            </Alert>
+          ),
       )}
-      <Table withTableBorder variant="vertical" w={420} aria-label="Services">
-        <Table.Tbody>
-          {(['mysql', 'redis'] as const).map((service) => (
-            <Table.Tr key={service}>
-              <Table.Th scope="row" w={180}>
-                {service === 'mysql' ? 'MySQL' : 'Redis'}
-              </Table.Th>
-              <Table.Td>
-                {health.data ? (
-                  <Badge color={health.data[service] === 'up' ? 'green' : 'red'} variant="light">
-                    {health.data[service] === 'up' ? 'Up' : 'Down'}
-                  </Badge>
-                ) : (
-                  <Text size="sm">…</Text>
-                )}
-              </Table.Td>
+      <Title order={2} size="h3">
+        Push nodes
+      </Title>
+      <Table.ScrollContainer minWidth={900}>
+        <Table striped withTableBorder verticalSpacing="xs">
+          <Table.Caption>
+            Delivery queue per recipient node; the oldest waiting transfer is emergency first.
+          </Table.Caption>
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th scope="col">Node</Table.Th>
+              <Table.Th scope="col">Trust</Table.Th>
+              <Table.Th scope="col">Waiting</Table.Th>
+              <Table.Th scope="col">Active</Table.Th>
+              <Table.Th scope="col">Retrying</Table.Th>
+              <Table.Th scope="col">Failed jobs</Table.Th>
+              <Table.Th scope="col">Oldest waiting</Table.Th>
+              <Table.Th scope="col">Failed rounds, last hour</Table.Th>
             </Table.Tr>
-          ))}
+          </Table.Thead>
+          <Table.Tbody>
+            {(overview.data?.nodes ?? []).map((node) => (
+              <Table.Tr key={node.aeTitle}>
+                <Table.Th scope="row">
+                  {node.aeTitle}
+                  <Text size="xs" c="dimmed">
+                    {node.host}:{node.port}
+                  </Text>
+                </Table.Th>
+                <Table.Td>{node.trust}</Table.Td>
+                <Table.Td>{node.queue.waiting}</Table.Td>
+                <Table.Td>{node.queue.active}</Table.Td>
+                <Table.Td>{node.queue.delayed}</Table.Td>
+                <Table.Td>{node.queue.failed}</Table.Td>
+                <Table.Td>
+                  {node.oldestWaiting ? (
+                    <Group gap="xs" wrap="nowrap">
+                      <FolderBadge folder={node.oldestWaiting.folder} />
+                      <Anchor component={Link} to={`/transfers/${node.oldestWaiting.transferId}`} size="sm">
+                        waiting {waitedFor(node.oldestWaiting.since)}
+                      </Anchor>
+                    </Group>
+                  ) : (
+                    'none'
+                  )}
+                </Table.Td>
+                <Table.Td>
+                  {node.failuresLastHour > 0 ? (
+                    <Badge color="red" variant="light">
+                      {node.failuresLastHour}
+                    </Badge>
+                  ) : (
+                    0
+                  )}
+                </Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      </Table.ScrollContainer>
+      <Title order={2} size="h3">
+        Services
+      </Title>
+      <Table withTableBorder variant="vertical" w={460} aria-label="Services">
+        <Table.Tbody>
+          <Table.Tr>
+            <Table.Th scope="row" w={180}>
+              MySQL
+            </Table.Th>
+            <Table.Td>{health.data ? <UpDown up={health.data.mysql === 'up'} /> : '…'}</Table.Td>
+          </Table.Tr>
+          <Table.Tr>
+            <Table.Th scope="row">Redis</Table.Th>
+            <Table.Td>{health.data ? <UpDown up={health.data.redis === 'up'} /> : '…'}</Table.Td>
+          </Table.Tr>
+          <Table.Tr>
+            <Table.Th scope="row">Storage disk</Table.Th>
+            <Table.Td>
+              {storage
+                ? `${formatBytes(storage.freeBytes)} free of ${formatBytes(storage.totalBytes)}`
+                : overview.data
+                  ? 'unknown (the storage directory cannot be read)'
+                  : '…'}
+            </Table.Td>
+          </Table.Tr>
         </Table.Tbody>
       </Table>
     </Stack>
