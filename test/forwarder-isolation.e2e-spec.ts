@@ -2,7 +2,11 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { StorescpHandle, startStorescp, storescu } from './support/dcmtk';
+import { StudyCompletionService } from '@hub/ingest';
+import { TransferSweepService } from '@hub/routing';
+import Redis from 'ioredis';
+import { spawn } from 'node:child_process';
+import { StorescpHandle, freePort, startStorescp, stopProcess, storescu, waitForPort } from './support/dcmtk';
 import { GeneratedStudy, makeStudy } from './support/dicom-factory';
 import { TcpProxy } from './support/tcp-proxy';
 import { TestHub, TestHubRawConfig, startTestHub } from './support/test-hub';
@@ -169,6 +173,68 @@ describe('forwarder isolation (storescp as the recipients)', () => {
     expect(proxy.accepted).toBe(4);
     expect(proxy.peakOpen).toBe(1);
   }, 90_000);
+
+  it("keeps a node's maxAssociations across two forwarders when Redis is flushed while they deliver", async () => {
+    // A throwaway Redis of our own, so FLUSHALL touches nothing else.
+    const redisPort = await freePort();
+    const redis = spawn(
+      'redis-server',
+      ['--port', String(redisPort), '--bind', HOST, '--save', '', '--appendonly', 'no'],
+      {
+        stdio: 'ignore',
+      },
+    );
+    closers.push(async () => {
+      await stopProcess(redis);
+    });
+    await waitForPort(redisPort, 10000, { pid: redis.pid, isAlive: () => redis.exitCode === null });
+    const redisUrl = `redis://${HOST}:${redisPort}`;
+    const outputDir = mkdtempSync(path.join(work, 'pacs-'));
+    const scp = await startStorescp({
+      aeTitle: 'ISOFLUSH_PACS',
+      outputDir,
+      fork: true,
+      extraArgs: ['--sleep-during', '1'],
+    });
+    scps.push(scp);
+    const proxy = new TcpProxy(HOST, scp.port);
+    await proxy.start();
+    closers.push(() => proxy.cut());
+    const storageDir = mkdtempSync(path.join(work, 'store-'));
+    const shared = { stableStudySeconds: 1, storageDir, redisUrl, configure: recipient('ISOFLUSH', proxy.port, 1) };
+    const ingest = await startTestHub({ ...shared, apps: ['receiver', 'router'] });
+    hubs.push(ingest);
+    for (let i = 0; i < 2; i++) {
+      hubs.push(await startTestHub({ ...shared, apps: ['forwarder'], queuePrefix: ingest.queuePrefix }));
+    }
+    const studies: GeneratedStudy[] = [];
+    for (let i = 1; i <= 4; i++) {
+      const study = await makeStudy(path.join(work, `flush-${i}`), {
+        patientId: `ISO030${i}`,
+        patientName: 'TEST^FLUSH',
+        series: [{ kind: 'mr-small', count: 1 }],
+      });
+      await storescu(HOST, ingest.port, 'RVJ_PACS', 'ISOFLUSH_ELEC', study.files);
+      studies.push(study);
+    }
+    await waitFor('a delivery to be under way', () => Promise.resolve(proxy.open > 0 ? true : undefined), 30_000);
+    const client = new Redis(redisUrl);
+    try {
+      await client.flushall();
+    } finally {
+      client.disconnect();
+    }
+    // The association under way finishes; then the router's sweep finds the rest in MySQL and queues it
+    // again (it runs every minute; here at once).
+    await waitFor('the association under way to end', () => Promise.resolve(proxy.open === 0 ? true : undefined));
+    await ingest.app.get(StudyCompletionService).sweep();
+    await ingest.app.get(TransferSweepService).sweep();
+    for (const study of studies) {
+      await waitFor('every delivery', delivered(ingest, study.studyInstanceUid), 60_000);
+    }
+    expect(readdirSync(outputDir).filter((name) => !name.startsWith('.'))).toHaveLength(4);
+    expect(proxy.peakOpen).toBe(1);
+  }, 120_000);
 
   it('sends an emergency study before elective ones already queued for the same node', async () => {
     const outputDir = mkdtempSync(path.join(work, 'pacs-'));

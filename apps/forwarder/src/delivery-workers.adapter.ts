@@ -10,7 +10,11 @@ import {
   deliveryQueueName,
   redisOptions,
 } from '@hub/queue';
+import { startPeriodicTask } from '@hub/core';
 import { DelayedError, Job, Worker } from 'bullmq';
+
+/** How often each node's limit is set again in Redis. */
+const LIMITS_EVERY_MS = 5000;
 
 /**
  * One worker per recipient push node, built in this one place from the nodes in MySQL: the node's
@@ -21,6 +25,7 @@ import { DelayedError, Job, Worker } from 'bullmq';
 export class DeliveryWorkersAdapter implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(DeliveryWorkersAdapter.name);
   private readonly workers: Worker[] = [];
+  private stopAsserting?: () => void;
 
   constructor(
     private readonly nodes: NodeRepository,
@@ -31,8 +36,14 @@ export class DeliveryWorkersAdapter implements OnApplicationBootstrap, OnApplica
 
   async onApplicationBootstrap(): Promise<void> {
     const pushNodes = (await this.nodes.getAll()).filter((node) => node.active && node.receiveMode === 'push');
+    // Each node's limit lives in Redis: set now, again whenever a worker's connection comes back (Redis
+    // restarted), and every few seconds (Redis flushed, the connection kept), so it holds across processes.
+    const assertLimits = () =>
+      Promise.all(
+        pushNodes.map((node) => this.producer.deliveryQueueFor(node.id).setGlobalConcurrency(node.maxAssociations)),
+      );
+    this.stopAsserting = await startPeriodicTask('delivery limits', LIMITS_EVERY_MS, assertLimits, this.logger);
     for (const node of pushNodes) {
-      await this.producer.deliveryQueueFor(node.id).setGlobalConcurrency(node.maxAssociations);
       const worker = new Worker(deliveryQueueName(node.id), (job: Job, token?: string) => this.process(job, token), {
         connection: redisOptions(this.env.redisUrl, 'worker'),
         prefix: this.env.queuePrefix,
@@ -40,12 +51,18 @@ export class DeliveryWorkersAdapter implements OnApplicationBootstrap, OnApplica
         settings: { backoffStrategy: (attemptsMade: number) => deliveryBackoffMs(attemptsMade) },
       });
       worker.on('error', (error) => this.logger.error(`delivery worker for ${node.aeTitle}: ${error.message}`));
+      void worker.client.then((client) =>
+        client.on('ready', () => {
+          assertLimits().catch((error: Error) => this.logger.warn(`delivery limits: ${error.message}`));
+        }),
+      );
       this.workers.push(worker);
     }
     this.logger.log(`delivering to ${pushNodes.length} push node(s)`);
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.stopAsserting?.();
     await Promise.all(this.workers.map((worker) => worker.close()));
   }
 
@@ -54,10 +71,13 @@ export class DeliveryWorkersAdapter implements OnApplicationBootstrap, OnApplica
     switch (item.name) {
       case JobName.DeliverTransfer: {
         const result = await this.delivery.handleDeliverTransfer(item.data.transferId);
-        if (result.state === 'arriving') {
-          // The study is still arriving: the same job runs the next round, without spending an attempt
-          // and freeing the node's slot meanwhile.
-          await job.moveToDelayed(Date.now() + result.nextRoundInMs, token);
+        if (result.state === 'arriving' || result.state === 'node-busy') {
+          // The study is still arriving, or every association the node allows is taken (Redis lost the
+          // count of active jobs): the same job runs again soon, without spending an attempt.
+          await job.moveToDelayed(
+            Date.now() + (result.state === 'arriving' ? result.nextRoundInMs : result.retryInMs),
+            token,
+          );
           throw new DelayedError();
         }
         return result;

@@ -1,7 +1,18 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AuditOutcome, AuditService } from '@hub/audit';
 import { HUB_CONFIG, HubConfig } from '@hub/config';
-import { NodeRepository, PendingInstance, StudyRepository, TransferRepository, TrustRepository } from '@hub/db';
+import {
+  DicomNode,
+  NamedLockRepository,
+  NodeRepository,
+  PendingInstance,
+  Study,
+  StudyRepository,
+  Transfer,
+  TransferRepository,
+  Trust,
+  TrustRepository,
+} from '@hub/db';
 import {
   AssociationFailedError,
   CoercionRuleInput,
@@ -16,11 +27,25 @@ import { UnrecoverableError } from 'bullmq';
 import { ARRIVING_FEED_TIMING, ArrivingFeed } from './arriving-feed';
 import { OutcomeRecorder } from './outcome-recorder';
 
+/** Who and what a delivery's audit events name. */
+interface DeliverySubject {
+  actor: { aeTitle: string };
+  sourceTrust?: string;
+  destinationTrust?: string;
+  patientId?: string;
+  studyInstanceUid: string;
+}
+
+/** How soon a delivery that found its node's every association taken looks again (no attempt spent). */
+const NODE_BUSY_RETRY_MS = 500;
+
 export type DeliveryResult =
   | { state: 'delivered' | 'partially-delivered' | 'failed'; delivered: number; failed: number }
   /** The study is still arriving: run again in nextRoundInMs for what arrives meanwhile. */
   | { state: 'arriving'; delivered: number; nextRoundInMs: number }
-  | { state: 'skipped'; reason: string };
+  | { state: 'skipped'; reason: string }
+  /** Every association the node allows is in use by some forwarder: try again in retryInMs. */
+  | { state: 'node-busy'; retryInMs: number };
 
 /**
  * While a study arrives, its delivery runs in rounds: each opens one association for what arrived
@@ -58,6 +83,7 @@ export class DeliveryService {
     private readonly storage: StorageService,
     private readonly routing: RoutingService,
     private readonly audit: AuditService,
+    private readonly locks: NamedLockRepository,
     @Inject(HUB_CONFIG) private readonly config: HubConfig,
   ) {}
 
@@ -97,7 +123,7 @@ export class DeliveryService {
       this.trusts.getById(transfer.senderTrustId),
       this.trusts.getById(transfer.recipientTrustId),
     ]);
-    const subject = {
+    const subject: DeliverySubject = {
       actor: { aeTitle: this.config.hub.aeTitle },
       sourceTrust: sender?.code,
       destinationTrust: recipient?.code,
@@ -127,6 +153,41 @@ export class DeliveryService {
       });
       return { state, delivered, failed: total - delivered };
     }
+    // The node's limit across every forwarder, kept in MySQL: BullMQ's global concurrency holds it while
+    // Redis remembers its active jobs, and this holds it when Redis was flushed or restarted under them.
+    const releaseSlot = await this.locks.tryTakeSlot(`iehub_node_${node.id}`, node.maxAssociations);
+    if (!releaseSlot) {
+      return { state: 'node-busy', retryInMs: NODE_BUSY_RETRY_MS };
+    }
+    try {
+      return await this.sendOver({ transfer, study, node, pending, arriving, sender, recipient, subject, now });
+    } finally {
+      await releaseSlot();
+    }
+  }
+
+  /** One association to the node: sends what is pending, records the answers, settles the transfer. */
+  private async sendOver({
+    transfer,
+    study,
+    node,
+    pending,
+    arriving,
+    sender,
+    recipient,
+    subject,
+    now,
+  }: {
+    transfer: Transfer;
+    study: Study;
+    node: DicomNode;
+    pending: PendingInstance[];
+    arriving: boolean;
+    sender: Trust | null;
+    recipient: Trust | null;
+    subject: DeliverySubject;
+    now: Date;
+  }): Promise<DeliveryResult> {
     const rules = (recipient?.coercion ?? []) as CoercionRuleInput[];
     const coercionProblems = new Set<string>();
     const context = {

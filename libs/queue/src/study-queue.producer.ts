@@ -66,9 +66,18 @@ export class StudyQueueProducer implements OnModuleDestroy {
     );
   }
 
-  /** Queues a transfer's delivery on its recipient node's queue, emergency ahead of elective. */
-  async scheduleDelivery(transfer: { id: string; folder: 'emergency' | 'elective' }, nodeId: string): Promise<void> {
-    await this.deliveryQueueFor(nodeId).add(
+  /**
+   * Queues a transfer's delivery on its recipient node's queue, emergency ahead of elective. The node's
+   * limit is set on the queue first, every time: it lives in Redis, and a Redis flushed or restarted empty
+   * would otherwise let every forwarder open its full concurrency to the node until one restarted.
+   */
+  async scheduleDelivery(
+    transfer: { id: string; folder: 'emergency' | 'elective' },
+    node: { id: string; maxAssociations: number },
+  ): Promise<void> {
+    const queue = this.deliveryQueueFor(node.id);
+    await queue.setGlobalConcurrency(node.maxAssociations);
+    await queue.add(
       JobName.DeliverTransfer,
       { transferId: transfer.id },
       { deduplication: { id: jobKeys.deliverTransfer(transfer.id) }, priority: FOLDER_PRIORITY[transfer.folder] },

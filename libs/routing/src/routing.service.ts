@@ -263,7 +263,7 @@ export class RoutingService {
     if (!node) {
       return false;
     }
-    await this.queue.scheduleDelivery(transfer, node.id);
+    await this.queue.scheduleDelivery(transfer, node);
     return true;
   }
 
