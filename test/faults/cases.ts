@@ -66,7 +66,9 @@ interface CaseSpec {
 
 const MAX_SEND_ROUNDS = 60;
 const SEND_DEADLINE_MS = 150_000;
-const RECIPIENT_DOWN_MS = 75_000;
+const RECIPIENT_DOWN_MS = 60_000;
+/** How long a transfer may sit failed or partially delivered before a case stops waiting for it to heal. */
+const SETTLED_GRACE_MS = 20_000;
 
 /** Statuses a C-STORE-RSP may carry for a stored instance: success and the warnings. */
 const isAcknowledged = (status: number | undefined): boolean =>
@@ -293,6 +295,11 @@ async function countFromDb(ctx: FaultContext, studyUids: string[]): Promise<Coun
   };
 }
 
+async function transferSettledUndelivered(ctx: FaultContext, studyUid: string): Promise<boolean> {
+  const counts = await countFromDb(ctx, [studyUid]).catch(() => undefined);
+  return counts?.transfers.some((t) => t.state === 'failed' || t.state === 'partially-delivered') ?? false;
+}
+
 function emptyResult(name: string): CaseResult {
   return {
     name,
@@ -382,6 +389,11 @@ async function runCase(ctx: FaultContext, spec: CaseSpec): Promise<CaseResult> {
       },
       state,
     );
+    if (spec.fault?.when === 'delivered') {
+      await until('the recipient to receive enough for the fault', () => faultFired !== undefined, 60_000).catch(
+        () => undefined,
+      );
+    }
     if (spec.fault && !faultFired) {
       result.failures.push(`the fault never fired (threshold ${spec.fault.at} not reached)`);
     }
@@ -401,27 +413,46 @@ async function runCase(ctx: FaultContext, spec: CaseSpec): Promise<CaseResult> {
       await recipient.startHealthy();
     } else if (faulty) {
       const attempts = (): number => (faulty.log().match(/Association Received/g) ?? []).length;
-      await until('the hub to meet the failing recipient three times', () => attempts() >= 3, 60_000).catch(
-        (err: Error) => result.failures.push(`${err.message} (it met it ${attempts()} time(s))`),
-      );
+      // Three meetings show the hub retrying; a transfer settled as failed shows it gave up.
+      await until(
+        'the hub to meet the failing recipient three times, or give up',
+        async () =>
+          attempts() >= 3 || (attempts() >= 1 && (await transferSettledUndelivered(ctx, study.studyInstanceUid))),
+        60_000,
+      ).catch(() => undefined);
       faultySeen = attempts();
+      if (faultySeen === 0) {
+        result.failures.push('the hub never met the failing recipient: the fault was not exercised');
+      }
       console.log(`    the failing recipient (${spec.recipient}) took ${faultySeen} association(s); now healthy`);
       await recipient.stop();
       await recipient.startHealthy();
     }
 
     const acked = [...state.acked];
+    let settledSince: number | undefined;
     await until(
       'every acknowledged instance at the recipient and the transfer delivered',
       async () => {
         const received = receivedCounts(recipient.healthyDirs);
-        if (!acked.every((sop) => received.has(sop))) {
-          return false;
-        }
         const counts = await countFromDb(ctx, [study.studyInstanceUid]).catch(() => undefined);
-        return (
-          counts !== undefined && counts.transfers.length > 0 && counts.transfers.every((t) => t.state === 'delivered')
-        );
+        if (acked.every((sop) => received.has(sop))) {
+          return (
+            counts !== undefined &&
+            counts.transfers.length > 0 &&
+            counts.transfers.every((t) => t.state === 'delivered')
+          );
+        }
+        // failed and partially-delivered are final: nothing retries them until the sender sends again.
+        const settled = counts?.transfers.some((t) => t.state === 'failed' || t.state === 'partially-delivered');
+        settledSince = settled ? (settledSince ?? Date.now()) : undefined;
+        if (settledSince !== undefined && Date.now() - settledSince > SETTLED_GRACE_MS) {
+          throw new Error(
+            `the transfer settled as ${counts!.transfers.map((t) => t.state).join(', ')} with instances ` +
+              `undelivered, and stayed so for ${SETTLED_GRACE_MS / 1000} s`,
+          );
+        }
+        return false;
       },
       spec.recoveryMs,
     ).catch((err: Error) => result.failures.push(err.message));
@@ -713,9 +744,12 @@ export async function runCases(ctx: FaultContext): Promise<CaseResult[]> {
         when: 'acks',
         at: 25,
         inject: async () => {
-          storage.fill();
-          await sleep(5000);
-          storage.unfill();
+          try {
+            storage.fill();
+            await sleep(5000);
+          } finally {
+            storage.unfill();
+          }
         },
       },
       recoveryMs: 90_000,
@@ -727,7 +761,7 @@ export async function runCases(ctx: FaultContext): Promise<CaseResult[]> {
       cutSenderAt: 25,
       recoveryMs: 60_000,
     },
-    { name: 'recipient down 75 s', folder: 'emergency', instances: 40, recipient: 'down', recoveryMs: 150_000 },
+    { name: 'recipient down 60 s', folder: 'emergency', instances: 40, recipient: 'down', recoveryMs: 150_000 },
     {
       name: 'recipient refuses (--refuse)',
       folder: 'emergency',

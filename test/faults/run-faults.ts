@@ -3,7 +3,7 @@
 // recipient PACS. Each case injects one fault mid-study, lets the hub recover by itself (waiting on state, with a
 // deadline), then counts from MariaDB and from what storescp wrote. It prints one table and exits non-zero on any
 // loss, on any hub process that exited by itself, or on any broken check.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, killAllDcmtk, sleep } from '../support/dcmtk';
@@ -26,6 +26,7 @@ async function main(): Promise<number> {
   }
   const root = mkdtempSync(join(tmpdir(), 'iehub-faults-'));
   const registry = new ProcessRegistry(join(root, 'logs'));
+  const logsKept = join(REPO, 'test-output', 'faults', new Date().toISOString().replace(/[:.]/g, '-'));
   let storage: HubStorage | undefined;
   let recipientProxy: TcpProxy | undefined;
   let cleaned = false;
@@ -40,6 +41,12 @@ async function main(): Promise<number> {
       storage?.destroy();
     } catch (err) {
       console.error(`could not unmount ${storage?.dir}: ${(err as Error).message}`);
+    }
+    // The processes' logs outlive the run, so a failure can be read afterwards (test-output/ is not committed).
+    try {
+      cpSync(join(root, 'logs'), logsKept, { recursive: true });
+    } catch {
+      // no logs yet
     }
     rmSync(root, { recursive: true, force: true });
   };
@@ -123,7 +130,7 @@ async function main(): Promise<number> {
     };
     const results = await runCases(ctx);
     const totalMs = Date.now() - started;
-    return report(results, registry, { totalMs, buildMs });
+    return report(results, registry, { totalMs, buildMs }, logsKept);
   } finally {
     clearTimeout(watchdog);
     await registry.stopAll();
@@ -136,7 +143,13 @@ async function main(): Promise<number> {
   }
 }
 
-function report(results: CaseResult[], registry: ProcessRegistry, times: { totalMs: number; buildMs: number }): number {
+function report(
+  results: CaseResult[],
+  registry: ProcessRegistry,
+  times: { totalMs: number; buildMs: number },
+  logsKept: string,
+): number {
+  console.log(`\nprocess logs: ${logsKept}`);
   const header = ['case', 'sent', 'acknowledged', 'stored', 'delivered', 'lost', 'duplicated', 'peak assoc', 'secs'];
   const rows = results.map((r) => [
     r.name,

@@ -2,7 +2,7 @@
 // fill it to the last block and free it again. Loop mounting needs root; where the machine forbids it, the
 // storage is a plain folder and the disk-full case is skipped with the reason.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, rmSync, statfsSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, rmSync, statfsSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { findBinary } from './processes';
 
@@ -56,16 +56,36 @@ export class HubStorage {
     return s.bavail * s.bsize;
   }
 
-  /** Takes every free block. */
+  /** Takes every free block: most in one fallocate, the last few by writing until the disk says it is full. */
   fill(): void {
     if (this.cannotFill) {
       throw new Error(this.cannotFill);
     }
-    execFileSync('fallocate', ['-l', String(this.freeBytes()), this.filler]);
+    const bulk = this.freeBytes() - 2 * 2 ** 20;
+    if (bulk > 0) {
+      execFileSync('fallocate', ['-l', String(bulk), this.filler]);
+    }
+    const fd = openSync(`${this.filler}.tail`, 'w');
+    const block = Buffer.alloc(4096);
+    try {
+      for (;;) {
+        writeSync(fd, block);
+      }
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOSPC') {
+        throw err;
+      }
+    } finally {
+      closeSync(fd);
+    }
+    if (this.freeBytes() > 64 * 1024) {
+      throw new Error(`could not fill ${this.dir}: ${this.freeBytes()} bytes still free`);
+    }
   }
 
   unfill(): void {
     rmSync(this.filler, { force: true });
+    rmSync(`${this.filler}.tail`, { force: true });
   }
 
   /** Unmounts (lazily, if a process still holds a file) and removes the mount point. */
