@@ -447,9 +447,14 @@ describe('portal in the browser', () => {
     const row = page.getByRole('row').filter({ hasText: 'RVJ → RA7' });
     await text(row, /In force/);
     await shot('agreements');
+    const emergencyGrid = page.getByRole('table', { name: 'Emergency folder' });
+    const rvjSends = emergencyGrid.getByRole('row').filter({ has: page.getByRole('rowheader', { name: 'RVJ' }) });
+    // The grid names the trusts that have agreements (RBA has none): columns RA7, RVJ.
+    await text(rvjSends, /^RVJ\s*In force\s*—$/);
     await row.getByRole('button', { name: 'Suspend RVJ → RA7' }).click();
     await page.getByRole('dialog', { name: 'Suspend RVJ → RA7?' }).getByRole('button', { name: 'Suspend' }).click();
     await text(row, /Suspended/);
+    await text(rvjSends, /^RVJ\s*Suspended/);
     await row.getByRole('button', { name: 'Resume RVJ → RA7' }).click();
     await page.getByRole('dialog', { name: 'Resume RVJ → RA7?' }).getByRole('button', { name: 'Resume' }).click();
     await text(row, /In force/);

@@ -1,10 +1,11 @@
-import { Alert, Badge, Stack, Table, Text, Title } from '@mantine/core';
+import { Alert, Badge, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import type { Agreement } from '../api/types';
+import type { Agreement, Folder } from '../api/types';
 import { formatDateTime } from '../format';
 import { ConfirmButton } from '../layout/confirm-button';
 import { usePageTitle } from '../layout/page-title';
 import { useSession } from '../session/session-context';
+import { agreementGrid } from './agreement-grid';
 import { agreementStatus } from './agreement-status';
 
 export const agreementKeys = { all: ['agreements'] as const };
@@ -44,6 +45,52 @@ function SuspendButton({ agreement }: { agreement: Agreement }) {
   );
 }
 
+/** Sender by recipient for one folder: who may send what to whom, at a glance. */
+function AgreementGridTable({ agreements, folder }: { agreements: Agreement[]; folder: Folder }) {
+  const grid = agreementGrid(agreements, folder);
+  const title = folder === 'emergency' ? 'Emergency folder' : 'Elective folder';
+  return (
+    <Table.ScrollContainer minWidth={320}>
+      <Table withTableBorder withColumnBorders verticalSpacing="xs" aria-label={title} captionSide="top">
+        <Table.Caption>{title}: each row sends, each column receives; an empty cell has no agreement.</Table.Caption>
+        <Table.Thead>
+          <Table.Tr>
+            <Table.Th scope="col">From \ to</Table.Th>
+            {grid.trusts.map((to) => (
+              <Table.Th key={to} scope="col">
+                {to}
+              </Table.Th>
+            ))}
+          </Table.Tr>
+        </Table.Thead>
+        <Table.Tbody>
+          {grid.trusts.map((from) => (
+            <Table.Tr key={from}>
+              <Table.Th scope="row">{from}</Table.Th>
+              {grid.trusts.map((to) => {
+                const status = from === to ? undefined : grid.cell(from, to);
+                return (
+                  <Table.Td key={to}>
+                    {status ? (
+                      <Badge color={status.color} variant="light" style={{ minWidth: 'max-content' }}>
+                        {status.label}
+                      </Badge>
+                    ) : (
+                      <Text span c="dimmed" aria-label="no agreement">
+                        —
+                      </Text>
+                    )}
+                  </Table.Td>
+                );
+              })}
+            </Table.Tr>
+          ))}
+        </Table.Tbody>
+      </Table>
+    </Table.ScrollContainer>
+  );
+}
+
 export function AgreementsPage() {
   usePageTitle('Agreements');
   const session = useSession();
@@ -63,6 +110,15 @@ export function AgreementsPage() {
           {agreements.error.message}
         </Alert>
       )}
+      {agreements.data && (
+        <SimpleGrid cols={{ base: 1, md: 2 }}>
+          <AgreementGridTable agreements={agreements.data} folder="emergency" />
+          <AgreementGridTable agreements={agreements.data} folder="elective" />
+        </SimpleGrid>
+      )}
+      <Title order={2} size="h3">
+        Every agreement
+      </Title>
       <Table.ScrollContainer minWidth={800}>
         <Table striped withTableBorder verticalSpacing="xs">
           <Table.Caption>Sharing agreements between trusts.</Table.Caption>
