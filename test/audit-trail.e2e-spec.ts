@@ -1,10 +1,13 @@
 import { AuditVerifyService } from '@hub/audit';
 import type { AuditEventView } from '@hub/governance';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { InstanceIngestService } from '@hub/ingest';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import request from 'supertest';
-import { StorescpHandle, startStorescp, storescu } from './support/dcmtk';
+import { stringify } from 'yaml';
+import { StorescpHandle, freePort, startStorescp, storescu, waitForPort } from './support/dcmtk';
 import { makeStudy } from './support/dicom-factory';
 import { TestHub, ra7PushNodeAt, startTestHub } from './support/test-hub';
 import { waitFor } from './support/wait-for';
@@ -159,4 +162,85 @@ describe('audit trail of a full exchange: storescu → hub → storescp, then a 
 
     await expect(hub.app.get(AuditVerifyService).verify()).resolves.toMatchObject({ intact: true });
   });
+});
+
+describe('stored-instance audit through a receiver crash (storescu, kill -9)', () => {
+  it('audits each acknowledged instance once: every second while it runs, and the rest after a restart', async () => {
+    const work = mkdtempSync(path.join(tmpdir(), 'iehub-e2e-crash-audit-'));
+    // The receiver that will crash runs as a process of its own, on this spec's database and storage.
+    const survivor = await startTestHub({ apps: ['receiver'] });
+    const configFile = path.join(work, 'hub.yaml');
+    const port = await freePort();
+    writeFileSync(
+      configFile,
+      stringify({ ...survivor.rawConfig, hub: { ...survivor.rawConfig.hub, dicomPort: port } }),
+    );
+    const receiver = spawn(
+      process.execPath,
+      ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'apps/receiver/src/main.ts'],
+      {
+        cwd: path.join(__dirname, '..'),
+        env: {
+          ...process.env,
+          HUB_CONFIG: configFile,
+          DATABASE_URL: survivor.databaseUrl,
+          QUEUE_PREFIX: survivor.queuePrefix,
+          LOG_LEVEL: 'error',
+        },
+        stdio: 'ignore',
+      },
+    );
+    try {
+      await waitForPort(port, 60_000, { pid: receiver.pid, isAlive: () => receiver.exitCode === null });
+      const study = await makeStudy(path.join(work, 'study'), {
+        patientId: 'CRA0001',
+        patientName: 'TEST^CRASH',
+        series: [{ kind: 'mr-small', count: 1500 }],
+      });
+      // SIGKILL once some instances are stored, mid-association.
+      const sending = storescu(HOST, port, 'RVJ_PACS', 'RA7_ELEC', study.files);
+      // Once the first audit run has happened, so the trail holds both kinds: written live, and recovered.
+      await waitFor('the first audit run', async () => {
+        const rows = (await survivor.dataSource.query(
+          `SELECT COUNT(*) AS n FROM instances i JOIN studies s ON s.id = i.study_id
+            WHERE s.study_instance_uid = ? AND i.audited_at IS NOT NULL`,
+          [study.studyInstanceUid],
+        )) as Array<{ n: string }>;
+        return Number(rows[0].n) > 0 ? true : undefined;
+      });
+      receiver.kill('SIGKILL');
+      const sent = await sending;
+      const acknowledged = sent.stores.filter((store) => store.status === 0).length;
+      expect(acknowledged).toBeGreaterThan(0);
+      expect(acknowledged).toBeLessThan(study.files.length);
+
+      const rows = (await survivor.dataSource.query(
+        `SELECT i.sop_instance_uid AS uid, i.audited_at AS auditedAt FROM instances i
+           JOIN studies s ON s.id = i.study_id WHERE s.study_instance_uid = ?`,
+        [study.studyInstanceUid],
+      )) as Array<{ uid: string; auditedAt: Date | null }>;
+      expect(rows.length).toBeGreaterThanOrEqual(acknowledged);
+      expect(rows.some((row) => row.auditedAt === null)).toBe(true);
+      expect(rows.some((row) => row.auditedAt !== null)).toBe(true);
+
+      // What the restarted receiver's reconciliation does at start-up (here on the in-process receiver).
+      await survivor.app.get(InstanceIngestService).auditUnaudited(new Date(Date.now() + 1000));
+      const events = (await survivor.dataSource.query(
+        `SELECT detail FROM audit_events WHERE event = 'instances-stored' AND study_instance_uid = ?`,
+        [study.studyInstanceUid],
+      )) as Array<{ detail: unknown }>;
+      const covered = events.flatMap((row) => {
+        const detail = (typeof row.detail === 'string' ? JSON.parse(row.detail) : row.detail) as {
+          sopInstanceUids: string[];
+        };
+        return detail.sopInstanceUids;
+      });
+      expect([...covered].sort()).toEqual(rows.map((row) => row.uid).sort());
+      expect(events.some((row) => JSON.stringify(row.detail).includes('"recovered"'))).toBe(true);
+    } finally {
+      receiver.kill('SIGKILL');
+      await survivor.destroy();
+      rmSync(work, { recursive: true, force: true });
+    }
+  }, 120_000);
 });

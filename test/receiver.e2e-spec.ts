@@ -161,9 +161,20 @@ describe('receiver (DCMTK peers, real MariaDB and Redis)', () => {
         `SELECT detail FROM audit_events WHERE event = 'instances-stored' AND study_instance_uid = ?`,
         [study.studyInstanceUid],
       );
-      expect(stored).toHaveLength(1);
-      const detail = typeof stored[0].detail === 'string' ? JSON.parse(stored[0].detail) : stored[0].detail;
-      expect(detail).toMatchObject({ stored: study.files.length, refused: 0 });
+      // Audited every second while the association ran: each instance named once, in one event or more.
+      const details = (stored as Array<{ detail: unknown }>).map(
+        (row) =>
+          (typeof row.detail === 'string' ? JSON.parse(row.detail) : row.detail) as {
+            stored: number;
+            refused: number;
+            sopInstanceUids: string[];
+          },
+      );
+      expect(details.reduce((sum, detail) => sum + detail.stored, 0)).toBe(study.files.length);
+      expect(details.every((detail) => detail.refused === 0)).toBe(true);
+      const named = details.flatMap((detail) => detail.sopInstanceUids);
+      expect(new Set(named).size).toBe(study.files.length);
+      expect(named).toHaveLength(study.files.length);
     });
 
     it('reads the identifiers of a large instance from its file when they come after its first 64 KiB', async () => {

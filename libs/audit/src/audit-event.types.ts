@@ -51,6 +51,10 @@ export interface AuditEventMap {
       refused: number;
       bytes: number;
       sopClasses: string[];
+      /** Each instance this event covers: an association is audited every second, each instance once. */
+      sopInstanceUids: string[];
+      /** Written by the reconciliation for instances acknowledged before a crash that left them unaudited. */
+      recovered?: boolean;
     };
   };
   'instance-refused': EventBase & {

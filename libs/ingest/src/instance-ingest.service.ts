@@ -5,6 +5,8 @@ import {
   DicomNode,
   FetchRequestRepository,
   InstanceRepository,
+  NamedLockRepository,
+  NodeRepository,
   StudyRepository,
   Trust,
   TrustRepository,
@@ -56,6 +58,8 @@ interface StudyTally {
   stored: number;
   bytes: number;
   sopClasses: Set<string>;
+  /** Stored since the last instances-stored event: written within a second, so a crash loses little. */
+  unaudited: Array<{ id: string; sopInstanceUid: string; sopClassUid: string; bytes: number }>;
   /** The study was still receiving, in a folder forwarded while it arrives: routing starts on its first store. */
   forwardWhileReceiving: boolean;
 }
@@ -63,6 +67,9 @@ interface StudyTally {
 type AuditBatch = Parameters<AuditService['recordMany']>[0];
 
 const MEMORY_HEADER_PREFIX = 64 << 10;
+
+/** How often an association's stored instances are audited while it lasts. */
+const AUDIT_EVERY_MS = 1000;
 
 /** The largest header read back from a spilled file when the in-memory prefix was not enough. */
 const SPILLED_HEADER_LIMIT = 64 << 20;
@@ -85,6 +92,8 @@ export class InstanceIngestService {
     private readonly instances: InstanceRepository,
     private readonly fetches: FetchRequestRepository,
     private readonly trusts: TrustRepository,
+    private readonly nodes: NodeRepository,
+    private readonly locks: NamedLockRepository,
     private readonly audit: AuditService,
     private readonly studyQueue: StudyQueueProducer,
     @Inject(HUB_CONFIG) config: HubConfig,
@@ -193,6 +202,7 @@ export class InstanceIngestService {
         stored: 0,
         bytes: 0,
         sopClasses: new Set(),
+        unaudited: [],
         forwardWhileReceiving: study.state === 'receiving' && this.forwardWhileReceiving[destination.folder],
       };
       tallies.set(studyInstanceUid, tally);
@@ -236,7 +246,7 @@ export class InstanceIngestService {
     ]);
     if (synced.status === 'rejected' || recorded.status === 'rejected') {
       // Here a row that was recorded means the flush failed: a row that did not exist before goes.
-      if (recorded.status === 'fulfilled' && recorded.value === 'inserted') {
+      if (recorded.status === 'fulfilled' && recorded.value.outcome === 'inserted') {
         await this.instances
           .removeRecord(tally.studyId, request.sopInstanceUid)
           .catch((error: Error) =>
@@ -252,6 +262,12 @@ export class InstanceIngestService {
     tally.stored += 1;
     tally.bytes += sizeBytes;
     tally.sopClasses.add(request.sopClassUid);
+    tally.unaudited.push({
+      id: recorded.value.id,
+      sopInstanceUid: request.sopInstanceUid,
+      sopClassUid: request.sopClassUid,
+      bytes: sizeBytes,
+    });
     this.scheduleCompletion(tally.studyId);
     if (tally.stored === 1 && tally.forwardWhileReceiving) {
       this.scheduleEarlyRoute(tally.studyId);
@@ -281,18 +297,26 @@ export class InstanceIngestService {
     return missing.length;
   }
 
-  /** Audits what one association stored, one event per study. */
-  async endSession(
+  /**
+   * Audits what one association stored since it last did, one instances-stored event per study naming
+   * each instance, then notes those instances audited. Runs every second while the association lasts and
+   * once at its end (`ending`): a crash loses the events of at most the last second, which the
+   * reconciliation then writes from the rows. Answers that could not be audited are kept for the next run.
+   */
+  async auditStored(
     context: IngestSessionContext,
     tallies: Map<string, StudyTally>,
     refused: number,
-    how: 'released' | 'aborted' | 'closed',
+    ending?: 'released' | 'aborted' | 'closed',
   ): Promise<void> {
     const actor = { aeTitle: context.node.aeTitle, address: context.peerAddress };
-    const events: AuditBatch = [...tallies.entries()].map(([studyInstanceUid, tally]) => ({
+    const batches = [...tallies.entries()]
+      .filter(([, tally]) => tally.unaudited.length > 0)
+      .map(([studyInstanceUid, tally]) => ({ studyInstanceUid, tally, items: tally.unaudited.splice(0) }));
+    const events: AuditBatch = batches.map(({ studyInstanceUid, tally, items }) => ({
       name: 'instances-stored',
       event: {
-        outcome: how === 'released' ? AuditOutcome.Success : AuditOutcome.MinorFailure,
+        outcome: ending === undefined || ending === 'released' ? AuditOutcome.Success : AuditOutcome.MinorFailure,
         actor,
         sourceTrust: context.senderTrust.code,
         destinationTrust: tally.destination.trust.code,
@@ -301,24 +325,99 @@ export class InstanceIngestService {
         detail: {
           calledAeTitle: context.calledAeTitle,
           folder: tally.destination.folder,
-          stored: tally.stored,
+          stored: items.length,
           refused,
-          bytes: tally.bytes,
-          sopClasses: [...tally.sopClasses],
+          bytes: items.reduce((sum, item) => sum + item.bytes, 0),
+          sopClasses: [...new Set(items.map((item) => item.sopClassUid))],
+          sopInstanceUids: items.map((item) => item.sopInstanceUid),
         },
       },
     }));
-    if (how !== 'released') {
+    if (ending !== undefined && ending !== 'released') {
       events.push({
         name: 'association-aborted',
         event: {
           outcome: AuditOutcome.MinorFailure,
           actor,
-          detail: { calledAeTitle: context.calledAeTitle, reason: how === 'aborted' ? 'A-ABORT' : 'connection closed' },
+          detail: {
+            calledAeTitle: context.calledAeTitle,
+            reason: ending === 'aborted' ? 'A-ABORT' : 'connection closed',
+          },
         },
       });
     }
-    await this.audit.recordMany(events);
+    if (events.length === 0) {
+      return;
+    }
+    try {
+      await this.audit.recordMany(events);
+    } catch (error) {
+      batches.forEach(({ tally, items }) => tally.unaudited.unshift(...items));
+      throw error;
+    }
+    await this.instances.markAudited(
+      batches.flatMap(({ items }) => items.map((item) => item.id)),
+      new Date(),
+    );
+  }
+
+  /**
+   * Writes the instances-stored events a crash prevented: for instances acknowledged before `until`
+   * (older than any association still auditing) with no event, one per study, marked recovered; once
+   * across receivers. Returns how many instances it covered.
+   */
+  async auditUnaudited(until: Date): Promise<number> {
+    return this.locks.withLock('iehub_audit_recovery', 30, async () => {
+      let covered = 0;
+      for (;;) {
+        const rows = await this.instances.getUnaudited(until, 1000);
+        if (rows.length === 0) {
+          return covered;
+        }
+        const byStudy = new Map<string, typeof rows>();
+        rows.forEach((row) => byStudy.set(row.studyId, [...(byStudy.get(row.studyId) ?? []), row]));
+        const events: AuditBatch = [];
+        for (const [studyId, items] of byStudy) {
+          const study = await this.studies.getById(studyId);
+          if (!study) {
+            continue;
+          }
+          const [sender, recipient, node] = await Promise.all([
+            this.trusts.getById(study.senderTrustId),
+            this.trusts.getById(study.recipientTrustId),
+            this.nodes.getById(study.senderNodeId),
+          ]);
+          events.push({
+            name: 'instances-stored',
+            event: {
+              outcome: AuditOutcome.Success,
+              actor: { aeTitle: node?.aeTitle },
+              sourceTrust: sender?.code,
+              destinationTrust: recipient?.code,
+              patientId: study.patientId ?? undefined,
+              studyInstanceUid: study.studyInstanceUid,
+              detail: {
+                calledAeTitle: study.calledAeTitle,
+                folder: study.folder,
+                stored: items.length,
+                refused: 0,
+                bytes: items.reduce((sum, item) => sum + Number(item.sizeBytes), 0),
+                sopClasses: [...new Set(items.map((item) => item.sopClassUid))],
+                sopInstanceUids: items.map((item) => item.sopInstanceUid),
+                recovered: true,
+              },
+            },
+          });
+        }
+        await this.audit.recordMany(events);
+        await this.instances.markAudited(
+          rows.map((row) => row.id),
+          new Date(),
+        );
+        covered += rows.length;
+        this.logger.warn(`wrote the instances-stored audit of ${rows.length} instance(s) a crash had left unaudited`);
+      }
+    });
   }
 
   /** Where a store to the hub AE goes: the folder of the fetch this source is being retrieved for. */
@@ -420,6 +519,10 @@ export class InstanceIngestService {
     });
   }
 
+  logAuditFailure(context: IngestSessionContext, error: Error): void {
+    this.logger.error(`audit of what ${context.node.aeTitle} stored failed (kept for the next try): ${error.message}`);
+  }
+
   private async auditRefusal(context: IngestSessionContext, request: StoreRequest, refusal: Refusal): Promise<void> {
     this.logger.warn(
       `refused ${uidForLog(request.sopInstanceUid)} from ${context.node.aeTitle}: ${formatStatus(refusal.status)} ${refusal.reason}`,
@@ -445,13 +548,31 @@ export class InstanceIngestService {
 /** Per-association state: which studies it touched and what it stored, for the batch audit event. */
 class IngestSession implements ScpSession {
   private readonly tallies = new Map<string, StudyTally>();
+  /** Refused since the last audit run. */
   private refused = 0;
+  private readonly auditTimer: NodeJS.Timeout;
+  private auditing: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly service: InstanceIngestService,
     private readonly context: IngestSessionContext,
     private readonly tempFiles: TempFileReserve,
-  ) {}
+  ) {
+    this.auditTimer = setInterval(() => void this.audit(), AUDIT_EVERY_MS);
+  }
+
+  /** One audit run at a time; a failed one keeps its instances for the next (logged, never thrown here). */
+  private audit(ending?: 'released' | 'aborted' | 'closed'): Promise<void> {
+    const refused = this.refused;
+    this.refused = 0;
+    this.auditing = this.auditing
+      .then(() => this.service.auditStored(this.context, this.tallies, refused, ending))
+      .catch((error: Error) => {
+        this.refused += refused;
+        this.service.logAuditFailure(this.context, error);
+      });
+    return this.auditing;
+  }
 
   openSpill(request: StoreRequest): SpillFile {
     return this.service.openSpill(this.context, request, this.tempFiles);
@@ -470,11 +591,9 @@ class IngestSession implements ScpSession {
   }
 
   async end(how: 'released' | 'aborted' | 'closed'): Promise<void> {
+    clearInterval(this.auditTimer);
     await this.tempFiles.release();
-    if (this.tallies.size === 0 && this.refused === 0 && how === 'released') {
-      return;
-    }
-    await this.service.endSession(this.context, this.tallies, this.refused, how);
+    await this.audit(how);
   }
 }
 

@@ -4,6 +4,7 @@ import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 @Entity('instances')
 @Index('uq_instances_study_sop', ['studyId', 'sopInstanceUid'], { unique: true })
 @Index('idx_instances_study_received', ['studyId', 'receivedAt'])
+@Index('idx_instances_unaudited', ['auditedAt', 'receivedAt'])
 export class InstanceEntity {
   @PrimaryGeneratedColumn({ type: 'bigint', unsigned: true })
   id: string;
@@ -46,4 +47,8 @@ export class InstanceEntity {
 
   @Column({ name: 'received_at', type: 'datetime', precision: 3 })
   receivedAt: Date;
+
+  /** When its instances-stored audit event was written; null until then (see reconciliation). */
+  @Column({ name: 'audited_at', type: 'datetime', precision: 3, nullable: true })
+  auditedAt: Date | null;
 }

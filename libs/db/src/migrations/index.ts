@@ -1,6 +1,12 @@
 import { InitialSchema1795364051938 } from './1795364051938-InitialSchema';
 import { FetchRequests1795372240969 } from './1795372240969-FetchRequests';
 import { Accounts1795500000000 } from './1795500000000-Accounts';
+import { InstanceAudited1795600000000 } from './1795600000000-InstanceAudited';
 
 /** Every migration, oldest first. A new migration is generated from data-source.ts and added here. */
-export const MIGRATIONS = [InitialSchema1795364051938, FetchRequests1795372240969, Accounts1795500000000];
+export const MIGRATIONS = [
+  InitialSchema1795364051938,
+  FetchRequests1795372240969,
+  Accounts1795500000000,
+  InstanceAudited1795600000000,
+];

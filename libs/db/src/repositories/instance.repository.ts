@@ -24,19 +24,18 @@ export class InstanceRepository {
   constructor(@InjectRepository(InstanceEntity) private readonly repository: Repository<InstanceEntity>) {}
 
   /**
-   * Records a stored instance in one auto-committed statement. A re-sent instance updates its
-   * row in place, so a study holds each SOP Instance UID once.
+   * Records a stored instance in one auto-committed statement, or updates the row of one stored again
+   * (same study and SOP Instance UID), so a study holds each SOP Instance UID once. Returns its id. An
+   * instance stored again is made deliverable again where it had failed for a local reason, and waits
+   * for an audit event of its own.
    */
-  /**
-   * Records a stored instance, or updates the row of one stored again (same study and SOP Instance UID);
-   * an instance stored again is made deliverable again where it had failed for a local reason.
-   */
-  async recordStored(instance: StoredInstance): Promise<'inserted' | 'updated'> {
+  async recordStored(instance: StoredInstance): Promise<{ id: string; outcome: 'inserted' | 'updated' }> {
     const result = (await this.repository.query(
       `INSERT INTO instances (study_id, series_instance_uid, sop_instance_uid, sop_class_uid, transfer_syntax_uid,
          modality, series_number, instance_number, size_bytes, storage_path, received_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON DUPLICATE KEY UPDATE series_instance_uid = VALUES(series_instance_uid), sop_class_uid = VALUES(sop_class_uid),
+       ON DUPLICATE KEY UPDATE id = LAST_INSERT_ID(id), audited_at = NULL,
+         series_instance_uid = VALUES(series_instance_uid), sop_class_uid = VALUES(sop_class_uid),
          transfer_syntax_uid = VALUES(transfer_syntax_uid), modality = VALUES(modality),
          series_number = VALUES(series_number), instance_number = VALUES(instance_number),
          size_bytes = VALUES(size_bytes), storage_path = VALUES(storage_path), received_at = VALUES(received_at),
@@ -54,9 +53,10 @@ export class InstanceRepository {
         instance.storagePath,
         instance.receivedAt,
       ],
-    )) as { affectedRows: number };
+    )) as { affectedRows: number; insertId: number | string };
+    const id = String(result.insertId);
     if (result.affectedRows === 1) {
-      return 'inserted';
+      return { id, outcome: 'inserted' };
     }
     // Sent again: a delivery that failed here, for a local reason (no status from the recipient, e.g. the
     // file was in doubt after a MySQL outage), may go again now that the file is back.
@@ -66,7 +66,27 @@ export class InstanceRepository {
         WHERE i.study_id = ? AND i.sop_instance_uid = ? AND ti.state = 'failed' AND ti.last_status IS NULL`,
       [instance.studyId, instance.sopInstanceUid],
     );
-    return 'updated';
+    return { id, outcome: 'updated' };
+  }
+
+  /** Notes that these instances' instances-stored audit event has been written. */
+  async markAudited(ids: string[], at: Date): Promise<void> {
+    if (ids.length > 0) {
+      await this.repository.update({ id: In(ids) }, { auditedAt: at });
+    }
+  }
+
+  /**
+   * Instances acknowledged before `until` whose audit event was never written (the receiver died
+   * first), oldest first, at most `limit`.
+   */
+  async getUnaudited(until: Date, limit: number): Promise<InstanceRecord[]> {
+    return this.repository
+      .createQueryBuilder('instance')
+      .where('instance.auditedAt IS NULL AND instance.receivedAt < :until AND instance.purgedAt IS NULL', { until })
+      .orderBy('instance.id', 'ASC')
+      .limit(limit)
+      .getMany();
   }
 
   async removeRecord(studyId: string, sopInstanceUid: string): Promise<void> {
