@@ -3,6 +3,7 @@ import { AuditOutcome, AuditService } from '@hub/audit';
 import { mayAccessExchange, seesRestrictedStudies, trustScope } from '@hub/accounts';
 import {
   AuditEventRepository,
+  Study,
   StudyRepository,
   TRANSFER_STATES,
   Transfer,
@@ -16,9 +17,12 @@ import { PortalCaller, auditActor } from './portal-actor';
 import { appliedFilter, checkRange, optionalChoice, optionalDate, optionalText } from './query-params';
 import { StudyRestrictionService } from './study-restriction.service';
 
-/** A transfer as the portal lists it: with how many of its instances have been delivered. */
+/** A transfer as the portal lists it: how many of its instances are delivered, its last error, what the study is. */
 export interface TransferListView extends TransferView {
   delivered: number;
+  lastError: string | null;
+  /** What a list needs to tell studies apart; no patient identifiers. */
+  study: { modalities: string[]; studyDate: string | null; studyDescription: string | null };
 }
 
 export interface TransferDetailView extends TransferListView {
@@ -83,7 +87,15 @@ export class TransferAccessService {
       filter.hideRestricted = { patientIds: this.restriction.restrictedPatientIds };
     }
     const rows = trust !== undefined && !trustId ? [] : await this.transfers.list(filter);
-    const views = await Promise.all(rows.map((transfer) => this.listView(transfer, codes)));
+    // The listed transfers' studies in one query, for the list's study columns and the restricted-study alerts.
+    const studies = new Map(
+      (rows.length > 0 ? await this.studies.getByIds([...new Set(rows.map((row) => row.studyId))]) : []).map(
+        (study) => [study.id, study],
+      ),
+    );
+    const views = await Promise.all(
+      rows.map((transfer) => this.listView(transfer, codes, studies.get(transfer.studyId) ?? null)),
+    );
     await this.audit.record('transfers-queried', {
       outcome: AuditOutcome.Success,
       actor: auditActor(caller),
@@ -97,7 +109,7 @@ export class TransferAccessService {
     });
     if (seesRestrictedStudies(caller.user)) {
       for (const transfer of rows) {
-        const study = await this.studies.getById(transfer.studyId);
+        const study = studies.get(transfer.studyId);
         if (study && this.restriction.isRestricted(study)) {
           await this.restriction.alertAccess(caller, study, 'listed', transfer.id);
         }
@@ -137,8 +149,7 @@ export class TransferAccessService {
       await this.restriction.alertAccess(caller, study, 'viewed', transfer.id);
     }
     return {
-      ...(await this.listView(transfer, codes)),
-      lastError: transfer.lastError,
+      ...(await this.listView(transfer, codes, study)),
       deliveredAt: transfer.deliveredAt?.toISOString() ?? null,
       flag: transfer.flag,
       study: {
@@ -155,9 +166,22 @@ export class TransferAccessService {
     };
   }
 
-  private async listView(transfer: Transfer, codes: Map<string, string>): Promise<TransferListView> {
+  private async listView(
+    transfer: Transfer,
+    codes: Map<string, string>,
+    study: Study | null,
+  ): Promise<TransferListView> {
     const { delivered, total } = await this.transfers.countByState(transfer.id);
-    return { ...mapTransfer(transfer, codes, total), delivered };
+    return {
+      ...mapTransfer(transfer, codes, total),
+      delivered,
+      lastError: transfer.lastError,
+      study: {
+        modalities: study?.modalitiesInStudy ? study.modalitiesInStudy.split('\\') : [],
+        studyDate: study?.studyDate ?? null,
+        studyDescription: study?.studyDescription ?? null,
+      },
+    };
   }
 
   private async trustCodes(): Promise<Map<string, string>> {
