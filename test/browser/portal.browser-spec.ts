@@ -280,6 +280,8 @@ describe('portal in the browser', () => {
     await visible(row.getByText('Emergency'));
     await visible(row.getByText('Delivered', { exact: true }));
     await visible(row.getByText('3 / 3'));
+    // The study columns come from the listing itself (one query for every listed study).
+    await text(row, /CT.*SYNTHETIC TEST STUDY/);
     await shot('transfers-found');
 
     await row.getByRole('link', { name: /^Transfer RVJ → RA7/ }).click();

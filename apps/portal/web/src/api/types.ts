@@ -60,6 +60,8 @@ export interface TransferListItem {
   reportReceivedAt: string | null;
   expiresAt: string;
   createdAt: string;
+  lastError: string | null;
+  study: { modalities: string[]; studyDate: string | null; studyDescription: string | null };
 }
 
 export interface AuditEvent {

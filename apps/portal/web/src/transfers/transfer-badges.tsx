@@ -29,7 +29,7 @@ export function DeliveredProgress({ delivered, total, label }: { delivered: numb
   const progress = deliveredProgress(delivered, total);
   return (
     <Group gap="xs" wrap="nowrap">
-      <Progress value={progress.percent} w={64} aria-label={label} />
+      <Progress value={progress.percent} w={48} aria-label={label} />
       <Text size="sm" style={{ whiteSpace: 'nowrap' }}>
         {progress.text}
       </Text>

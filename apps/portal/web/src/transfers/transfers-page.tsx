@@ -27,7 +27,7 @@ import {
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { FOLDERS, TRANSFER_STATES, type TransferListItem } from '../api/types';
-import { formatDateTime, stateLabel, timeLeft } from '../format';
+import { formatDateTime, formatDicomDate, stateLabel, timeLeft } from '../format';
 import { useSession } from '../session/session-context';
 import { DeliveredProgress, FolderBadge, StateBadge } from './transfer-badges';
 import {
@@ -63,7 +63,7 @@ const columns = [
   column.accessor('state', { header: 'State', cell: (info) => <StateBadge state={info.getValue()} /> }),
   column.accessor((row) => (row.instances > 0 ? row.delivered / row.instances : 0), {
     id: 'delivered',
-    header: 'Delivered / total',
+    header: 'Delivered',
     cell: (info) => (
       <DeliveredProgress
         delivered={info.row.original.delivered}
@@ -72,8 +72,38 @@ const columns = [
       />
     ),
   }),
+  column.accessor((row) => row.study.modalities.join(', '), { id: 'modality', header: 'Modality' }),
+  column.accessor((row) => row.study.studyDate ?? '', {
+    id: 'studyDate',
+    header: 'Study date',
+    cell: (info) => <span style={{ whiteSpace: 'nowrap' }}>{formatDicomDate(info.getValue())}</span>,
+  }),
+  column.accessor((row) => row.study.studyDescription ?? '', {
+    id: 'description',
+    header: 'Description',
+    cell: (info) => (
+      <Text size="sm" lineClamp={2} maw={160}>
+        {info.getValue() || '—'}
+      </Text>
+    ),
+  }),
   column.accessor('hasReport', { header: 'Report', cell: (info) => (info.getValue() ? 'Yes' : 'No') }),
-  column.accessor('expiresAt', { header: 'Time left', cell: (info) => timeLeft(info.getValue()) }),
+  column.accessor('expiresAt', {
+    header: 'Time left',
+    cell: (info) => <span style={{ whiteSpace: 'nowrap' }}>{timeLeft(info.getValue())}</span>,
+  }),
+  column.accessor((row) => row.lastError ?? '', {
+    id: 'lastError',
+    header: 'Last error',
+    cell: (info) =>
+      info.getValue() ? (
+        <Text size="sm" c="red.8" lineClamp={2} maw={180} title={info.getValue()}>
+          {info.getValue()}
+        </Text>
+      ) : (
+        '—'
+      ),
+  }),
 ];
 
 function FilterForm({
@@ -236,8 +266,8 @@ export function TransfersPage() {
         )}
       </Group>
       {inFlight && <Progress value={100} animated striped size="xs" aria-label="Refreshing while in flight" />}
-      <Table.ScrollContainer minWidth={900}>
-        <Table striped highlightOnHover withTableBorder verticalSpacing="xs">
+      <Table.ScrollContainer minWidth={1000}>
+        <Table striped highlightOnHover withTableBorder verticalSpacing="xs" horizontalSpacing="xs" fz="sm">
           <Table.Caption>
             Transfers, newest first unless sorted otherwise. Select a column heading to sort.
           </Table.Caption>
