@@ -15,6 +15,17 @@ function sentInstances(study: GeneratedStudy) {
   return study.series.flatMap((series) => series.instances);
 }
 
+/** dcmdump of a file's data set, each value once, with what depends only on the encoding taken out. */
+async function datasetDump(file: string): Promise<string[]> {
+  const dump = await runDcmtk('dcmdump', ['-q', '+L', '-M', file]);
+  return dump.stdout
+    .split('\n')
+    .filter((line) => /^\s*\(/.test(line))
+    .filter((line) => !/^\s*\((0002,[0-9a-f]{4}|[0-9a-f]{4},0000)\)/i.test(line)) // meta header, group lengths
+    .filter((line) => !/Delimitation/.test(line))
+    .map((line) => (/ (SQ|na) /.test(line) ? line.replace(/\(.*(length|Item).*$/i, '').trimEnd() : line));
+}
+
 describe('push delivery to the recipient PACS (storescp as the peer)', () => {
   let work: string;
   let hub: TestHub | undefined;
@@ -375,130 +386,97 @@ describe('push delivery to the recipient PACS (storescp as the peer)', () => {
     ]);
     expect(readdirSync(outputDir).filter((name) => !name.startsWith('.'))).toHaveLength(2);
   });
-});
 
-describe('an instance that failed here, sent again (storescp as the recipient)', () => {
-  it('is delivered once the sender sends it again, and the transfer ends delivered', async () => {
-    const work = mkdtempSync(path.join(tmpdir(), 'iehub-e2e-resend-'));
+  it('delivers an instance that failed here once the sender sends it again, and the transfer ends delivered', async () => {
     const outputDir = mkdtempSync(path.join(work, 'pacs-'));
-    const scp = await startStorescp({ aeTitle: 'RA7_PACS', outputDir, extraArgs: ['+xa'] });
-    const hub = await startTestHub({
+    const recipientScp = await startStorescp({ aeTitle: 'RA7_PACS', outputDir, extraArgs: ['+xa'] });
+    scp = recipientScp;
+    const started = await startTestHub({
       apps: ['receiver', 'router', 'forwarder'],
       stableStudySeconds: 2,
-      configure: ra7PushNodeAt(scp.port),
+      configure: ra7PushNodeAt(recipientScp.port),
     });
-    try {
-      const study = await makeStudy(path.join(work, 'study'), {
-        patientId: 'DLV0099',
-        patientName: 'TEST^RESENT',
-        series: [{ kind: 'mr-small', count: 5 }],
-      });
-      const sent = await storescu(HOST, hub.port, 'RVJ_PACS', 'RA7_ELEC', study.files);
-      expect(sent.stores.map((store) => store.status)).toEqual([0, 0, 0, 0, 0]);
-      // What a MySQL outage mid-store can leave: the row committed, the file removed when the commit
-      // seemed to fail. Delivery then cannot read it and fails it here, with no status from the recipient.
-      const lost = sentInstances(study)[2];
-      const [row] = (await hub.dataSource.query('SELECT storage_path FROM instances WHERE sop_instance_uid = ?', [
-        lost.sopInstanceUid,
-      ])) as Array<{ storage_path: string }>;
-      rmSync(path.join(hub.storageDir, row.storage_path));
-      const partial = await waitFor('the first delivery', async () => {
-        const [transfer] = (await hub.dataSource.query(
-          `SELECT t.id, t.state FROM transfers t JOIN studies s ON s.id = t.study_id WHERE s.study_instance_uid = ?`,
-          [study.studyInstanceUid],
-        )) as Array<{ id: string; state: string }>;
-        return transfer?.state === 'partially-delivered' ? transfer : undefined;
-      });
-      const [failed] = (await hub.dataSource.query(
-        `SELECT ti.state, ti.last_status AS lastStatus, ti.last_error AS lastError FROM transfer_instances ti
-           JOIN instances i ON i.id = ti.instance_id WHERE ti.transfer_id = ? AND i.sop_instance_uid = ?`,
-        [partial.id, lost.sopInstanceUid],
-      )) as Array<{ state: string; lastStatus: number | null; lastError: string }>;
-      expect(failed).toMatchObject({ state: 'failed', lastStatus: null });
-      expect(failed.lastError).toMatch(/cannot read the stored instance/);
+    hub = started;
+    const study = await makeStudy(path.join(work, 'study'), {
+      patientId: 'DLV0099',
+      patientName: 'TEST^RESENT',
+      series: [{ kind: 'mr-small', count: 5 }],
+    });
+    const sent = await storescu(HOST, started.port, 'RVJ_PACS', 'RA7_ELEC', study.files);
+    expect(sent.stores.map((store) => store.status)).toEqual([0, 0, 0, 0, 0]);
+    // What a MySQL outage mid-store can leave: the row committed, the file removed when the commit
+    // seemed to fail. Delivery then cannot read it and fails it here, with no status from the recipient.
+    const lost = sentInstances(study)[2];
+    const [row] = (await started.dataSource.query('SELECT storage_path FROM instances WHERE sop_instance_uid = ?', [
+      lost.sopInstanceUid,
+    ])) as Array<{ storage_path: string }>;
+    rmSync(path.join(started.storageDir, row.storage_path));
+    const partial = await waitFor('the first delivery', async () => {
+      const transfer = await transferOf(study.studyInstanceUid);
+      return transfer?.state === 'partially-delivered' ? transfer : undefined;
+    });
+    const [failed] = (await started.dataSource.query(
+      `SELECT ti.state, ti.last_status AS lastStatus, ti.last_error AS lastError FROM transfer_instances ti
+         JOIN instances i ON i.id = ti.instance_id WHERE ti.transfer_id = ? AND i.sop_instance_uid = ?`,
+      [partial.id, lost.sopInstanceUid],
+    )) as Array<{ state: string; lastStatus: number | null; lastError: string }>;
+    expect(failed).toMatchObject({ state: 'failed', lastStatus: null });
+    expect(failed.lastError).toMatch(/cannot read the stored instance/);
 
-      // The sender, told nothing went wrong for the study as a whole, sends it all again.
-      const again = await storescu(HOST, hub.port, 'RVJ_PACS', 'RA7_ELEC', study.files);
-      expect(again.stores.map((store) => store.status)).toEqual([0, 0, 0, 0, 0]);
-      await waitFor('the transfer to be delivered in full', async () => {
-        const [transfer] = (await hub.dataSource.query('SELECT state FROM transfers WHERE id = ?', [
-          partial.id,
-        ])) as Array<{ state: string }>;
-        return transfer.state === 'delivered' ? transfer : undefined;
-      });
-      expect(receivedDatasets(outputDir).has(lost.sopInstanceUid)).toBe(true);
-    } finally {
-      await hub.destroy();
-      await scp.stop();
-      rmSync(work, { recursive: true, force: true });
-    }
+    // The sender, told nothing went wrong for the study as a whole, sends it all again.
+    const again = await storescu(HOST, started.port, 'RVJ_PACS', 'RA7_ELEC', study.files);
+    expect(again.stores.map((store) => store.status)).toEqual([0, 0, 0, 0, 0]);
+    await waitFor('the transfer to be delivered in full', async () => {
+      const transfer = await transferOf(study.studyInstanceUid);
+      return transfer?.state === 'delivered' ? transfer : undefined;
+    });
+    expect(receivedDatasets(outputDir).has(lost.sopInstanceUid)).toBe(true);
   });
-});
 
-describe('a recipient that accepts only Implicit VR Little Endian (storescp +xi)', () => {
-  /** dcmdump of a file's data set, each value once, with what depends only on the encoding taken out. */
-  async function datasetDump(file: string): Promise<string[]> {
-    const dump = await runDcmtk('dcmdump', ['-q', '+L', '-M', file]);
-    return dump.stdout
-      .split('\n')
-      .filter((line) => /^\s*\(/.test(line))
-      .filter((line) => !/^\s*\((0002,[0-9a-f]{4}|[0-9a-f]{4},0000)\)/i.test(line)) // meta header, group lengths
-      .filter((line) => !/Delimitation/.test(line))
-      .map((line) => (/ (SQ|na) /.test(line) ? line.replace(/\(.*(length|Item).*$/i, '').trimEnd() : line));
-  }
-
-  it('gets instances stored as Explicit VR LE in Implicit VR LE, equal apart from the encoding', async () => {
-    const work = mkdtempSync(path.join(tmpdir(), 'iehub-e2e-implicit-'));
+  it('delivers Explicit VR LE instances to a recipient taking only Implicit VR LE, equal apart from the encoding', async () => {
     const outputDir = mkdtempSync(path.join(work, 'pacs-'));
-    const scp = await startStorescp({ aeTitle: 'RA7_PACS', outputDir, extraArgs: ['+xi'] });
-    const hub = await startTestHub({
+    const recipientScp = await startStorescp({ aeTitle: 'RA7_PACS', outputDir, extraArgs: ['+xi'] });
+    scp = recipientScp;
+    const started = await startTestHub({
       apps: ['receiver', 'router', 'forwarder'],
       stableStudySeconds: 1,
-      configure: ra7PushNodeAt(scp.port),
+      configure: ra7PushNodeAt(recipientScp.port),
     });
-    try {
-      const study = await makeStudy(path.join(work, 'study'), {
-        patientId: 'DLV0010',
-        patientName: 'TEST^IMPLICIT',
-        series: [
-          { kind: 'mr-small', count: 3 },
-          { kind: 'sr', count: 1 },
-        ],
-      });
-      const sent = await storescu(HOST, hub.port, 'RVJ_PACS', 'RA7_ELEC', study.files);
-      expect(sent.stores.every((store) => store.status === 0)).toBe(true);
-      const [transfer] = await waitFor('delivery', async () => {
-        const rows = (await hub.dataSource.query(
-          `SELECT t.id, t.state FROM transfers t JOIN studies s ON s.id = t.study_id WHERE s.study_instance_uid = ?`,
-          [study.studyInstanceUid],
-        )) as Array<{ id: string; state: string }>;
-        return rows[0]?.state === 'delivered' ? rows : undefined;
-      });
-      const files = readdirSync(outputDir).filter((name) => !name.startsWith('.'));
-      expect(files).toHaveLength(4);
-      const received = new Map<string, string>();
-      for (const name of files) {
-        const file = path.join(outputDir, name);
-        const meta = await runDcmtk('dcmdump', ['-q', '+P', '0002,0010', '+P', '0008,0018', file]);
-        expect(meta.stdout).toMatch(/\(0002,0010\) UI =LittleEndianImplicit/);
-        received.set(/\(0008,0018\) UI \[([^\]]+)\]/.exec(meta.stdout)![1], file);
-      }
-      for (const instance of sentInstances(study)) {
-        expect(await datasetDump(received.get(instance.sopInstanceUid)!)).toEqual(await datasetDump(instance.path));
-      }
-      const audit = await waitFor('the delivery audit', async () => {
-        const rows = (await hub.dataSource.query(
-          `SELECT JSON_EXTRACT(detail, '$.convertedToImplicitVrLittleEndian') AS converted FROM audit_events
-            WHERE event = 'delivery-attempted' AND JSON_EXTRACT(detail, '$.transferId') = ?`,
-          [transfer.id],
-        )) as Array<{ converted: number | string }>;
-        return rows.length > 0 ? rows : undefined;
-      });
-      expect(Number(audit[0].converted)).toBe(4);
-    } finally {
-      await hub.destroy();
-      await scp.stop();
-      rmSync(work, { recursive: true, force: true });
+    hub = started;
+    const study = await makeStudy(path.join(work, 'study'), {
+      patientId: 'DLV0010',
+      patientName: 'TEST^IMPLICIT',
+      series: [
+        { kind: 'mr-small', count: 3 },
+        { kind: 'sr', count: 1 },
+      ],
+    });
+    const sent = await storescu(HOST, started.port, 'RVJ_PACS', 'RA7_ELEC', study.files);
+    expect(sent.stores.every((store) => store.status === 0)).toBe(true);
+    const transfer = await waitFor('delivery', async () => {
+      const row = await transferOf(study.studyInstanceUid);
+      return row?.state === 'delivered' ? row : undefined;
+    });
+    const files = readdirSync(outputDir).filter((name) => !name.startsWith('.'));
+    expect(files).toHaveLength(4);
+    const received = new Map<string, string>();
+    for (const name of files) {
+      const file = path.join(outputDir, name);
+      const meta = await runDcmtk('dcmdump', ['-q', '+P', '0002,0010', '+P', '0008,0018', file]);
+      expect(meta.stdout).toMatch(/\(0002,0010\) UI =LittleEndianImplicit/);
+      received.set(/\(0008,0018\) UI \[([^\]]+)\]/.exec(meta.stdout)![1], file);
     }
+    for (const instance of sentInstances(study)) {
+      expect(await datasetDump(received.get(instance.sopInstanceUid)!)).toEqual(await datasetDump(instance.path));
+    }
+    const audit = await waitFor('the delivery audit', async () => {
+      const rows = (await started.dataSource.query(
+        `SELECT JSON_EXTRACT(detail, '$.convertedToImplicitVrLittleEndian') AS converted FROM audit_events
+          WHERE event = 'delivery-attempted' AND JSON_EXTRACT(detail, '$.transferId') = ?`,
+        [transfer.id],
+      )) as Array<{ converted: number | string }>;
+      return rows.length > 0 ? rows : undefined;
+    });
+    expect(Number(audit[0].converted)).toBe(4);
   });
 });

@@ -60,6 +60,43 @@ describe('forwarder isolation (storescp as the recipients)', () => {
   const scps: StorescpHandle[] = [];
   const closers: Array<() => Promise<void>> = [];
 
+  /**
+   * A recipient whose node allows one association, each taking a second or more, behind a proxy counting
+   * connections; a receiver and router, and two forwarders (so a per-process limit would show as 2). Then
+   * four one-instance studies sent to `calledAe`'s folder.
+   */
+  async function twoForwardersToOneSlowNode(code: string, folder: 'EMER' | 'ELEC', redisUrl?: string) {
+    const outputDir = mkdtempSync(path.join(work, 'pacs-'));
+    const scp = await startStorescp({
+      aeTitle: `${code}_PACS`,
+      outputDir,
+      fork: true,
+      extraArgs: ['--sleep-during', '1'],
+    });
+    scps.push(scp);
+    const proxy = new TcpProxy(HOST, scp.port);
+    await proxy.start();
+    closers.push(() => proxy.cut());
+    const storageDir = mkdtempSync(path.join(work, 'store-'));
+    const shared = { stableStudySeconds: 1, storageDir, redisUrl, configure: recipient(code, proxy.port, 1) };
+    const ingest = await startTestHub({ ...shared, apps: ['receiver', 'router'] });
+    hubs.push(ingest);
+    for (let i = 0; i < 2; i++) {
+      hubs.push(await startTestHub({ ...shared, apps: ['forwarder'], queuePrefix: ingest.queuePrefix }));
+    }
+    const studies: GeneratedStudy[] = [];
+    for (let i = 1; i <= 4; i++) {
+      const study = await makeStudy(path.join(work, `${code}-${i}`), {
+        patientId: `${code.slice(0, 6)}${i}`,
+        patientName: 'TEST^LIMIT',
+        series: [{ kind: 'mr-small', count: 1 }],
+      });
+      await storescu(HOST, ingest.port, 'RVJ_PACS', `${code}_${folder}`, study.files);
+      studies.push(study);
+    }
+    return { outputDir, proxy, ingest, studies };
+  }
+
   beforeEach(() => {
     work = mkdtempSync(path.join(tmpdir(), 'iehub-e2e-isolation-'));
   });
@@ -137,35 +174,7 @@ describe('forwarder isolation (storescp as the recipients)', () => {
   });
 
   it("holds a node's maxAssociations across two forwarder processes", async () => {
-    const outputDir = mkdtempSync(path.join(work, 'pacs-'));
-    // Each association takes a second or more, so two forwarders would overlap if the limit were per process.
-    const scp = await startStorescp({
-      aeTitle: 'ISOLIMIT_PACS',
-      outputDir,
-      fork: true,
-      extraArgs: ['--sleep-during', '1'],
-    });
-    scps.push(scp);
-    const proxy = new TcpProxy(HOST, scp.port);
-    await proxy.start();
-    closers.push(() => proxy.cut());
-    const storageDir = mkdtempSync(path.join(work, 'store-'));
-    const shared = { stableStudySeconds: 1, storageDir, configure: recipient('ISOLIMIT', proxy.port, 1) };
-    const ingest = await startTestHub({ ...shared, apps: ['receiver', 'router'] });
-    hubs.push(ingest);
-    for (let i = 0; i < 2; i++) {
-      hubs.push(await startTestHub({ ...shared, apps: ['forwarder'], queuePrefix: ingest.queuePrefix }));
-    }
-    const studies: GeneratedStudy[] = [];
-    for (let i = 1; i <= 4; i++) {
-      const study = await makeStudy(path.join(work, `study-${i}`), {
-        patientId: `ISO010${i}`,
-        patientName: 'TEST^LIMIT',
-        series: [{ kind: 'mr-small', count: 1 }],
-      });
-      await storescu(HOST, ingest.port, 'RVJ_PACS', 'ISOLIMIT_EMER', study.files);
-      studies.push(study);
-    }
+    const { outputDir, proxy, ingest, studies } = await twoForwardersToOneSlowNode('ISOLIMIT', 'EMER');
     for (const study of studies) {
       await waitFor('every delivery', delivered(ingest, study.studyInstanceUid), 60_000);
     }
@@ -189,34 +198,7 @@ describe('forwarder isolation (storescp as the recipients)', () => {
     });
     await waitForPort(redisPort, 10000, { pid: redis.pid, isAlive: () => redis.exitCode === null });
     const redisUrl = `redis://${HOST}:${redisPort}`;
-    const outputDir = mkdtempSync(path.join(work, 'pacs-'));
-    const scp = await startStorescp({
-      aeTitle: 'ISOFLUSH_PACS',
-      outputDir,
-      fork: true,
-      extraArgs: ['--sleep-during', '1'],
-    });
-    scps.push(scp);
-    const proxy = new TcpProxy(HOST, scp.port);
-    await proxy.start();
-    closers.push(() => proxy.cut());
-    const storageDir = mkdtempSync(path.join(work, 'store-'));
-    const shared = { stableStudySeconds: 1, storageDir, redisUrl, configure: recipient('ISOFLUSH', proxy.port, 1) };
-    const ingest = await startTestHub({ ...shared, apps: ['receiver', 'router'] });
-    hubs.push(ingest);
-    for (let i = 0; i < 2; i++) {
-      hubs.push(await startTestHub({ ...shared, apps: ['forwarder'], queuePrefix: ingest.queuePrefix }));
-    }
-    const studies: GeneratedStudy[] = [];
-    for (let i = 1; i <= 4; i++) {
-      const study = await makeStudy(path.join(work, `flush-${i}`), {
-        patientId: `ISO030${i}`,
-        patientName: 'TEST^FLUSH',
-        series: [{ kind: 'mr-small', count: 1 }],
-      });
-      await storescu(HOST, ingest.port, 'RVJ_PACS', 'ISOFLUSH_ELEC', study.files);
-      studies.push(study);
-    }
+    const { outputDir, proxy, ingest, studies } = await twoForwardersToOneSlowNode('ISOFLUSH', 'ELEC', redisUrl);
     await waitFor('a delivery to be under way', () => Promise.resolve(proxy.open > 0 ? true : undefined), 30_000);
     const client = new Redis(redisUrl);
     try {

@@ -136,17 +136,8 @@ export class AssociationPolicyService implements ScpHandler {
   }
 
   async overLimit(request: AssociationRequest, problem: string): Promise<void> {
-    this.logger.warn(`refused association ${request.callingAeTitle} -> ${request.calledAeTitle}: ${problem}`);
-    await this.audit.record('association-rejected', {
-      outcome: AuditOutcome.MinorFailure,
-      actor: { aeTitle: request.callingAeTitle, address: request.peerAddress },
-      detail: {
-        calledAeTitle: request.calledAeTitle,
-        callingAeTitle: request.callingAeTitle,
-        reason: `local limit exceeded: ${problem}`,
-        rejectReasonCode: 2,
-      },
-    });
+    // Reason 2 of source service-provider (presentation): local limit exceeded.
+    await this.auditRejection(request, 2, `local limit exceeded: ${problem}`);
   }
 
   async protocolViolation(request: Partial<AssociationRequest> & { peerAddress: string }, problem: string) {
@@ -163,6 +154,11 @@ export class AssociationPolicyService implements ScpHandler {
     reason: AssociationRejectReason,
     description: string,
   ): Promise<AssociationDecision> {
+    await this.auditRejection(request, reason, description);
+    return { accept: false, reason };
+  }
+
+  private async auditRejection(request: AssociationRequest, reason: number, description: string): Promise<void> {
     this.logger.warn(`rejected association ${request.callingAeTitle} -> ${request.calledAeTitle}: ${description}`);
     await this.audit.record('association-rejected', {
       outcome: AuditOutcome.MinorFailure,
@@ -174,6 +170,5 @@ export class AssociationPolicyService implements ScpHandler {
         rejectReasonCode: reason,
       },
     });
-    return { accept: false, reason };
   }
 }
