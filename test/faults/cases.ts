@@ -295,6 +295,13 @@ async function countFromDb(ctx: FaultContext, studyUids: string[]): Promise<Coun
   };
 }
 
+async function studyState(ctx: FaultContext, studyUid: string): Promise<string | undefined> {
+  const rows = await ctx.db
+    .query<{ state: string }>(ctx.database, 'SELECT state FROM studies WHERE study_instance_uid = ?', [studyUid])
+    .catch(() => []);
+  return rows[0]?.state;
+}
+
 async function transferSettledUndelivered(ctx: FaultContext, studyUid: string): Promise<boolean> {
   const counts = await countFromDb(ctx, [studyUid]).catch(() => undefined);
   return counts?.transfers.some((t) => t.state === 'failed' || t.state === 'partially-delivered') ?? false;
@@ -413,11 +420,14 @@ async function runCase(ctx: FaultContext, spec: CaseSpec): Promise<CaseResult> {
       await recipient.startHealthy();
     } else if (faulty) {
       const attempts = (): number => (faulty.log().match(/Association Received/g) ?? []).length;
-      // Three meetings show the hub retrying; a transfer settled as failed shows it gave up.
+      // The recipient keeps failing until the study is complete and routed (so the outcome does not hang on whether
+      // the router or the recovery comes first), and the hub has met it three times (it retries) or has settled the
+      // transfer as failed (it gave up).
       await until(
-        'the hub to meet the failing recipient three times, or give up',
+        'the study routed, and the hub to meet the failing recipient three times or give up',
         async () =>
-          attempts() >= 3 || (attempts() >= 1 && (await transferSettledUndelivered(ctx, study.studyInstanceUid))),
+          (await studyState(ctx, study.studyInstanceUid)) === 'routed' &&
+          (attempts() >= 3 || (attempts() >= 1 && (await transferSettledUndelivered(ctx, study.studyInstanceUid)))),
         60_000,
       ).catch(() => undefined);
       faultySeen = attempts();
@@ -488,6 +498,13 @@ async function runCase(ctx: FaultContext, spec: CaseSpec): Promise<CaseResult> {
   }
   if (result.lost > 0) {
     result.failures.push(`${result.lost} acknowledged instance(s) never reached the recipient`);
+    if (counts?.transfers.some((t) => t.state === 'failed' && /rejected permanent/.test(t.last_error ?? ''))) {
+      result.notes.push(
+        'why: storescp --refuse answers A-ASSOCIATE-RJ rejected-permanent (service user, no reason given); the ' +
+          'forwarder treats any permanent rejection as unrecoverable (UnrecoverableError, STYLE.md convention 6), ' +
+          'so the transfer stays failed and nothing retries it after the recipient accepts again',
+      );
+    }
   }
   if (result.acknowledged < result.sent) {
     result.failures.push(`${result.sent - result.acknowledged} instance(s) were never acknowledged to the sender`);
