@@ -18,8 +18,10 @@ import {
   CoercionRuleInput,
   InstanceOutcome,
   coercionTransform,
+  isOutOfResources,
   isStoredStatus,
   sendStoredInstances,
+  wasAnswered,
 } from '@hub/dicom';
 import { RoutingService } from '@hub/routing';
 import { StorageService } from '@hub/storage';
@@ -57,7 +59,6 @@ export type DeliveryResult =
 export const ARRIVING_ROUND_MS = 150;
 
 /** DIMSE statuses a later attempt may turn into success: out of resources (A7xx). */
-const isTransient = (status: number | undefined) => status !== undefined && (status & 0xff00) === 0xa700;
 
 /**
  * Pushes a queued transfer to the recipient's push node over one association, byte for byte, and
@@ -243,12 +244,10 @@ export class DeliveryService {
     const convertedToImplicit = outcomes.filter((outcome) => outcome.sentAs !== undefined).length;
     // What this association offered the recipient: the first batch, and what the feed gave that went out (one
     // needing a context not negotiated here is left unanswered for the next association).
-    const offered = outcomes.filter(
-      (outcome, index) => index < pending.length || outcome.status !== undefined || outcome.error !== 'not answered',
-    ).length;
+    const offered = outcomes.filter((outcome, index) => index < pending.length || wasAnswered(outcome)).length;
     const permanent = associationError?.failure.kind === 'rejected' && associationError.failure.permanent;
     const retry =
-      !permanent && (associationError !== undefined || outcomes.some((outcome) => isTransient(outcome.status)));
+      !permanent && (associationError !== undefined || outcomes.some((outcome) => isOutOfResources(outcome.status)));
     // A round while the study arrives leaves the transfer delivering; a transient failure backs off as
     // for any delivery (what was refused only for now goes again in the last round).
     const state =
@@ -264,7 +263,7 @@ export class DeliveryService {
     // An instance left unanswered is not an error of its own: it goes again in the next association.
     const lastError =
       associationError?.message ??
-      outcomes.find((outcome) => !isStoredStatus(outcome.status) && outcome.error !== 'not answered')?.error ??
+      outcomes.find((outcome) => !isStoredStatus(outcome.status) && wasAnswered(outcome))?.error ??
       null;
     await this.transfers.transition(transfer.id, ['delivering'], state, {
       // An earlier round's reason stays until the transfer is delivered in full.

@@ -14,6 +14,11 @@ export function isStoredStatus(status: number | undefined): boolean {
   return status === 0 || (status !== undefined && (status & 0xf000) === 0xb000);
 }
 
+/** 0xA7xx, Refused: Out of Resources: the peer may take it later, so it is retried (PS3.4 B.2.3). */
+export function isOutOfResources(status: number | undefined): boolean {
+  return status !== undefined && (status & 0xff00) === 0xa700;
+}
+
 export function formatStatus(status: number): string {
   return `0x${status.toString(16).padStart(4, '0').toUpperCase()}`;
 }

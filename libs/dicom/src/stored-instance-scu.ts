@@ -38,6 +38,14 @@ export interface InstanceOutcome {
   sentAs?: string;
 }
 
+/** The error of an instance the association ended before sending or answering: it goes again next time. */
+export const NOT_ANSWERED = 'not answered';
+
+/** Whether the peer answered the instance, or it failed here; false for one left for the next association. */
+export function wasAnswered(outcome: InstanceOutcome): boolean {
+  return outcome.status !== undefined || outcome.error !== NOT_ANSWERED;
+}
+
 export class AssociationFailedError extends Error {
   constructor(
     readonly failure: AssociationFailure,
@@ -510,7 +518,7 @@ export function sendStoredInstances(
       .goesAs(sendableSyntax(instance, accepted) ?? instance.transferSyntaxUid);
 
   return new Promise<InstanceOutcome[]>((resolve, reject) => {
-    const all = () => given.map((instance) => outcomes.get(instance.id) ?? { id: instance.id, error: 'not answered' });
+    const all = () => given.map((instance) => outcomes.get(instance.id) ?? { id: instance.id, error: NOT_ANSWERED });
 
     client.on(
       'associationAccepted',

@@ -16,6 +16,7 @@ import {
   isStoredStatus,
   matchesKey,
   sendStoredInstances,
+  wasAnswered,
 } from '@hub/dicom';
 import { StorageService } from '@hub/storage';
 import { PullCatalogService, PullableStudy } from './pull-catalog.service';
@@ -241,14 +242,12 @@ export class QueryRetrieveService {
     }
     await this.transfers.recordOutcomes(
       transferId,
-      outcomes
-        .filter((outcome) => outcome.status !== undefined || outcome.error !== 'not answered')
-        .map((outcome) => ({
-          instanceId: outcome.id,
-          delivered: isStoredStatus(outcome.status),
-          status: outcome.status ?? null,
-          error: outcome.error ?? null,
-        })),
+      outcomes.filter(wasAnswered).map((outcome) => ({
+        instanceId: outcome.id,
+        delivered: isStoredStatus(outcome.status),
+        status: outcome.status ?? null,
+        error: outcome.error ?? null,
+      })),
       now,
     );
     const { delivered, total } = await this.transfers.countByState(transferId);
