@@ -62,6 +62,26 @@ describe('portal: the web app at /', () => {
     await request(hub.http!).post('/transfers').expect(404);
   });
 
+  it('names the session scheme as an opaque bearer token, not a JWT, and documents the new endpoints', async () => {
+    const document = (await request(hub.http!).get('/api/docs-json').expect(200)).body as {
+      components: { securitySchemes: Record<string, { type: string; scheme: string; bearerFormat?: string }> };
+      paths: Record<string, unknown>;
+    };
+    expect(document.components.securitySchemes.bearer).toMatchObject({
+      type: 'http',
+      scheme: 'bearer',
+      bearerFormat: 'opaque session token',
+    });
+    expect(Object.keys(document.paths)).toEqual(
+      expect.arrayContaining([
+        '/api/auth/notice-acknowledgement',
+        '/api/auth/password',
+        '/api/audit/chain',
+        '/api/operations',
+      ]),
+    );
+  });
+
   it('audits the acknowledgement of the access notice, for a logged-in user only', async () => {
     await request(hub.http!).post('/api/auth/notice-acknowledgement').expect(401);
     const auth = await hub.userSession('notice-reader', 'trust-admin', 'RA7');

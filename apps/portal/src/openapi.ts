@@ -11,7 +11,14 @@ export function setupPortalDocs(app: INestApplication): void {
         'Log in at POST /api/auth/login and send the token as `Authorization: Bearer …`. ' +
           'Access to patient data is audited.',
       )
-      .addBearerAuth()
+      // The session token is opaque (random bytes, stored only as a hash), not a JWT: say so, not Nest's default.
+      .addBearerAuth({
+        type: 'http',
+        scheme: 'bearer',
+        bearerFormat: 'opaque session token',
+        description:
+          'The token from POST /api/auth/login; it ends at log-out, when idle too long, or at its expiresAt.',
+      })
       .build(),
   );
   SwaggerModule.setup('api/docs', app, document);
