@@ -19,6 +19,7 @@ export class TransfersController {
   @ApiQuery({ name: 'withoutReport', required: false, enum: ['true', 'false'] })
   @ApiQuery({ name: 'patientId', required: false })
   @ApiQuery({ name: 'studyInstanceUid', required: false })
+  @ApiQuery({ name: 'accessionNumber', required: false })
   @ApiQuery({ name: 'from', required: false, description: 'created at or after (ISO date-time)' })
   @ApiQuery({ name: 'to', required: false, description: 'created before (ISO date-time)' })
   list(

@@ -65,6 +65,7 @@ export class TransferAccessService {
     const withoutReport = optionalChoice('withoutReport', query.withoutReport, ['true', 'false'] as const) === 'true';
     const patientId = optionalText('patientId', query.patientId);
     const studyInstanceUid = optionalText('studyInstanceUid', query.studyInstanceUid);
+    const accessionNumber = optionalText('accessionNumber', query.accessionNumber, 16);
     const from = optionalDate('from', query.from);
     const to = optionalDate('to', query.to);
     checkRange(from, to);
@@ -82,7 +83,17 @@ export class TransferAccessService {
         throw new BadRequestException(`trust: unknown trust "${trust}"`);
       }
     }
-    const filter: TransferFilter = { state, folder, withoutReport, patientId, studyInstanceUid, from, to, trustId };
+    const filter: TransferFilter = {
+      state,
+      folder,
+      withoutReport,
+      patientId,
+      studyInstanceUid,
+      accessionNumber,
+      from,
+      to,
+      trustId,
+    };
     if (!seesRestrictedStudies(caller.user)) {
       filter.hideRestricted = { patientIds: this.restriction.restrictedPatientIds };
     }
@@ -103,7 +114,17 @@ export class TransferAccessService {
       patientId,
       studyInstanceUid,
       detail: {
-        filter: appliedFilter({ state, trust, folder, withoutReport, patientId, studyInstanceUid, from, to }),
+        filter: appliedFilter({
+          state,
+          trust,
+          folder,
+          withoutReport,
+          patientId,
+          studyInstanceUid,
+          accessionNumber,
+          from,
+          to,
+        }),
         results: views.length,
       },
     });

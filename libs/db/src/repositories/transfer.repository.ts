@@ -31,6 +31,7 @@ export interface TransferFilter {
   withoutReport?: boolean;
   patientId?: string;
   studyInstanceUid?: string;
+  accessionNumber?: string;
   /** Created at or after. */
   from?: Date;
   /** Created before. */
@@ -141,6 +142,11 @@ export class TransferRepository {
     if (filter.studyInstanceUid !== undefined) {
       query.andWhere('transfer.studyId IN (SELECT s.id FROM studies s WHERE s.study_instance_uid = :studyUid)', {
         studyUid: filter.studyInstanceUid,
+      });
+    }
+    if (filter.accessionNumber !== undefined) {
+      query.andWhere('transfer.studyId IN (SELECT s.id FROM studies s WHERE s.accession_number = :accession)', {
+        accession: filter.accessionNumber,
       });
     }
     if (filter.hideRestricted) {
