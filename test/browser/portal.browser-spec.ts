@@ -284,6 +284,13 @@ describe('portal in the browser', () => {
     await text(row, /CT.*SYNTHETIC TEST STUDY/);
     await shot('transfers-found');
 
+    // The same transfer by its accession number, the UID cleared.
+    await page.getByLabel('Study Instance UID').fill('');
+    await page.getByLabel('Accession number').fill(study.accessionNumber);
+    await page.getByRole('button', { name: 'Search' }).click();
+    await until(() => expect(new URL(page.url()).searchParams.get('accessionNumber')).toBe(study.accessionNumber));
+    await count(table.getByRole('row'), 2);
+    await visible(row.getByText('3 / 3'));
     await row.getByRole('link', { name: /^Transfer RVJ → RA7/ }).click();
     await visible(page.getByRole('heading', { name: 'Transfer RVJ → RA7', level: 1 }));
     const studyFacts = page.getByRole('table', { name: 'Study' });

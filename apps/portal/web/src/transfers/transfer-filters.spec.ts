@@ -10,7 +10,7 @@ describe('transfer filters', () => {
   it('reads every filter from the URL', () => {
     const filters = parseTransferFilters(
       new URLSearchParams(
-        'state=failed&trust=rvj&folder=emergency&studyInstanceUid=1.2.3&patientId=RVJ123&from=2026-12-01&to=2026-12-03&withoutReport=true',
+        'state=failed&trust=rvj&folder=emergency&studyInstanceUid=1.2.3&patientId=RVJ123&accessionNumber=ACC1&from=2026-12-01&to=2026-12-03&withoutReport=true',
       ),
     );
     expect(filters).toEqual({
@@ -19,6 +19,7 @@ describe('transfer filters', () => {
       folder: 'emergency',
       studyInstanceUid: '1.2.3',
       patientId: 'RVJ123',
+      accessionNumber: 'ACC1',
       from: '2026-12-01',
       to: '2026-12-03',
       withoutReport: true,
@@ -42,7 +43,13 @@ describe('transfer filters', () => {
   it('writes filters back to the URL in a stable order, leaving out the empty ones', () => {
     const params = transferFiltersToParams({ patientId: 'P1', state: 'queued', withoutReport: false });
     expect(params.toString()).toBe('state=queued&patientId=P1');
-    const roundTrip = { folder: 'elective' as const, studyInstanceUid: '1.2', to: '2026-01-31', withoutReport: true };
+    const roundTrip = {
+      folder: 'elective' as const,
+      studyInstanceUid: '1.2',
+      accessionNumber: 'ACC9',
+      to: '2026-01-31',
+      withoutReport: true,
+    };
     expect(parseTransferFilters(transferFiltersToParams(roundTrip))).toEqual(roundTrip);
   });
 

@@ -8,6 +8,7 @@ export interface TransferFilters {
   folder?: Folder;
   studyInstanceUid?: string;
   patientId?: string;
+  accessionNumber?: string;
   /** Calendar dates, YYYY-MM-DD, both inclusive. */
   from?: string;
   to?: string;
@@ -20,6 +21,7 @@ const FILTER_KEYS = [
   'folder',
   'studyInstanceUid',
   'patientId',
+  'accessionNumber',
   'from',
   'to',
   'withoutReport',
@@ -63,6 +65,10 @@ export function parseTransferFilters(params: URLSearchParams): TransferFilters {
   const patientId = text(params.get('patientId'), 64);
   if (patientId) {
     filters.patientId = patientId;
+  }
+  const accessionNumber = text(params.get('accessionNumber'), 16);
+  if (accessionNumber) {
+    filters.accessionNumber = accessionNumber;
   }
   const from = validDate(params.get('from'));
   const to = validDate(params.get('to'));
@@ -109,6 +115,7 @@ export function transferApiQuery(filters: TransferFilters): Record<string, strin
     folder: filters.folder,
     studyInstanceUid: filters.studyInstanceUid,
     patientId: filters.patientId,
+    accessionNumber: filters.accessionNumber,
     from: filters.from,
     to,
     withoutReport: filters.withoutReport ? 'true' : undefined,

@@ -183,7 +183,7 @@ function FilterForm({
             label="Study Instance UID"
             value={draft.studyInstanceUid ?? ''}
             onChange={(event) => set('studyInstanceUid', event.currentTarget.value)}
-            w={420}
+            w={380}
             maw="100%"
             spellCheck={false}
           />
@@ -191,7 +191,14 @@ function FilterForm({
             label="Patient ID"
             value={draft.patientId ?? ''}
             onChange={(event) => set('patientId', event.currentTarget.value)}
-            w={180}
+            w={150}
+            spellCheck={false}
+          />
+          <TextInput
+            label="Accession number"
+            value={draft.accessionNumber ?? ''}
+            onChange={(event) => set('accessionNumber', event.currentTarget.value)}
+            w={160}
             spellCheck={false}
           />
           <Button type="submit">Search</Button>
