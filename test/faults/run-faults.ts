@@ -150,7 +150,18 @@ function report(
   logsKept: string,
 ): number {
   console.log(`\nprocess logs: ${logsKept}`);
-  const header = ['case', 'sent', 'acknowledged', 'stored', 'delivered', 'lost', 'duplicated', 'peak assoc', 'secs'];
+  const header = [
+    'case',
+    'sent',
+    'acknowledged',
+    'stored',
+    'delivered',
+    'lost',
+    'duplicated',
+    'peak assoc',
+    'recovered in',
+    'case secs',
+  ];
   const rows = results.map((r) => [
     r.name,
     String(r.sent),
@@ -160,6 +171,7 @@ function report(
     String(r.lost),
     String(r.duplicated),
     String(r.peakAssociations),
+    r.recoveryMs === undefined ? '-' : `${(r.recoveryMs / 1000).toFixed(1)} s`,
     (r.durationMs / 1000).toFixed(0),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
