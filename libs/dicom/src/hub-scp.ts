@@ -413,6 +413,13 @@ export class HubScp extends Scp {
       this.reject(decision.reason, RejectResult.Permanent);
       return;
     }
+    if (this.ended) {
+      // The peer went while the decision was being made: the session it made ends here, holding nothing.
+      decision.session
+        .end('closed')
+        .catch((error: Error) => this.logger.error(`ending association of ${this.callingAeTitle}: ${error.message}`));
+      return;
+    }
     this.session = decision.session;
     association.setNegotiateAsyncOps(false);
     for (const proposed of association.getPresentationContexts()) {

@@ -558,7 +558,7 @@ class IngestSession implements ScpSession {
     private readonly context: IngestSessionContext,
     private readonly tempFiles: TempFileReserve,
   ) {
-    this.auditTimer = setInterval(() => void this.audit(), AUDIT_EVERY_MS);
+    this.auditTimer = setInterval(() => void this.audit(), AUDIT_EVERY_MS).unref();
   }
 
   /** One audit run at a time; a failed one keeps its instances for the next (logged, never thrown here). */
