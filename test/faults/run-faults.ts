@@ -161,6 +161,7 @@ function report(
     'peak assoc',
     'recovered in',
     'case secs',
+    'statuses the sender saw',
   ];
   const rows = results.map((r) => [
     r.name,
@@ -173,6 +174,7 @@ function report(
     String(r.peakAssociations),
     r.recoveryMs === undefined ? '-' : `${(r.recoveryMs / 1000).toFixed(1)} s`,
     (r.durationMs / 1000).toFixed(0),
+    r.statuses || '-',
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
   const line = (cells: string[]): string => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
@@ -182,9 +184,13 @@ function report(
   for (const row of rows) {
     console.log(line(row));
   }
-  console.log('\n## Statuses the sender saw, and the transfer as the hub recorded it\n');
+  console.log(
+    '\nStatuses: hex = C-STORE-RSP status (count); no-response = sent but never answered; not-sent = not sent, the ' +
+      'association having failed first; assoc-<outcome> = an association that was not accepted, or was aborted.',
+  );
+  console.log('\n## The transfer as the hub recorded it\n');
   for (const r of results) {
-    console.log(`- ${r.name}: sender saw ${r.statuses || '-'}; transfer ${r.transfer || '-'}`);
+    console.log(`- ${r.name}: ${r.transfer || '-'}`);
     for (const note of r.notes) {
       console.log(`    note: ${note}`);
     }
