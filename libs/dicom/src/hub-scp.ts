@@ -168,17 +168,18 @@ export class HubScp extends Scp {
     this.on('close', () => void this.finish('closed'));
     this.on('networkError', (error: Error) => {
       this.logger.warn(`${this.callingAeTitle ?? this.peerAddress}: ${error.message}`);
-      if (error.message.startsWith('Connection timeout') && this.phase !== 'closing') {
+      // Its once-a-second check says "Connection timeout: …"; the socket's own timeout "<AE> -> Connection timeout".
+      if (error.message.includes('Connection timeout') && this.phase !== 'closing') {
         const awaitingRequest = this.phase === 'awaiting-request';
-        if (!awaitingRequest && !socket.destroyed) {
-          // ARTIM expiry closes the transport; an idle association is aborted (provider, reason not specified).
-          socket.write(encodeAbort(ABORT_SOURCE_PROVIDER, 0));
-        }
         this.auditViolation(
           awaitingRequest
             ? `no A-ASSOCIATE-RQ within ${options.timeouts.requestMs / 1000} s`
             : `no PDU for ${options.timeouts.idleMs / 1000} s`,
         );
+        this.phase = 'closing';
+        // ARTIM expiry closes the transport; an idle association is aborted (provider, reason not specified).
+        this.closeWith(awaitingRequest ? undefined : encodeAbort(ABORT_SOURCE_PROVIDER, 0));
+        return;
       }
       this.phase = 'closing';
       socket.destroy();
@@ -557,12 +558,27 @@ export class HubScp extends Scp {
   /** A-ASSOCIATE-RJ, permanent, from the service provider (ACSE), for a request that is not well formed. */
   private rejectMalformedRequest(reason: AssociateRqProblem, problem: string): void {
     this.phase = 'closing';
-    const socket = this.connection;
-    socket.removeAllListeners('data');
-    if (!socket.destroyed) {
-      socket.end(encodeAssociateRj(RejectResult.Permanent, REJECT_SOURCE_ACSE, reason));
-    }
+    this.connection.removeAllListeners('data');
+    this.closeWith(encodeAssociateRj(RejectResult.Permanent, REJECT_SOURCE_ACSE, reason));
     this.auditViolation(`malformed A-ASSOCIATE-RQ: ${problem}`);
+  }
+
+  /**
+   * Sends a last PDU (if any) and closes: the PDU goes out before the FIN, and the connection is destroyed
+   * shortly after in case the peer never closes its side. (A destroy right after a write can drop the
+   * write on a busy machine, and the peer then sees a close with no reason.)
+   */
+  private closeWith(pdu: Buffer | undefined): void {
+    const socket = this.connection;
+    if (socket.destroyed) {
+      return;
+    }
+    if (pdu) {
+      socket.end(pdu);
+    } else {
+      socket.end();
+    }
+    setTimeout(() => socket.destroy(), 2000).unref();
   }
 
   /** The peer broke the protocol: A-ABORT (service provider) and close, audited. */
@@ -571,10 +587,7 @@ export class HubScp extends Scp {
     const socket = this.connection;
     socket.removeAllListeners('data');
     socket.pause();
-    if (!socket.destroyed) {
-      socket.write(encodeAbort(ABORT_SOURCE_PROVIDER, reason));
-      socket.destroy();
-    }
+    this.closeWith(encodeAbort(ABORT_SOURCE_PROVIDER, reason));
     this.auditViolation(problem);
   }
 
@@ -583,12 +596,12 @@ export class HubScp extends Scp {
    * accepted): the association is aborted and logged, and the process goes on serving every other one.
    */
   private internalError(error: Error): void {
-    if (this.phase === 'closing' && this.connection.destroyed) {
-      return;
-    }
     this.logger.error(
       `association of ${this.callingAeTitle ?? this.peerAddress} aborted on an internal error: ${error.stack ?? error.message}`,
     );
+    if (this.phase === 'closing') {
+      return; // already being closed: the first reason stands
+    }
     this.protocolViolation(`internal error: ${error.message}`, ABORT_UNEXPECTED_PDU);
   }
 
