@@ -3,7 +3,7 @@
 import { ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { sleep, startStorescp, StorescpHandle, storescu, StorescuResult } from '../support/dcmtk';
+import { descendantPids, sleep, startStorescp, StorescpHandle, storescu, StorescuResult } from '../support/dcmtk';
 import { makeStudy } from '../support/dicom-factory';
 import { TcpProxy } from '../support/tcp-proxy';
 import { CALLED_AE, HubApp, RECIPIENT_MAX_ASSOCIATIONS, SENDER_AE } from './hub';
@@ -55,7 +55,7 @@ interface CaseSpec {
   instances: number;
   /** Fires once, when the sender has this many acknowledgements ('acks') or the recipient has received this many
    * instances ('delivered'); runs alongside the sender. */
-  fault?: { when: 'acks' | 'delivered'; at: number; inject: () => Promise<void> };
+  fault?: { when: 'acks' | 'delivered'; at: number; inject: (recipient: Recipient) => Promise<void> };
   /** SIGKILL storescu after this many acknowledgements (an association cut mid-transfer). */
   cutSenderAt?: number;
   /** Run after the sender has every acknowledgement (e.g. restart the router only once the study is complete). */
@@ -173,6 +173,23 @@ class Recipient {
 
   async stop(): Promise<void> {
     await this.scp?.stop();
+    this.scp = undefined;
+  }
+
+  /** The recipient PACS crashes: storescp and every association it forked die at once, without A-ABORT. */
+  async crash(): Promise<void> {
+    const scp = this.scp;
+    if (!scp) {
+      return;
+    }
+    for (const pid of [...descendantPids(scp.pid), scp.pid]) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone
+      }
+    }
+    await scp.exited;
     this.scp = undefined;
   }
 }
@@ -360,7 +377,7 @@ async function runCase(ctx: FaultContext, spec: CaseSpec): Promise<CaseResult> {
     if (!faultFired && spec.fault) {
       const label = spec.fault.when === 'acks' ? 'acknowledgements' : 'instances at the recipient';
       console.log(`    fault at ${spec.fault.at} ${label} (+${((Date.now() - started) / 1000).toFixed(1)} s)`);
-      faultFired = { at: Date.now(), acked: state.ackCount, promise: spec.fault.inject() };
+      faultFired = { at: Date.now(), acked: state.ackCount, promise: spec.fault.inject(recipient) };
       faultFired.promise.catch(() => undefined);
     }
   };
@@ -788,6 +805,43 @@ export async function runCases(ctx: FaultContext): Promise<CaseResult[]> {
       instances: 80,
       cutSenderAt: 25,
       recoveryMs: 60_000,
+    },
+    {
+      // A PACS that crashes: its associations die without A-ABORT and its port refuses until it is back.
+      name: 'recipient SIGKILL mid-delivery, back 3 s later',
+      folder: 'emergency',
+      instances: 100,
+      fault: {
+        when: 'delivered',
+        at: 25,
+        inject: async (recipient) => {
+          await recipient.crash();
+          await ctx.recipientProxy.cut();
+          try {
+            await sleep(3000);
+          } finally {
+            await ctx.recipientProxy.restore();
+          }
+          await recipient.startHealthy();
+        },
+      },
+      recoveryMs: 90_000,
+    },
+    {
+      // The same crash behind a TCP load balancer that stays up: for 3 s a connection is accepted, then dropped.
+      name: 'recipient SIGKILL behind a TCP relay',
+      folder: 'emergency',
+      instances: 100,
+      fault: {
+        when: 'delivered',
+        at: 25,
+        inject: async (recipient) => {
+          await recipient.crash();
+          await sleep(3000);
+          await recipient.startHealthy();
+        },
+      },
+      recoveryMs: 90_000,
     },
     { name: 'recipient down 60 s', folder: 'emergency', instances: 40, recipient: 'down', recoveryMs: 150_000 },
     {
