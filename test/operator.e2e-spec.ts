@@ -1,5 +1,5 @@
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import * as path from 'node:path';
 import request from 'supertest';
 import { stringify } from 'yaml';
@@ -162,5 +162,36 @@ describe('operator API and CLI over routed and quarantined studies', () => {
     expect(dryRun.code).toBe(0);
     expect(JSON.parse(dryRun.stdout)).toEqual([]);
     expect(hubCli(hub, configFile, ['transfers', 'delete']).code).toBe(2);
+  });
+
+  it('CLI: refuses a misspelt option instead of ignoring it', () => {
+    const misspelt = hubCli(hub, configFile, ['transfers', 'list', '--sate', 'queued']);
+    expect(misspelt.code).toBe(2);
+    expect(misspelt.stderr).toContain('unknown option --sate (did you mean --state?)');
+    expect(misspelt.stdout).toBe('');
+    const valueless = hubCli(hub, configFile, ['transfers', 'list', '--state']);
+    expect(valueless.code).toBe(2);
+    expect(valueless.stderr).toContain('--state needs a value');
+  });
+
+  it('CLI: audits who acted as --as names, else as the OS account, even with $USER unset (cron)', async () => {
+    const created = hubCli(
+      hub,
+      configFile,
+      ['user', 'create', '--username', 'cli-as-test', '--role', 'governance', '--as', 'nightly-job'],
+      undefined,
+      { HUB_USER_PASSWORD: 'a long enough password 1', USER: undefined },
+    );
+    expect(created.code).toBe(0);
+    const disabled = hubCli(hub, configFile, ['user', 'disable', 'cli-as-test'], undefined, { USER: undefined });
+    expect(disabled.code).toBe(0);
+    const actors = (await hub.dataSource.query(
+      `SELECT JSON_UNQUOTE(JSON_EXTRACT(detail, '$.change')) AS \`change\`, actor_user AS actor FROM audit_events
+        WHERE event = 'user-changed' AND JSON_UNQUOTE(JSON_EXTRACT(detail, '$.username')) = 'cli-as-test' ORDER BY id`,
+    )) as Array<{ change: string; actor: string }>;
+    expect(actors).toEqual([
+      { change: 'created', actor: 'cli:nightly-job' },
+      { change: 'disabled', actor: `cli:${userInfo().username}` },
+    ]);
   });
 });

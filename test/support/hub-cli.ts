@@ -8,7 +8,13 @@ const ROOT = path.resolve(__dirname, '..', '..');
  * The operator's CLI as a person runs it: `npm run hub -- …`, on the hub's database and config file,
  * with `input` on its stdin (e.g. a password).
  */
-export function hubCli(hub: TestHub, configFile: string, args: string[], input?: string) {
+export function hubCli(
+  hub: TestHub,
+  configFile: string,
+  args: string[],
+  input?: string,
+  env: Record<string, string | undefined> = {},
+) {
   const result = spawnSync(
     process.execPath,
     ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'apps/cli/src/main.ts', ...args],
@@ -19,6 +25,7 @@ export function hubCli(hub: TestHub, configFile: string, args: string[], input?:
         HUB_CONFIG: configFile,
         DATABASE_URL: hub.databaseUrl,
         QUEUE_PREFIX: hub.queuePrefix,
+        ...env,
       },
       input,
       encoding: 'utf8',

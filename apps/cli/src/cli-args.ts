@@ -3,6 +3,9 @@ export interface ParsedArgs {
   flags: Map<string, string | true>;
 }
 
+/** A command line the CLI cannot take: printed with the usage, exit 2. */
+export class UsageError extends Error {}
+
 /** `transfers list --state queued --json` → words [transfers, list], flags {state: queued, json: true}. */
 export function parseArgs(argv: string[]): ParsedArgs {
   const words: string[] = [];
@@ -14,6 +17,18 @@ export function parseArgs(argv: string[]): ParsedArgs {
       continue;
     }
     const [name, inline] = arg.slice(2).split('=', 2);
+    if (!VALUED_FLAGS.has(name) && !SWITCHES.has(name)) {
+      // A misspelt option silently ignored would widen a listing or act on the wrong thing.
+      const near = [...VALUED_FLAGS, ...SWITCHES].find((known) => editDistance(known, name) <= 2);
+      throw new UsageError(`unknown option --${name}${near ? ` (did you mean --${near}?)` : ''}`);
+    }
+    if (
+      VALUED_FLAGS.has(name) &&
+      inline === undefined &&
+      (argv[index + 1] === undefined || argv[index + 1].startsWith('--'))
+    ) {
+      throw new UsageError(`--${name} needs a value`);
+    }
     const next = argv[index + 1];
     if (inline !== undefined) {
       flags.set(name, inline);
@@ -38,9 +53,26 @@ const VALUED_FLAGS = new Set([
   'study',
   'accession',
   'patient-id',
+  'as',
 ]);
 
-export const USAGE = `usage: npm run hub -- <command> [--json]
+const SWITCHES = new Set(['json', 'help', 'without-report', 'dry-run']);
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i += 1) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j += 1) {
+      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length];
+}
+
+export const USAGE = `usage: npm run hub -- <command> [--json] [--as <name>]
+
+  --as <name>                             who is acting, for the audit trail (default: the OS user)
 
   config apply <file>                     validate a hub configuration file and apply it (audited)
   transfers list [--state S] [--trust T] [--folder F] [--without-report]

@@ -8,14 +8,36 @@ import { CoreModule } from '@hub/core';
 import { ConfigApplyService } from '@hub/directory';
 import { FetchModule, FetchRequestError, FetchService } from '@hub/fetch';
 import { ExpiryService, QuarantineService, RoutingModule, TransferQueryService } from '@hub/routing';
-import { ParsedArgs, USAGE, parseArgs } from './cli-args';
+import { userInfo } from 'node:os';
+import { ParsedArgs, USAGE, UsageError, parseArgs } from './cli-args';
 import { formatTable } from './table';
 
-const CLI_ACTOR = { user: `cli:${process.env.USER ?? 'unknown'}` };
+/**
+ * Who the audit trail names for what the CLI does: `--as <name>`, else the OS account running it (not
+ * $USER, which cron and `docker compose run` leave unset).
+ */
+function cliActor(args: ParsedArgs): { user: string } {
+  const named = args.flags.get('as');
+  let account: string;
+  try {
+    account = userInfo().username;
+  } catch {
+    account = `uid ${process.getuid?.() ?? 'unknown'}`;
+  }
+  return { user: `cli:${typeof named === 'string' && named.trim() ? named.trim().slice(0, 60) : account}` };
+}
 
 /** The operator's command line: `npm run hub -- <command>`. Exit 0 done, 1 refused or failed, 2 usage. */
 async function main(argv: string[]): Promise<number> {
-  const args = parseArgs(argv);
+  let args: ParsedArgs;
+  try {
+    args = parseArgs(argv);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      return usage(error.message);
+    }
+    throw error;
+  }
   const [group, action, target] = args.words;
   if (!group || args.flags.has('help')) {
     process.stdout.write(USAGE);
@@ -60,12 +82,13 @@ async function run(
   target: string | undefined,
 ): Promise<number> {
   const json = args.flags.has('json');
+  const actor = cliActor(args);
   const print = (rows: Array<Record<string, unknown>>, columns: string[]) =>
     process.stdout.write(`${json ? JSON.stringify(rows, null, 2) : formatTable(rows, columns)}\n`);
 
   switch (`${group} ${action ?? ''}`.trim()) {
     case 'config apply': {
-      const changes = await app.get(ConfigApplyService).apply(config.hub, CLI_ACTOR.user);
+      const changes = await app.get(ConfigApplyService).apply(config.hub, actor.user);
       print(
         changes.map((change) => ({ ...change, fields: change.fields.join(',') })),
         ['entity', 'key', 'change', 'fields'],
@@ -111,8 +134,8 @@ async function run(
       const quarantine = app.get(QuarantineService);
       const result =
         action === 'release'
-          ? await quarantine.release(target, CLI_ACTOR)
-          : await quarantine.discard(target, CLI_ACTOR);
+          ? await quarantine.release(target, actor)
+          : await quarantine.discard(target, actor);
       process.stdout.write(`${JSON.stringify(result)}\n`);
       return 0;
     }
@@ -142,7 +165,7 @@ async function run(
           studyInstanceUid: stringFlag(args, 'study'),
           accessionNumber: stringFlag(args, 'accession'),
           patientId: stringFlag(args, 'patient-id'),
-          requestedBy: CLI_ACTOR.user,
+          requestedBy: actor.user,
         });
         print([fetch as unknown as Record<string, unknown>], ['id', 'state', 'folder', 'studyInstanceUid']);
         return 0;
@@ -188,7 +211,7 @@ async function run(
       const password = process.env.HUB_USER_PASSWORD ?? (await readPassword());
       const account = await app
         .get(AccountsService)
-        .create({ username, role, password, trust: stringFlag(args, 'trust') }, CLI_ACTOR.user);
+        .create({ username, role, password, trust: stringFlag(args, 'trust') }, actor.user);
       print([account as unknown as Record<string, unknown>], ACCOUNT_COLUMNS);
       return 0;
     }
@@ -201,7 +224,7 @@ async function run(
       if (!target) {
         return usage(`user ${action} needs a username`);
       }
-      const account = await app.get(AccountsService).setDisabled(target, action === 'disable', CLI_ACTOR.user);
+      const account = await app.get(AccountsService).setDisabled(target, action === 'disable', actor.user);
       print([account as unknown as Record<string, unknown>], ACCOUNT_COLUMNS);
       return 0;
     }
