@@ -162,6 +162,40 @@ describe('audit trail of a full exchange: storescu → hub → storescp, then a 
 
     await expect(hub.app.get(AuditVerifyService).verify()).resolves.toMatchObject({ intact: true });
   });
+
+  it("shows on a transfer's timeline only its own copy of a study sent to two folders", async () => {
+    const study = await makeStudy(path.join(work, 'two-copies'), {
+      patientId: 'TRL0002',
+      patientName: 'TEST^TWICE',
+      series: [{ kind: 'mr-small', count: 2 }],
+    });
+    for (const calledAe of ['RA7_ELEC', 'RA7_EMER']) {
+      expect((await storescu(HOST, hub.port, 'RVJ_PACS', calledAe, study.files)).stores.map((s) => s.status)).toEqual([
+        0, 0,
+      ]);
+    }
+    const copies = await waitFor('both copies delivered', async () => {
+      const rows = (await hub.dataSource.query(
+        `SELECT t.id, t.study_id AS studyId, t.folder, t.state FROM transfers t JOIN studies s ON s.id = t.study_id
+          WHERE s.study_instance_uid = ?`,
+        [study.studyInstanceUid],
+      )) as Array<{ id: string; studyId: string; folder: string; state: string }>;
+      return rows.length === 2 && rows.every((row) => row.state === 'delivered') ? rows : undefined;
+    });
+    const clinician = await hub.userSession('trail-clinician-2', 'clinician', 'RA7');
+    for (const copy of copies) {
+      const other = copies.find((candidate) => candidate.id !== copy.id)!;
+      const { timeline } = (await request(hub.http!).get(`/api/transfers/${copy.id}`).set(clinician).expect(200))
+        .body as { timeline: EventView[] };
+      expect(timeline.map((event) => event.event)).toContain('study-routed');
+      for (const event of timeline) {
+        expect(event.detail.transferId ?? copy.id).toBe(copy.id);
+        expect(event.detail.studyId ?? copy.studyId).toBe(copy.studyId);
+        expect(event.detail.folder ?? copy.folder).toBe(copy.folder);
+        expect(JSON.stringify(event.detail)).not.toContain(other.id);
+      }
+    }
+  });
 });
 
 describe('stored-instance audit through a receiver crash (storescu, kill -9)', () => {

@@ -150,10 +150,30 @@ describe('fetch from a source PACS (dcmqrscp) for another trust', () => {
     )) as Array<{ event: string; outcome: number; user: string | null; ae: string | null }>;
     // An emergency fetch is routed on its first instance, so study-routed may come before the rest.
     const names = events.map((event) => event.event);
-    expect([...names].sort()).toEqual(['fetch-finished', 'fetch-requested', 'instances-stored', 'study-routed']);
+    expect([...new Set(names)].sort()).toEqual([
+      'fetch-finished',
+      'fetch-requested',
+      'instances-stored',
+      'study-routed',
+    ]);
     expect(names.indexOf('instances-stored')).toBeLessThan(names.indexOf('fetch-finished'));
     expect(events[0]).toMatchObject({ event: 'fetch-requested', outcome: 0, user: 'fetch-ops' });
     expect(events.find((event) => event.event === 'instances-stored')).toMatchObject({ outcome: 0, ae: 'RVJ_QR' });
+
+    // Asked for by UID alone, the request named no patient; the source's answer does, and the report of who
+    // accessed that patient's images names the user who asked, with the fetch's own events.
+    expect(progress.body).toMatchObject({ patientId: 'FET0001' });
+    const governance = await hub.userSession('fetch-gov-report', 'governance');
+    const report = (await request(hub.http!).get('/api/audit/patients/FET0001/access').set(governance).expect(200))
+      .body as { accessors: Array<{ actor: string; kind: string; events: string[] }> };
+    const asker = report.accessors.find((accessor) => accessor.actor === 'fetch-ops');
+    expect(asker).toMatchObject({ kind: 'user' });
+    expect(asker!.events).toContain('fetch-identified');
+    const finishedEvent = (await hub.dataSource.query(
+      `SELECT patient_id AS patientId FROM audit_events WHERE event = 'fetch-finished' AND study_instance_uid = ?`,
+      [held.studyInstanceUid],
+    )) as Array<{ patientId: string }>;
+    expect(finishedEvent.map((row) => row.patientId)).toContain('FET0001');
   });
 
   it('fetches by accession number and patient ID from the CLI, and lists its progress', async () => {

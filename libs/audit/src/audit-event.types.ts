@@ -132,6 +132,8 @@ export interface AuditEventMap {
       refused?: string;
     };
   };
+  /** The source named the patient of a study fetched by StudyInstanceUID; the actor is who asked for it. */
+  'fetch-identified': EventBase & { detail: { fetchId: string; sourceNode: string } };
   'fetch-finished': EventBase & {
     detail: {
       fetchId: string;
@@ -212,6 +214,7 @@ export const AUDIT_EVENT_ACTIONS: { [N in AuditEventName]: AuditAction } = {
   'instances-retrieved': AuditAction.DicomInstancesTransferred,
   'retrieve-refused': AuditAction.SecurityAlert,
   'fetch-requested': AuditAction.BeginTransferringDicomInstances,
+  'fetch-identified': AuditAction.Query,
   'fetch-finished': AuditAction.DicomInstancesTransferred,
   'transfer-suspended': AuditAction.ApplicationActivity,
   'transfer-resumed': AuditAction.ApplicationActivity,

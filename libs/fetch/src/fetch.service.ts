@@ -185,10 +185,22 @@ export class FetchService {
       const match = found.matches[0];
       const studyInstanceUid = String(match.StudyInstanceUID ?? fetch.studyInstanceUid ?? '');
       const expected = Number(match.NumberOfStudyRelatedInstances) || null;
+      // Asked for by StudyInstanceUID, the request named no patient: the source's answer does.
+      const patientId =
+        fetch.patientId ??
+        (String(match.PatientID ?? '')
+          .trim()
+          .slice(0, 64) ||
+          null);
       await this.fetches.transition(fetch.id, ['querying'], 'retrieving', {
         studyInstanceUid,
         expectedInstances: expected,
+        ...(patientId !== fetch.patientId ? { patientId } : {}),
       });
+      const identified = { ...fetch, studyInstanceUid, patientId };
+      if (patientId && patientId !== fetch.patientId) {
+        await this.auditIdentified(identified, node);
+      }
       // Progress for the portal: at most one write a second, in order (the final counts come with the outcome).
       let progressWritten = 0;
       let progress = Promise.resolve();
@@ -211,7 +223,7 @@ export class FetchService {
           : completed > 0
             ? 'partially-completed'
             : 'failed';
-      return this.finish({ ...fetch, studyInstanceUid }, state, {
+      return this.finish(identified, state, {
         status: moved.status,
         completed,
         failed: counts.failed,
@@ -269,6 +281,26 @@ export class FetchService {
 
   private async queryRetrieveNode(trust: Trust): Promise<DicomNode | undefined> {
     return (await this.nodes.getAll()).find((node) => node.trustId === trust.id && node.active && node.queryRetrieve);
+  }
+
+  /**
+   * The patient of a fetch asked for by StudyInstanceUID, once the source named it: an event with the
+   * requester as actor, so "who accessed this patient" lists whoever asked for the study.
+   */
+  private async auditIdentified(fetch: FetchRequest, sourceNode: DicomNode): Promise<void> {
+    const [source, recipient] = await Promise.all([
+      this.trusts.getById(fetch.sourceTrustId),
+      this.trusts.getById(fetch.recipientTrustId),
+    ]);
+    await this.audit.record('fetch-identified', {
+      outcome: AuditOutcome.Success,
+      actor: { user: fetch.requestedBy },
+      sourceTrust: source?.code,
+      destinationTrust: recipient?.code,
+      patientId: fetch.patientId ?? undefined,
+      studyInstanceUid: fetch.studyInstanceUid ?? undefined,
+      detail: { fetchId: fetch.id, sourceNode: sourceNode.aeTitle },
+    });
   }
 
   private async finish(

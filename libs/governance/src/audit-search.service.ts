@@ -38,6 +38,9 @@ const ACCESS_ACTIONS = [
   AuditAction.Query,
 ];
 
+/** Events whose actor node is the recipient trust's (a pulling PACS), not the sender's. */
+const NODE_ACTS_FOR_RECIPIENT = new Set(['instances-retrieved', 'query-performed', 'retrieve-refused']);
+
 const EXPORT_BATCH = 1000;
 const EXPORT_LIMIT = 200_000;
 
@@ -94,7 +97,7 @@ export class AuditSearchService {
       }
     }
     await this.recordSearch(caller, filter, views.length, 'access-report');
-    return { patientId, accessors: summarise(views), events: views } satisfies PatientAccessReport;
+    return { patientId, accessors: summariseAccess(views), events: views } satisfies PatientAccessReport;
   }
 
   private async recordSearch(
@@ -130,7 +133,8 @@ function parseFilter(query: Record<string, unknown>): AuditEventFilter {
 }
 
 /** One line per user or node that touched the patient's images, in order of first access. */
-function summarise(events: AuditEventView[]): Accessor[] {
+/** Who accessed, from the events of one patient: each actor once, with the trusts it acted for. */
+export function summariseAccess(events: AuditEventView[]): Accessor[] {
   const byActor = new Map<string, Accessor>();
   for (const event of events) {
     const delivery = event.event === 'delivery-attempted' || event.event === 'delivery-finished';
@@ -147,7 +151,9 @@ function summarise(events: AuditEventView[]): Accessor[] {
       first: event.occurredAt,
       last: event.occurredAt,
     };
-    const trust = kind === 'user' ? null : node ? event.destinationTrust : event.sourceTrust;
+    // A node acts for the trust it belongs to: the recipient's when it receives, queries or pulls.
+    const forRecipient = node !== '' || NODE_ACTS_FOR_RECIPIENT.has(event.event);
+    const trust = kind === 'user' ? null : forRecipient ? event.destinationTrust : event.sourceTrust;
     if (trust && !accessor.trusts.includes(trust)) {
       accessor.trusts.push(trust);
     }

@@ -39,7 +39,7 @@ export interface TransferDetailView extends TransferListView {
     modalities: string[];
     restricted: boolean;
   };
-  /** The study's audit events between these two trusts, oldest first. */
+  /** This transfer's own audit events (its study row, its exchange), oldest first. */
   timeline: AuditEventView[];
 }
 
@@ -156,7 +156,16 @@ export class TransferAccessService {
       await this.restriction.alertAccess(caller, study, 'refused', transfer.id);
       throw new NotFoundException(`no transfer ${transferId}`);
     }
-    const timeline = (await this.events.getForExchange(study.studyInstanceUid, sender, recipient)).map(mapAuditEvent);
+    const timeline = (
+      await this.events.getForTransfer({
+        id: transfer.id,
+        studyId: study.id,
+        studyInstanceUid: study.studyInstanceUid,
+        sourceTrust: sender,
+        destinationTrust: recipient,
+        folder: transfer.folder,
+      })
+    ).map(mapAuditEvent);
     await this.audit.record('transfer-viewed', {
       outcome: AuditOutcome.Success,
       actor: auditActor(caller),

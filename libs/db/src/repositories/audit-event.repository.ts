@@ -141,13 +141,38 @@ export class AuditEventRepository {
   }
 
   /** The events of one study as exchanged between two trusts (its transfer's timeline), oldest first. */
-  async getForExchange(studyInstanceUid: string, sourceTrust: string, destinationTrust: string) {
+  /**
+   * One transfer's timeline, oldest first: the events that name the transfer or its study row, and the
+   * instances-stored events of its own exchange (this study, from this sender, to this recipient's folder).
+   * Not every event of the StudyInstanceUID: another trust's copy of the study, or a query that matched it,
+   * is not this transfer's history.
+   */
+  async getForTransfer(transfer: {
+    id: string;
+    studyId: string;
+    studyInstanceUid: string;
+    sourceTrust: string;
+    destinationTrust: string;
+    folder: string;
+  }) {
     return this.dataSource
       .getRepository(AuditEventEntity)
       .createQueryBuilder('event')
-      .where('event.studyInstanceUid = :studyInstanceUid', { studyInstanceUid })
-      .andWhere('(event.sourceTrust = :sourceTrust OR event.sourceTrust IS NULL)', { sourceTrust })
-      .andWhere('(event.destinationTrust = :destinationTrust OR event.destinationTrust IS NULL)', { destinationTrust })
+      .where('event.studyInstanceUid = :studyInstanceUid', { studyInstanceUid: transfer.studyInstanceUid })
+      .andWhere(
+        `(JSON_UNQUOTE(JSON_EXTRACT(event.detail, '$.transferId')) = :transferId
+          OR JSON_UNQUOTE(JSON_EXTRACT(event.detail, '$.studyId')) = :studyId
+          OR (event.event = 'instances-stored' AND event.sourceTrust = :sourceTrust
+              AND event.destinationTrust = :destinationTrust
+              AND JSON_UNQUOTE(JSON_EXTRACT(event.detail, '$.folder')) = :folder))`,
+        {
+          transferId: transfer.id,
+          studyId: transfer.studyId,
+          sourceTrust: transfer.sourceTrust,
+          destinationTrust: transfer.destinationTrust,
+          folder: transfer.folder,
+        },
+      )
       .orderBy('event.id', 'ASC')
       .getMany();
   }

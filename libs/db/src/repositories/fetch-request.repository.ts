@@ -58,6 +58,7 @@ export class FetchRequestRepository {
       Pick<
         FetchRequest,
         | 'studyInstanceUid'
+        | 'patientId'
         | 'expectedInstances'
         | 'completedInstances'
         | 'failedInstances'
