@@ -9,14 +9,18 @@ export const TRANSFER_STATES = [
   'awaiting-pull',
   'suspended',
   'expired',
+  /** Stopped by a person (portal "Cancel"): never delivered or pulled again; its files go at expiry as any transfer's. */
+  'cancelled',
 ] as const;
 export type TransferState = (typeof TRANSFER_STATES)[number];
 
 /** Every state but expired: the transfer still holds files in its folder and has an expiry pending. */
 export const LIVE_TRANSFER_STATES: TransferState[] = TRANSFER_STATES.filter((state) => state !== 'expired');
 
-/** Live and not held by a suspended agreement: what a recipient's pulling node may query and retrieve. */
-export const PULLABLE_TRANSFER_STATES: TransferState[] = LIVE_TRANSFER_STATES.filter((state) => state !== 'suspended');
+/** Live, not held by a suspended agreement and not cancelled: what a recipient's pulling node may query and retrieve. */
+export const PULLABLE_TRANSFER_STATES: TransferState[] = LIVE_TRANSFER_STATES.filter(
+  (state) => state !== 'suspended' && state !== 'cancelled',
+);
 
 /** A study filed in a recipient's folder, and its delivery. Written by the router, worked by the forwarder. */
 @Entity('transfers')

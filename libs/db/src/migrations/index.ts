@@ -2,6 +2,7 @@ import { InitialSchema1795364051938 } from './1795364051938-InitialSchema';
 import { FetchRequests1795372240969 } from './1795372240969-FetchRequests';
 import { Accounts1795500000000 } from './1795500000000-Accounts';
 import { InstanceAudited1795600000000 } from './1795600000000-InstanceAudited';
+import { TransferCancelled1795700000000 } from './1795700000000-TransferCancelled';
 
 /** Every migration, oldest first. A new migration is generated from data-source.ts and added here. */
 export const MIGRATIONS = [
@@ -9,4 +10,5 @@ export const MIGRATIONS = [
   FetchRequests1795372240969,
   Accounts1795500000000,
   InstanceAudited1795600000000,
+  TransferCancelled1795700000000,
 ];
