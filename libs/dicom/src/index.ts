@@ -2,6 +2,7 @@ export * from './ae-title';
 export * from './dataset-header';
 export * from './dicom-listener';
 export * from './dimse-status';
+export * from './echo-scu';
 export * from './hub-scp';
 export * from './part10';
 export * from './store-sink';
