@@ -6,6 +6,7 @@ import { CoreModule } from '@hub/core';
 import { FetchModule } from '@hub/fetch';
 import { GovernanceModule } from '@hub/governance';
 import { OperationsModule } from '@hub/operations';
+import { RoutingModule } from '@hub/routing';
 import { AgreementsController } from './agreements.controller';
 import { AuditController } from './audit.controller';
 import { AuthController } from './auth.controller';
@@ -29,6 +30,7 @@ export class PortalModule {
         GovernanceModule,
         FetchModule,
         OperationsModule,
+        RoutingModule,
       ],
       controllers: [
         HealthController,

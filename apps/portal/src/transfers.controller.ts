@@ -1,7 +1,8 @@
-import { Controller, Get, Param, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiConflictResponse, ApiForbiddenResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { AuthUser, Can, ClientAddress, CurrentUser } from '@hub/accounts';
 import { TransferAccessService, TransferDetailView, TransferListView } from '@hub/governance';
+import { TransferActionsService, TransferCancelView, TransferRetryView } from '@hub/routing';
 import { uuid } from './params';
 
 @ApiTags('transfers')
@@ -9,7 +10,10 @@ import { uuid } from './params';
 @Controller('api/transfers')
 @Can('transfers:read')
 export class TransfersController {
-  constructor(private readonly transfers: TransferAccessService) {}
+  constructor(
+    private readonly transfers: TransferAccessService,
+    private readonly actions: TransferActionsService,
+  ) {}
 
   /** Trust-admins and clinicians see their own trust's transfers; clinicians never see restricted studies. */
   @Get()
@@ -38,5 +42,36 @@ export class TransfersController {
     @ClientAddress() address?: string,
   ): Promise<TransferDetailView> {
     return this.transfers.detail({ user, address }, transferId);
+  }
+
+  /**
+   * "Retry now": a queued (backing off), failed or partially delivered transfer is delivered now; instances
+   * the recipient refused go again. Operators, and the recipient trust's trust-admin. Audited.
+   */
+  @Post(':transferId/retry')
+  @HttpCode(200)
+  @Can('transfers:manage')
+  @ApiForbiddenResponse({ description: "not an operator or the recipient trust's trust-admin" })
+  @ApiConflictResponse({ description: 'the transfer is in a state that cannot be retried, or has no push node' })
+  retry(
+    @AuthUser() user: CurrentUser,
+    @Param('transferId', uuid('transferId')) transferId: string,
+    @ClientAddress() address?: string,
+  ): Promise<TransferRetryView> {
+    return this.actions.retryNow({ user, address }, transferId);
+  }
+
+  /** "Cancel": the transfer is not delivered or pulled again; its files go at expiry. Same roles; audited. */
+  @Post(':transferId/cancel')
+  @HttpCode(200)
+  @Can('transfers:manage')
+  @ApiForbiddenResponse({ description: "not an operator or the recipient trust's trust-admin" })
+  @ApiConflictResponse({ description: 'the transfer is delivered, expired or already cancelled' })
+  cancel(
+    @AuthUser() user: CurrentUser,
+    @Param('transferId', uuid('transferId')) transferId: string,
+    @ClientAddress() address?: string,
+  ): Promise<TransferCancelView> {
+    return this.actions.cancel({ user, address }, transferId);
   }
 }

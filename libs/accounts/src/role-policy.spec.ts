@@ -6,6 +6,7 @@ import {
   accountTrustProblem,
   hasPermission,
   mayAccessExchange,
+  mayManageTransfer,
   permissionsOf,
   seesRestrictedStudies,
   trustScope,
@@ -25,6 +26,7 @@ describe('role policy', () => {
     operator: Object.keys(PERMISSIONS) as Permission[],
     'trust-admin': [
       'transfers:read',
+      'transfers:manage',
       'quarantine:read',
       'quarantine:manage',
       'agreements:read',
@@ -57,6 +59,17 @@ describe('role policy', () => {
     expect(mayAccessExchange(user('trust-admin', 'RBA'), exchange)).toBe(false);
     expect(mayAccessExchange(user('clinician', null), exchange)).toBe(false);
     expect(mayAccessExchange(user('governance'), exchange)).toBe(true);
+  });
+
+  it('lets operators retry or cancel any transfer, and a trust-admin only those its trust receives', () => {
+    const transfer = { recipient: 'RA7' };
+    expect(mayManageTransfer(user('operator'), transfer)).toBe(true);
+    expect(mayManageTransfer(user('trust-admin', 'RA7'), transfer)).toBe(true);
+    // The sender's admin sees the transfer but may not act on the recipient's delivery.
+    expect(mayManageTransfer(user('trust-admin', 'RVJ'), transfer)).toBe(false);
+    expect(mayManageTransfer(user('trust-admin', null), transfer)).toBe(false);
+    expect(mayManageTransfer(user('governance'), transfer)).toBe(false);
+    expect(mayManageTransfer(user('clinician', 'RA7'), transfer)).toBe(false);
   });
 
   it('hides restricted studies from clinicians only', () => {

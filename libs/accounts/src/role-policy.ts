@@ -18,6 +18,8 @@ export interface CurrentUser {
  */
 export const PERMISSIONS = {
   'transfers:read': ['operator', 'trust-admin', 'governance', 'clinician'],
+  // "Retry now" and "Cancel": trust-admins only on transfers to their own trust (mayManageTransfer).
+  'transfers:manage': ['operator', 'trust-admin'],
   'quarantine:read': ['operator', 'trust-admin', 'governance'],
   'quarantine:manage': ['operator', 'trust-admin'],
   'agreements:read': ['operator', 'trust-admin', 'governance'],
@@ -30,6 +32,8 @@ export const PERMISSIONS = {
   'fetches:request': ['operator', 'trust-admin', 'clinician'],
   // Queues, nodes and the hub's own health: what the operator on call watches.
   'operations:read': ['operator'],
+  // "C-ECHO now": the hub opens an association to a trust's PACS.
+  'operations:echo': ['operator'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;
@@ -60,6 +64,15 @@ export function trustScope(user: CurrentUser): string | null {
 export function mayAccessExchange(user: CurrentUser, exchange: { sender: string; recipient: string }): boolean {
   const scope = trustScope(user);
   return scope === null || exchange.sender === scope || exchange.recipient === scope;
+}
+
+/** Whether the user may retry or cancel a transfer: operators any, a trust-admin only those its trust receives. */
+export function mayManageTransfer(user: CurrentUser, transfer: { recipient: string }): boolean {
+  if (!hasPermission(user, 'transfers:manage')) {
+    return false;
+  }
+  const scope = trustScope(user);
+  return scope === null || transfer.recipient === scope;
 }
 
 /** Restricted (sensitive) studies are never shown to clinicians; others see them, each access alerted. */

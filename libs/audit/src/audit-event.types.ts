@@ -190,6 +190,16 @@ export interface AuditEventMap {
     };
   };
   'study-restriction-changed': EventBase & { detail: { studyId: string; restricted: boolean } };
+  /** A person asked for a transfer's delivery to run now ("Retry now"); instancesRequeued had been refused. */
+  'transfer-retried': EventBase & {
+    detail: { transferId: string; previousState: string; instancesRequeued: number; job: string };
+  };
+  /** A person stopped a transfer ("Cancel"): it is not delivered or pulled again. */
+  'transfer-cancelled': EventBase & { detail: { transferId: string; previousState: string } };
+  /** An operator had the hub C-ECHO a node ("C-ECHO now"). */
+  'node-echoed': EventBase & {
+    detail: { node: string; result: string; status?: number; roundTripMs: number; error?: string };
+  };
 }
 
 export type AuditEventName = keyof AuditEventMap;
@@ -233,4 +243,7 @@ export const AUDIT_EVENT_ACTIONS: { [N in AuditEventName]: AuditAction } = {
   'audit-chain-verified': AuditAction.ApplicationActivity,
   'restricted-study-accessed': AuditAction.SecurityAlert,
   'study-restriction-changed': AuditAction.SecurityAlert,
+  'transfer-retried': AuditAction.BeginTransferringDicomInstances,
+  'transfer-cancelled': AuditAction.ApplicationActivity,
+  'node-echoed': AuditAction.ApplicationActivity,
 };

@@ -3,6 +3,7 @@ import { ExpiryService } from './expiry.service';
 import { QuarantineService } from './quarantine.service';
 import { RoutingService } from './routing.service';
 import { StudyPurgeService } from './study-purge.service';
+import { TransferActionsService } from './transfer-actions.service';
 import { TransferQueryService } from './transfer-query.service';
 import { TransferSweepService } from './transfer-sweep.service';
 
@@ -13,6 +14,7 @@ const SERVICES = [
   QuarantineService,
   TransferSweepService,
   TransferQueryService,
+  TransferActionsService,
 ];
 
 /** Routing, expiry and quarantine; imported by the router, the portal and the CLI over CoreModule. */

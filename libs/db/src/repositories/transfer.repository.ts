@@ -199,6 +199,18 @@ export class TransferRepository {
     });
   }
 
+  /**
+   * Makes every instance of the transfer the recipient refused (for now or for good) pending again, for a
+   * person's "Retry now": the refusal may have been fixed at the recipient. Returns how many.
+   */
+  async requeueFailedInstances(transferId: string): Promise<number> {
+    const result = (await this.dataSource.query(
+      `UPDATE transfer_instances SET state = 'pending' WHERE transfer_id = ? AND state = 'failed'`,
+      [transferId],
+    )) as { affectedRows: number };
+    return result.affectedRows;
+  }
+
   /** Whether any instance of the transfer waits to be sent (e.g. one re-sent after failing here). */
   async hasPendingInstances(transferId: string): Promise<boolean> {
     const rows = (await this.dataSource.query(
