@@ -236,3 +236,83 @@ describe('pull by C-FIND/C-MOVE on the hub AE (findscu, movescu)', () => {
     expect(readdirSync(outputDir)).toHaveLength(0);
   });
 });
+
+describe('a restricted patient whose rule withholds DICOM pull (findscu, movescu)', () => {
+  it('is neither listed by C-FIND nor moved, and each attempt is a Security Alert', async () => {
+    const work = mkdtempSync(path.join(tmpdir(), 'iehub-e2e-withheld-'));
+    const pullPort = await freePort();
+    const hub = await startTestHub({
+      apps: ['receiver', 'router'],
+      stableStudySeconds: 1,
+      configure: (raw) => {
+        const ra7 = raw.trusts.find((trust) => trust.code === 'RA7')!;
+        Object.assign(ra7.nodes[0], { receive: 'pull', port: pullPort });
+        Object.assign(raw, {
+          restrictedPatientIds: ['PUL0010', { patientId: 'PUL0011', dicomPull: 'withhold' }],
+        });
+      },
+    });
+    try {
+      const allowed = await makeStudy(path.join(work, 'allowed'), {
+        patientId: 'PUL0010',
+        patientName: 'PULL^ALLOWED',
+        series: [{ kind: 'mr-small', count: 2 }],
+      });
+      const withheld = await makeStudy(path.join(work, 'withheld'), {
+        patientId: 'PUL0011',
+        patientName: 'PULL^WITHHELD',
+        series: [{ kind: 'mr-small', count: 2 }],
+      });
+      for (const study of [allowed, withheld]) {
+        expect((await storescu(HOST, hub.port, 'RVJ_PACS', 'RA7_EMER', study.files)).code).toBe(0);
+      }
+      await waitFor('both studies filed', async () => {
+        const rows = (await hub.dataSource.query(
+          `SELECT t.state FROM transfers t JOIN studies s ON s.id = t.study_id WHERE s.study_instance_uid IN (?, ?)`,
+          [allowed.studyInstanceUid, withheld.studyInstanceUid],
+        )) as Array<{ state: string }>;
+        return rows.length === 2 && rows.every((row) => row.state === 'awaiting-pull') ? rows : undefined;
+      });
+
+      const found = await findscu(
+        HOST,
+        hub.port,
+        'RA7_PACS',
+        'IEP_HUB',
+        'STUDY',
+        ['PatientID=PUL001*', 'StudyInstanceUID'],
+        mkdtempSync(path.join(work, 'find-')),
+      );
+      expect(found.finalStatus).toBe(0);
+      expect(found.matches.map((match) => match.PatientID)).toEqual(['PUL0010']);
+
+      const outputDir = mkdtempSync(path.join(work, 'moved-'));
+      const moved = await movescu(
+        HOST,
+        hub.port,
+        'RA7_PACS',
+        'IEP_HUB',
+        'RA7_PACS',
+        'STUDY',
+        [`StudyInstanceUID=${withheld.studyInstanceUid}`],
+        { receivePort: pullPort, outputDir },
+      );
+      expect(moved.completed ?? 0).toBe(0);
+      expect(readdirSync(outputDir)).toHaveLength(0);
+
+      const alerts = (await hub.dataSource.query(
+        `SELECT patient_id AS patientId, JSON_UNQUOTE(JSON_EXTRACT(detail, '$.how')) AS how FROM audit_events
+          WHERE event = 'restricted-study-accessed' AND actor_ae_title = 'RA7_PACS'
+            AND patient_id IN ('PUL0010', 'PUL0011') ORDER BY id`,
+      )) as Array<{ patientId: string; how: string }>;
+      expect(alerts).toEqual([
+        { patientId: 'PUL0011', how: 'refused' },
+        { patientId: 'PUL0010', how: 'queried' },
+        { patientId: 'PUL0011', how: 'refused' },
+      ]);
+    } finally {
+      await hub.destroy();
+      rmSync(work, { recursive: true, force: true });
+    }
+  });
+});

@@ -278,7 +278,19 @@ const fileShape = {
   portal: z.object(portalShape).strict().default({}),
   trusts: z.array(z.object(trustShape).strict()),
   agreements: z.array(agreement).default([]),
-  restrictedPatientIds: z.array(longString).default([]),
+  restrictedPatientIds: z
+    .array(
+      z.union([
+        longString,
+        z
+          .object({
+            patientId: longString,
+            dicomPull: z.enum(['allow-with-alert', 'withhold']).default('allow-with-alert'),
+          })
+          .strict(),
+      ]),
+    )
+    .default([]),
 };
 const fileSchema = z.object(fileShape).strict();
 

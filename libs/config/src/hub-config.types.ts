@@ -101,8 +101,29 @@ export interface HubConfig {
   portal: PortalSection;
   trusts: TrustConfig[];
   agreements: AgreementConfig[];
-  /** Patient IDs whose studies are sensitive: hidden from clinicians, every access a Security Alert. */
-  restrictedPatientIds: string[];
+  /**
+   * Patients whose studies are sensitive: hidden from clinicians, every access a Security Alert. A bare ID
+   * lets the recipient's PACS still pull them over DICOM (with the alert); `dicomPull: withhold` hides them
+   * from its C-FIND and C-MOVE as well.
+   */
+  restrictedPatientIds: Array<string | RestrictedPatientRule>;
+}
+
+/** What a recipient PACS may do with a restricted patient's studies over DICOM (C-FIND, C-MOVE). */
+export type DicomPullPolicy = 'allow-with-alert' | 'withhold';
+
+export interface RestrictedPatientRule {
+  patientId: string;
+  dicomPull: DicomPullPolicy;
+}
+
+/** Each restricted patient with its DICOM pull policy (a bare ID: allow with an alert). */
+export function restrictedPatients(config: Pick<HubConfig, 'restrictedPatientIds'>): Map<string, DicomPullPolicy> {
+  return new Map(
+    config.restrictedPatientIds.map((rule) =>
+      typeof rule === 'string' ? [rule, 'allow-with-alert' as const] : [rule.patientId, rule.dicomPull],
+    ),
+  );
 }
 
 export interface EnvConfig {

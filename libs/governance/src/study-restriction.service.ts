@@ -1,6 +1,6 @@
 import { ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { AuditOutcome, AuditService } from '@hub/audit';
-import { HUB_CONFIG, HubConfig } from '@hub/config';
+import { HUB_CONFIG, HubConfig, restrictedPatients } from '@hub/config';
 import { Study, StudyRepository, TrustRepository } from '@hub/db';
 import { PortalCaller, auditActor } from './portal-actor';
 
@@ -21,7 +21,7 @@ export class StudyRestrictionService {
     private readonly audit: AuditService,
     @Inject(HUB_CONFIG) config: HubConfig,
   ) {
-    this.restrictedPatients = new Set(config.restrictedPatientIds);
+    this.restrictedPatients = new Set(restrictedPatients(config).keys());
   }
 
   get restrictedPatientIds(): string[] {

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AuditOutcome, AuditService } from '@hub/audit';
-import { HUB_CONFIG, HubConfig } from '@hub/config';
+import { DicomPullPolicy, HUB_CONFIG, HubConfig, restrictedPatients } from '@hub/config';
 import { DicomNode, InstanceRecord, NodeRepository, TransferRepository, Trust } from '@hub/db';
 import {
   AssociationFailedError,
@@ -59,6 +59,8 @@ interface Match {
 @Injectable()
 export class QueryRetrieveService {
   private readonly logger = new Logger(QueryRetrieveService.name);
+  /** Restricted patients and what their recipient's PACS may do with their studies over DICOM. */
+  private readonly restrictedPatients: Map<string, DicomPullPolicy>;
 
   constructor(
     private readonly catalog: PullCatalogService,
@@ -67,7 +69,9 @@ export class QueryRetrieveService {
     private readonly storage: StorageService,
     private readonly audit: AuditService,
     @Inject(HUB_CONFIG) private readonly config: HubConfig,
-  ) {}
+  ) {
+    this.restrictedPatients = restrictedPatients(config);
+  }
 
   /** The query/retrieve service for one association; none for a node that receives nothing. */
   openSession(caller: QueryRetrieveCaller): QueryRetrieveSession | undefined {
@@ -292,10 +296,20 @@ export class QueryRetrieveService {
   /** Sensitive studies stay available to the recipient's PACS, but every DICOM access is a Security Alert. */
   private isRestricted(pullable: PullableStudy): boolean {
     const { study } = pullable;
-    return study.restricted || (study.patientId !== null && this.config.restrictedPatientIds.includes(study.patientId));
+    return study.restricted || (study.patientId !== null && this.restrictedPatients.has(study.patientId));
   }
 
-  private async alertRestricted(caller: QueryRetrieveCaller, pullable: PullableStudy, how: 'queried' | 'retrieved') {
+  /** A restricted patient's study its rule withholds from DICOM pull: not listed by C-FIND, not moved. */
+  private isWithheld(pullable: PullableStudy): boolean {
+    const { patientId } = pullable.study;
+    return patientId !== null && this.restrictedPatients.get(patientId) === 'withhold';
+  }
+
+  private async alertRestricted(
+    caller: QueryRetrieveCaller,
+    pullable: PullableStudy,
+    how: 'queried' | 'retrieved' | 'refused',
+  ) {
     await this.audit.record('restricted-study-accessed', {
       outcome: AuditOutcome.Success,
       actor: { aeTitle: caller.node.aeTitle, address: caller.peerAddress },
@@ -319,6 +333,11 @@ export class QueryRetrieveService {
     for (const pullable of pullables) {
       const studyView = pullable.attributes;
       if (!matchesAll(query.keys, studyView, STUDY_KEYWORDS)) {
+        continue;
+      }
+      if (this.isWithheld(pullable)) {
+        // It matched, and the node is not told so: a Security Alert says it was asked for and refused.
+        await this.alertRestricted(caller, pullable, 'refused');
         continue;
       }
       if (query.level === 'PATIENT') {
