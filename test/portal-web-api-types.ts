@@ -13,8 +13,8 @@ import type {
   TransferDetailView,
   TransferListView,
 } from '@hub/governance';
-import type { OperationsView } from '@hub/operations';
-import type { QuarantinedStudyView } from '@hub/routing';
+import type { NodeEchoView, OperationsView } from '@hub/operations';
+import type { QuarantinedStudyView, TransferCancelView, TransferRetryView } from '@hub/routing';
 import type * as Web from '../apps/portal/web/src/api/types';
 
 /** true only when A and B are assignable both ways. */
@@ -39,4 +39,7 @@ export const webApiTypesMatchTheServer: [
   Same<Web.FetchRequest, Json<FetchView>>,
   Same<Web.AuditVerification, AuditVerification>,
   Same<Web.OperationsView, OperationsView>,
-] = [true, true, true, true, true, true, true, true, true, true, true, true, true, true, true];
+  Same<Web.TransferRetry, TransferRetryView>,
+  Same<Web.TransferCancel, TransferCancelView>,
+  Same<Web.NodeEcho, NodeEchoView>,
+] = [true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true];

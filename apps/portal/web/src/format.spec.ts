@@ -38,6 +38,7 @@ describe('formatting', () => {
 
   it('names states and outcomes in words', () => {
     expect(stateLabel('partially-delivered')).toBe('Partially delivered');
+    expect(stateLabel('cancelled')).toBe('Cancelled');
     expect(stateLabel('something-new')).toBe('something-new');
     expect(stateColor('failed')).toBe('red');
     expect(stateColor('delivered')).toBe('green');

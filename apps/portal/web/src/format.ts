@@ -75,6 +75,7 @@ export function stateLabel(state: string): string {
     'awaiting-pull': 'Awaiting pull',
     suspended: 'Suspended',
     expired: 'Expired',
+    cancelled: 'Cancelled',
   };
   return labels[state] ?? state;
 }

@@ -12,7 +12,9 @@ export type Permission =
   | 'users:manage'
   | 'fetches:read'
   | 'fetches:request'
-  | 'operations:read';
+  | 'operations:read'
+  | 'transfers:manage'
+  | 'operations:echo';
 
 export type Role = 'operator' | 'trust-admin' | 'governance' | 'clinician';
 
@@ -41,6 +43,7 @@ export const TRANSFER_STATES = [
   'awaiting-pull',
   'suspended',
   'expired',
+  'cancelled',
 ] as const;
 export type TransferState = (typeof TRANSFER_STATES)[number];
 
@@ -208,6 +211,34 @@ export interface PushNodeView {
   queue: { waiting: number; active: number; delayed: number; failed: number };
   oldestWaiting: { transferId: string; folder: string; state: string; since: string } | null;
   failuresLastHour: number;
+}
+
+/** POST /api/transfers/:id/retry */
+export interface TransferRetry {
+  transferId: string;
+  state: TransferState;
+  instancesRequeued: number;
+  job: 'promoted' | 'queued' | 'already-waiting' | 'running';
+}
+
+/** POST /api/transfers/:id/cancel */
+export interface TransferCancel {
+  transferId: string;
+  state: TransferState;
+  previousState: TransferState;
+}
+
+/** POST /api/operations/nodes/:aeTitle/echo */
+export interface NodeEcho {
+  aeTitle: string;
+  host: string;
+  port: number;
+  ok: boolean;
+  result: 'success' | 'status' | 'refused' | 'rejected' | 'aborted' | 'timeout' | 'network' | 'not-answered';
+  status: number | null;
+  roundTripMs: number;
+  message: string;
+  checkedAt: string;
 }
 
 export interface OperationsView {

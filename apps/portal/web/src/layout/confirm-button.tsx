@@ -6,6 +6,10 @@ interface ConfirmButtonProps extends Pick<ButtonProps, 'color' | 'variant' | 'si
   label: string;
   /** The button's accessible name when one label is repeated per row (e.g. "Discard study 1.2.3"). */
   ariaLabel?: string;
+  /** The confirming button's text, when it must differ from the label (an action named "Cancel"). */
+  confirmLabel?: string;
+  /** The dismissing button's text (default "Cancel"). */
+  dismissLabel?: string;
   title: string;
   message: string;
   onConfirm: () => void;
@@ -13,7 +17,17 @@ interface ConfirmButtonProps extends Pick<ButtonProps, 'color' | 'variant' | 'si
 }
 
 /** An action that asks first, in a dialog whose confirming button repeats the action's name. */
-export function ConfirmButton({ label, ariaLabel, title, message, onConfirm, loading, ...button }: ConfirmButtonProps) {
+export function ConfirmButton({
+  label,
+  ariaLabel,
+  confirmLabel,
+  dismissLabel = 'Cancel',
+  title,
+  message,
+  onConfirm,
+  loading,
+  ...button
+}: ConfirmButtonProps) {
   const [opened, { open, close }] = useDisclosure(false);
   return (
     <>
@@ -25,7 +39,7 @@ export function ConfirmButton({ label, ariaLabel, title, message, onConfirm, loa
           <Text>{message}</Text>
           <Group justify="flex-end">
             <Button variant="default" onClick={close}>
-              Cancel
+              {dismissLabel}
             </Button>
             <Button
               color={button.color}
@@ -34,7 +48,7 @@ export function ConfirmButton({ label, ariaLabel, title, message, onConfirm, loa
                 onConfirm();
               }}
             >
-              {label}
+              {confirmLabel ?? label}
             </Button>
           </Group>
         </Stack>

@@ -4,6 +4,7 @@ import { Link, useParams } from 'react-router';
 import type { AuditEvent } from '../api/types';
 import { formatDateTime, formatDicomDate, outcomeLabel, timeLeft } from '../format';
 import { anyInFlight } from './transfer-filters';
+import { TransferActionButtons } from './transfer-action-buttons';
 import { DeliveredProgress, FolderBadge, StateBadge } from './transfer-badges';
 import { useTransfer } from './transfer-queries';
 
@@ -94,6 +95,7 @@ export function TransferDetailPage() {
           {t.lastError}
         </Alert>
       )}
+      <TransferActionButtons transfer={t} />
       <SimpleGrid cols={{ base: 1, md: 2 }}>
         <Facts
           title="Transfer"

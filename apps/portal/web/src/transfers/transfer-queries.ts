@@ -1,6 +1,6 @@
-import { useQuery } from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { queryString } from '../api/client';
-import type { TransferDetail, TransferListItem } from '../api/types';
+import type { TransferCancel, TransferDetail, TransferListItem, TransferRetry } from '../api/types';
 import { useSession } from '../session/session-context';
 import { anyInFlight, transferApiQuery, type TransferFilters } from './transfer-filters';
 
@@ -28,5 +28,18 @@ export function useTransfer(id: string) {
     queryKey: transferKeys.detail(id),
     queryFn: () => api.get<TransferDetail>(`/api/transfers/${encodeURIComponent(id)}`),
     refetchInterval: (query) => (query.state.data && anyInFlight([query.state.data]) ? IN_FLIGHT_REFRESH_MS : false),
+  });
+}
+
+/** "Retry now" or "Cancel" on a transfer; the server audits both. Every transfer query is asked again after. */
+export function useTransferAction<A extends 'retry' | 'cancel'>(action: A) {
+  const { api } = useSession();
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (id: string) =>
+      api.post<A extends 'retry' ? TransferRetry : TransferCancel>(
+        `/api/transfers/${encodeURIComponent(id)}/${action}`,
+      ),
+    onSettled: () => queryClient.invalidateQueries({ queryKey: transferKeys.all }),
   });
 }
