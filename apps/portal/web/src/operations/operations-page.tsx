@@ -1,12 +1,14 @@
-import { Alert, Anchor, Badge, Group, Stack, Table, Text, Title } from '@mantine/core';
+import { Alert, Anchor, Badge, Button, Group, Stack, Table, Text, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import { ApiError } from '../api/client';
-import type { OperationsView } from '../api/types';
+import type { OperationsView, PushNodeView } from '../api/types';
 import { formatBytes, formatDateTime, waitedFor } from '../format';
 import { usePageTitle } from '../layout/page-title';
 import { useSession } from '../session/session-context';
 import { FolderBadge } from '../transfers/transfer-badges';
+import { echoSummary } from './echo-result';
+import { useNodeEcho } from './operations-queries';
 
 interface Health {
   status: string;
@@ -24,9 +26,42 @@ function UpDown({ up }: { up: boolean }) {
   );
 }
 
+/** "C-ECHO now" for one node, and what the last echo answered, with the node's own error in words. */
+function EchoCell({ node }: { node: PushNodeView }) {
+  const echo = useNodeEcho(node.aeTitle);
+  return (
+    <Stack gap={4}>
+      <Button
+        size="xs"
+        variant="light"
+        onClick={() => echo.mutate()}
+        loading={echo.isPending}
+        aria-label={`C-ECHO now: ${node.aeTitle}`}
+      >
+        C-ECHO now
+      </Button>
+      {echo.data &&
+        (echo.data.ok ? (
+          <Text size="sm" c="green.8" role="status">
+            {echoSummary(echo.data)}
+          </Text>
+        ) : (
+          <Text size="sm" c="red.8" role="alert">
+            {echoSummary(echo.data)}: {echo.data.message}
+          </Text>
+        ))}
+      {echo.error && (
+        <Text size="sm" c="red.8" role="alert">
+          {echo.error.message}
+        </Text>
+      )}
+    </Stack>
+  );
+}
+
 export function OperationsPage() {
   usePageTitle('Operations');
-  const { api } = useSession();
+  const { api, can } = useSession();
   const health = useQuery({
     queryKey: ['operations', 'health'],
     // 503 means something is down; the page says so rather than failing.
@@ -50,8 +85,8 @@ export function OperationsPage() {
       <Title order={1}>Operations</Title>
       <Text size="sm" c="dimmed">
         Refreshes every {REFRESH_MS / 1000} seconds
-        {overview.data ? `; last checked ${formatDateTime(overview.data.checkedAt, { seconds: true })}` : ''}. Not built
-        yet: a &quot;C-ECHO now&quot; button per node.
+        {overview.data ? `; last checked ${formatDateTime(overview.data.checkedAt, { seconds: true })}` : ''}.
+        &quot;C-ECHO now&quot; checks a node from the hub&apos;s AE title.
       </Text>
       {[health.error, overview.error].map(
         (error) =>
@@ -79,6 +114,7 @@ export function OperationsPage() {
               <Table.Th scope="col">Failed jobs</Table.Th>
               <Table.Th scope="col">Oldest waiting</Table.Th>
               <Table.Th scope="col">Failed rounds, last hour</Table.Th>
+              {can('operations:echo') && <Table.Th scope="col">Verification</Table.Th>}
             </Table.Tr>
           </Table.Thead>
           <Table.Tbody>
@@ -116,6 +152,11 @@ export function OperationsPage() {
                     0
                   )}
                 </Table.Td>
+                {can('operations:echo') && (
+                  <Table.Td>
+                    <EchoCell node={node} />
+                  </Table.Td>
+                )}
               </Table.Tr>
             ))}
           </Table.Tbody>
