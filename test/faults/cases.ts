@@ -37,7 +37,6 @@ export interface CaseResult {
   transfer: string;
   notes: string[];
   failures: string[];
-  expectedFailures: string[];
   skipped?: string;
   durationMs: number;
   /** From the moment every fault was healed to the last acknowledged instance at the recipient, when it got there. */
@@ -340,7 +339,6 @@ function emptyResult(name: string): CaseResult {
     transfer: '',
     notes: [],
     failures: [],
-    expectedFailures: [],
     durationMs: 0,
   };
 }
