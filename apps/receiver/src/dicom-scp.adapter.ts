@@ -1,5 +1,6 @@
 import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { HUB_CONFIG, HubConfig } from '@hub/config';
+import { readFileSync } from 'node:fs';
 import { AssociationLimits, DicomListener } from '@hub/dicom';
 import { HubBootstrap } from '@hub/core';
 import { AssociationPolicyService } from '@hub/ingest';
@@ -26,6 +27,16 @@ export class DicomScpAdapter implements OnApplicationBootstrap, BeforeApplicatio
         requestMs: config.dicom.requestTimeoutSeconds * 1000,
         idleMs: config.dicom.idleTimeoutSeconds * 1000,
       },
+      ...(config.hub.tls
+        ? {
+            tls: {
+              port: config.hub.tls.port,
+              key: readFileSync(config.hub.tls.key),
+              cert: readFileSync(config.hub.tls.certificate),
+              ca: readFileSync(config.hub.tls.ca),
+            },
+          }
+        : {}),
       limits: new AssociationLimits({
         total: config.dicom.maxAssociations,
         perCallingAe: config.dicom.maxAssociationsPerCallingAe,
@@ -38,6 +49,11 @@ export class DicomScpAdapter implements OnApplicationBootstrap, BeforeApplicatio
     // directory without the configured nodes.
     await this.bootstrap.ready;
     await this.listener.listen();
+  }
+
+  /** The DICOM TLS port once listening (0 without TLS): for tests that let the system pick it. */
+  get tlsPort(): number {
+    return this.listener.tlsPort;
   }
 
   async beforeApplicationShutdown(): Promise<void> {

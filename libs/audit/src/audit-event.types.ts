@@ -132,6 +132,8 @@ export interface AuditEventMap {
       refused?: string;
     };
   };
+  /** A DICOM TLS handshake failed: no certificate, one the hub's CA did not sign, or no common protocol. */
+  'tls-failure': EventBase & { detail: { reason: string } };
   /** The source named the patient of a study fetched by StudyInstanceUID; the actor is who asked for it. */
   'fetch-identified': EventBase & { detail: { fetchId: string; sourceNode: string } };
   'fetch-finished': EventBase & {
@@ -224,6 +226,7 @@ export const AUDIT_EVENT_ACTIONS: { [N in AuditEventName]: AuditAction } = {
   'instances-retrieved': AuditAction.DicomInstancesTransferred,
   'retrieve-refused': AuditAction.SecurityAlert,
   'fetch-requested': AuditAction.BeginTransferringDicomInstances,
+  'tls-failure': AuditAction.SecurityAlert,
   'fetch-identified': AuditAction.Query,
   'fetch-finished': AuditAction.DicomInstancesTransferred,
   'transfer-suspended': AuditAction.ApplicationActivity,

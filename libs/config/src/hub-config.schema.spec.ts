@@ -70,6 +70,7 @@ describe('parseHubConfig', () => {
       receive: 'none',
       maxAssociations: 2,
       queryRetrieve: false,
+      tls: false,
     });
     expect(config.trusts[0]!.coercion).toEqual([]);
     expect(config.trusts[1]!.inbound).toEqual({ emergency: 'RA7_EMER' });
@@ -298,7 +299,7 @@ describe('parseHubConfig', () => {
     raw.extra = true;
 
     expect(issuesOf(raw)).toEqual([
-      'hub.colour: unknown key (expected one of aeTitle, bindAddress, dicomPort, httpPort, storageDir, stableStudySeconds, maxPduLength)',
+      'hub.colour: unknown key (expected one of aeTitle, bindAddress, dicomPort, httpPort, storageDir, stableStudySeconds, maxPduLength, tls)',
       'folders.emergancy: unknown key (did you mean emergency?)',
       'trusts[0].nodes[0].allowedIPs: unknown key (did you mean allowedIps?)',
       'extra: unknown key (expected one of hub, folders, dicom, portal, trusts, agreements, restrictedPatientIds)',

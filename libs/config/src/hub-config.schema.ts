@@ -152,6 +152,15 @@ const hubShape = {
   storageDir: z.string().min(1).default('./var/store'),
   stableStudySeconds: z.number().positive().finite().default(5),
   maxPduLength: z.number().int().min(4096).max(1048576).default(65536),
+  tls: z
+    .object({
+      port: port.default(2762),
+      certificate: z.string().min(1),
+      key: z.string().min(1),
+      ca: z.string().min(1),
+    })
+    .strict()
+    .optional(),
 };
 const hubSection = z
   .object(hubShape)
@@ -191,6 +200,8 @@ const nodeShape = {
   receive: z.enum(['push', 'pull', 'none']).default('none'),
   maxAssociations: z.number().int().min(1).max(64).default(2),
   queryRetrieve: z.boolean().default(false),
+  tls: z.boolean().default(false),
+  certificateSubject: z.string().min(1).max(255).optional(),
 };
 
 const coercionShape = {
@@ -313,6 +324,7 @@ const KNOWN_KEYS: Record<string, readonly string[]> = {
   'trusts[]': Object.keys(trustShape),
   'trusts[].inbound': Object.keys(inboundShape),
   'trusts[].nodes[]': Object.keys(nodeShape),
+  'hub.tls': ['port', 'certificate', 'key', 'ca'],
   'trusts[].coercion[]': Object.keys(coercionShape),
   'agreements[]': Object.keys(agreementShape),
 };
@@ -400,9 +412,24 @@ function crossFileProblems(raw: unknown): Problem[] {
     for (const folder of FOLDER_NAMES) {
       claimAeTitle(inbound?.[folder], ['trusts', i, 'inbound', folder]);
     }
-    asArray(trust.nodes).forEach((node, j) =>
-      claimAeTitle(asRecord(node)?.aeTitle, ['trusts', i, 'nodes', j, 'aeTitle']),
-    );
+    asArray(trust.nodes).forEach((value, j) => {
+      const node = asRecord(value);
+      claimAeTitle(node?.aeTitle, ['trusts', i, 'nodes', j, 'aeTitle']);
+      if (node?.tls === true) {
+        if (node.certificateSubject === undefined) {
+          problems.push({
+            path: ['trusts', i, 'nodes', j, 'certificateSubject'],
+            message: 'required with tls: the subject its certificate must carry, e.g. "CN=RVJ_PACS"',
+          });
+        }
+        if (asRecord(root.hub)?.tls === undefined) {
+          problems.push({
+            path: ['trusts', i, 'nodes', j, 'tls'],
+            message: 'needs hub.tls (the hub certificate, key and the CA that signs the nodes)',
+          });
+        }
+      }
+    });
   });
 
   // Without a trusts list every reference would look unknown; its own error is enough.

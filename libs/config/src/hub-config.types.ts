@@ -26,6 +26,10 @@ export interface NodeConfig {
   receive: ReceiveMode;
   maxAssociations: number;
   queryRetrieve: boolean;
+  /** The node must connect over DICOM TLS with a certificate the hub's CA signed, carrying certificateSubject. */
+  tls: boolean;
+  /** e.g. "CN=RVJ_PACS" or "CN=RVJ_PACS,O=North Bristol NHS Trust": each part must match the certificate's subject. */
+  certificateSubject?: string;
 }
 
 export interface TrustConfig {
@@ -60,6 +64,8 @@ export interface HubSection {
   stableStudySeconds: number;
   /** Largest PDU the hub accepts from a peer, in bytes. */
   maxPduLength: number;
+  /** DICOM TLS (PS3.15 B.1 secure transport) on a port of its own, with mutual authentication. */
+  tls?: { port: number; certificate: string; key: string; ca: string };
 }
 
 /** Limits on the receiver's DICOM associations: over a cap, A-ASSOCIATE-RJ transient, local limit exceeded. */

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { Dataset, Scp, association as dimseAssociation, constants, responses } from 'dcmjs-dimse';
 import type { Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
 import { normalizeAeTitle } from './ae-title';
 import { uidForLog } from './uid';
 import { AssociationRejectReason, DimseStatus } from './dimse-status';
@@ -37,6 +38,8 @@ export interface AssociationRequest {
   callingAeTitle: string;
   calledAeTitle: string;
   peerAddress: string;
+  /** Over DICOM TLS: the subject of the certificate the peer presented (the CA signed it), e.g. {CN: 'RVJ_PACS'}. */
+  tlsSubject?: Record<string, string>;
 }
 
 export interface StoreRequest {
@@ -71,6 +74,8 @@ export interface ScpHandler {
   requestAssociation(request: AssociationRequest): Promise<AssociationDecision>;
   /** An association refused because too many are open (in total, or from this calling AE). */
   overLimit(request: AssociationRequest, problem: string): Promise<void>;
+  /** A TLS connection failed (no certificate, one the CA did not sign, no common protocol): a Security Alert. */
+  tlsFailure(peerAddress: string, problem: string): Promise<void>;
   /** A connection was cut for breaking the protocol (e.g. an oversize PDU). */
   protocolViolation(request: Partial<AssociationRequest> & { peerAddress: string }, problem: string): Promise<void>;
 }
@@ -138,6 +143,7 @@ export class HubScp extends Scp {
   private cancelRequested = false;
   private callingAeTitle?: string;
   private calledAeTitle?: string;
+  private readonly tlsSubject?: Record<string, string>;
   private phase: Phase = 'awaiting-request';
   /** Gives back this association's place under the limits. */
   private releaseSlot?: () => void;
@@ -155,6 +161,13 @@ export class HubScp extends Scp {
     this.hub = options;
     this.connection = socket;
     this.peerAddress = normalizeAddress(socket.remoteAddress);
+    if (socket instanceof TLSSocket) {
+      // The server asked for a certificate and refused any the CA did not sign: this one is verified.
+      const subject = socket.getPeerCertificate().subject as unknown as Record<string, string | string[]> | undefined;
+      this.tlsSubject = Object.fromEntries(
+        Object.entries(subject ?? {}).map(([key, value]) => [key, Array.isArray(value) ? value.join('+') : value]),
+      );
+    }
     // dcmjs-dimse's Server sets this for sockets it accepts; the hub accepts its own.
     (this as unknown as { connected: boolean; connectedTime: number }).connected = true;
     (this as unknown as { connectedTime: number }).connectedTime = Date.now();
@@ -189,10 +202,11 @@ export class HubScp extends Scp {
   override associationRequested(association: Association): void {
     this.callingAeTitle = normalizeAeTitle(association.getCallingAeTitle());
     this.calledAeTitle = normalizeAeTitle(association.getCalledAeTitle());
-    const request = {
+    const request: AssociationRequest = {
       callingAeTitle: this.callingAeTitle,
       calledAeTitle: this.calledAeTitle,
       peerAddress: this.peerAddress,
+      ...(this.tlsSubject ? { tlsSubject: this.tlsSubject } : {}),
     };
     const slot = this.hub.limits.acquire(request.callingAeTitle);
     if (!slot.ok) {

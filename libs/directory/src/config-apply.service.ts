@@ -179,6 +179,7 @@ function nodeValues(node: NodeConfig, trustId: string): Omit<DicomNode, 'id'> {
     receiveMode: node.receive,
     maxAssociations: node.maxAssociations,
     queryRetrieve: node.queryRetrieve,
+    tlsSubject: node.tls ? (node.certificateSubject ?? null) : null,
     active: true,
   };
 }

@@ -29,6 +29,7 @@ const node = (aeTitle: string, values: Partial<DicomNode> = {}): DicomNode => ({
   receiveMode: 'push',
   maxAssociations: 2,
   queryRetrieve: false,
+  tlsSubject: null,
   active: true,
   ...values,
 });

@@ -47,6 +47,12 @@ export class AssociationPolicyService implements ScpHandler {
       const reason = node ? 'calling AE is not allowed to send' : 'calling AE not recognized';
       return this.reject(request, AssociationRejectReason.CallingAeNotRecognized, reason);
     }
+    if (node.tlsSubject !== null) {
+      const problem = certificateProblem(node.tlsSubject, request.tlsSubject);
+      if (problem) {
+        return this.reject(request, AssociationRejectReason.CallingAeNotRecognized, problem);
+      }
+    }
     if (!node.allowedIps.includes(request.peerAddress)) {
       return this.reject(
         request,
@@ -135,6 +141,14 @@ export class AssociationPolicyService implements ScpHandler {
     return this.snapshot;
   }
 
+  async tlsFailure(peerAddress: string, problem: string): Promise<void> {
+    await this.audit.record('tls-failure', {
+      outcome: AuditOutcome.SeriousFailure,
+      actor: { address: peerAddress },
+      detail: { reason: problem },
+    });
+  }
+
   async overLimit(request: AssociationRequest, problem: string): Promise<void> {
     // Reason 2 of source service-provider (presentation): local limit exceeded.
     await this.auditRejection(request, 2, `local limit exceeded: ${problem}`);
@@ -171,4 +185,22 @@ export class AssociationPolicyService implements ScpHandler {
       },
     });
   }
+}
+
+/**
+ * Why the certificate a node presented (if any) does not let it in as that node: it must have come over
+ * DICOM TLS, and every part of the configured subject ("CN=RVJ_PACS,O=North Bristol") must match.
+ */
+function certificateProblem(wanted: string, presented: Record<string, string> | undefined): string | undefined {
+  if (!presented) {
+    return 'calling AE must connect over DICOM TLS';
+  }
+  for (const part of wanted.split(',')) {
+    const [key, ...rest] = part.split('=');
+    const value = rest.join('=').trim();
+    if (presented[key.trim()] !== value) {
+      return `certificate subject ${key.trim()}=${presented[key.trim()] ?? '(none)'} is not the configured ${key.trim()}=${value}`;
+    }
+  }
+  return undefined;
 }

@@ -36,6 +36,10 @@ export class NodeEntity {
   @Column({ name: 'query_retrieve', type: 'boolean' })
   queryRetrieve: boolean;
 
+  /** Set when the node must connect over DICOM TLS: the subject its certificate must carry. */
+  @Column({ name: 'tls_subject', type: 'varchar', length: 255, nullable: true })
+  tlsSubject: string | null;
+
   @Column({ type: 'boolean', default: true })
   active: boolean;
 

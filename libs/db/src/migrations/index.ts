@@ -3,6 +3,7 @@ import { FetchRequests1795372240969 } from './1795372240969-FetchRequests';
 import { Accounts1795500000000 } from './1795500000000-Accounts';
 import { InstanceAudited1795600000000 } from './1795600000000-InstanceAudited';
 import { TransferCancelled1795700000000 } from './1795700000000-TransferCancelled';
+import { NodeTls1795800000000 } from './1795800000000-NodeTls';
 
 /** Every migration, oldest first. A new migration is generated from data-source.ts and added here. */
 export const MIGRATIONS = [
@@ -11,4 +12,5 @@ export const MIGRATIONS = [
   Accounts1795500000000,
   InstanceAudited1795600000000,
   TransferCancelled1795700000000,
+  NodeTls1795800000000,
 ];

@@ -50,6 +50,7 @@ function mapNode(row: NodeEntity): DicomNode {
     receiveMode: row.receiveMode,
     maxAssociations: row.maxAssociations,
     queryRetrieve: row.queryRetrieve,
+    tlsSubject: row.tlsSubject,
     active: row.active,
   };
 }

@@ -1,0 +1,159 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { echoscu, freePort, storescu } from './support/dcmtk';
+import { makeStudy } from './support/dicom-factory';
+import { TestHub, startTestHub } from './support/test-hub';
+import { waitFor } from './support/wait-for';
+
+const HOST = '127.0.0.1';
+
+/** A throwaway PKI made with openssl: a CA, the hub's certificate, and certificates for nodes. */
+function makePki(dir: string) {
+  const run = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+  run(
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.crt',
+    '-subj',
+    '/CN=Hub Test CA',
+    '-days',
+    '2',
+  );
+  const signed = (name: string, subject: string) => {
+    run('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', subject);
+    run(
+      'x509',
+      '-req',
+      '-in',
+      `${name}.csr`,
+      '-CA',
+      'ca.crt',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-out',
+      `${name}.crt`,
+      '-days',
+      '2',
+    );
+  };
+  signed('hub', '/CN=IEP_HUB');
+  signed('node', '/CN=RVJ_PACS/O=North Bristol NHS Trust');
+  signed('other', '/CN=RVJ_OTHER');
+  // Right name, but signed by nobody the hub trusts.
+  run(
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    'rogue.key',
+    '-out',
+    'rogue.crt',
+    '-subj',
+    '/CN=RVJ_PACS',
+    '-days',
+    '2',
+  );
+  const file = (name: string) => path.join(dir, name);
+  return { file };
+}
+
+describe('DICOM TLS with mutual authentication (storescu and echoscu +tls)', () => {
+  let work: string;
+  let hub: TestHub;
+  let tlsPort: number;
+  let pki: ReturnType<typeof makePki>;
+
+  beforeAll(async () => {
+    work = mkdtempSync(path.join(tmpdir(), 'iehub-e2e-tls-'));
+    pki = makePki(work);
+    tlsPort = await freePort();
+    hub = await startTestHub({
+      apps: ['receiver', 'router'],
+      configure: (raw) => {
+        raw.hub.tls = {
+          port: tlsPort,
+          certificate: pki.file('hub.crt'),
+          key: pki.file('hub.key'),
+          ca: pki.file('ca.crt'),
+        };
+        const node = raw.trusts[0].nodes.find((candidate) => candidate.aeTitle === 'RVJ_PACS')!;
+        Object.assign(node, { tls: true, certificateSubject: 'CN=RVJ_PACS, O=North Bristol NHS Trust' });
+      },
+    });
+  });
+
+  afterAll(async () => {
+    await hub?.destroy();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  const tlsArgs = (name: string) => [
+    '+tls',
+    pki.file(`${name}.key`),
+    pki.file(`${name}.crt`),
+    '+cf',
+    pki.file('ca.crt'),
+  ];
+
+  async function rejection(reasonLike: string) {
+    return waitFor(`an association-rejected event like "${reasonLike}"`, async () => {
+      const rows = (await hub.dataSource.query(
+        `SELECT actor_address AS address FROM audit_events WHERE event = 'association-rejected'
+           AND actor_ae_title = 'RVJ_PACS' AND JSON_UNQUOTE(JSON_EXTRACT(detail, '$.reason')) LIKE ?`,
+        [`%${reasonLike}%`],
+      )) as Array<{ address: string }>;
+      return rows.length > 0 ? rows : undefined;
+    });
+  }
+
+  it('stores a study from a node presenting the certificate its configuration names', async () => {
+    const study = await makeStudy(path.join(work, 'study'), {
+      patientId: 'TLS0001',
+      patientName: 'TEST^SECURE',
+      series: [{ kind: 'mr-small', count: 2 }],
+    });
+    const sent = await storescu(HOST, tlsPort, 'RVJ_PACS', 'RA7_EMER', study.files, tlsArgs('node'));
+    expect(sent.association).toBe('accepted');
+    expect(sent.stores.map((store) => store.status)).toEqual([0, 0]);
+    const rows = (await hub.dataSource.query(
+      `SELECT i.id FROM instances i JOIN studies s ON s.id = i.study_id WHERE s.study_instance_uid = ?`,
+      [study.studyInstanceUid],
+    )) as unknown[];
+    expect(rows).toHaveLength(2);
+  });
+
+  it('rejects that node over plain TCP, and with another certificate the CA signed', async () => {
+    const plain = await echoscu(HOST, hub.port, 'RVJ_PACS', 'RA7_EMER');
+    expect(plain.association).toBe('rejected');
+    expect(plain.rejection?.reason).toMatch(/Calling AE Title Not Recognized/i);
+    await rejection('must connect over DICOM TLS');
+
+    const wrongName = await echoscu(HOST, tlsPort, 'RVJ_PACS', 'RA7_EMER', tlsArgs('other'));
+    expect(wrongName.association).toBe('rejected');
+    await rejection('certificate subject CN=RVJ_OTHER is not the configured CN=RVJ_PACS');
+  });
+
+  it('refuses a certificate the CA did not sign in the handshake, as an audited Security Alert', async () => {
+    const rogue = await echoscu(HOST, tlsPort, 'RVJ_PACS', 'RA7_EMER', tlsArgs('rogue'));
+    expect(rogue.ok).toBe(false);
+    expect(rogue.association).not.toBe('accepted');
+    const alerts = await waitFor('the TLS failure to be audited', async () => {
+      const rows = (await hub.dataSource.query(
+        `SELECT action, actor_address AS address FROM audit_events WHERE event = 'tls-failure'`,
+      )) as Array<{ action: string; address: string }>;
+      return rows.length > 0 ? rows : undefined;
+    });
+    expect(alerts[0]).toEqual({ action: 'SecurityAlert', address: '127.0.0.1' });
+  });
+});
