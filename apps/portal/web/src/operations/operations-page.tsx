@@ -30,7 +30,7 @@ function UpDown({ up }: { up: boolean }) {
 function EchoCell({ node }: { node: PushNodeView }) {
   const echo = useNodeEcho(node.aeTitle);
   return (
-    <Stack gap={4}>
+    <Stack gap={4} align="flex-start">
       <Button
         size="xs"
         variant="light"
@@ -46,7 +46,7 @@ function EchoCell({ node }: { node: PushNodeView }) {
             {echoSummary(echo.data)}
           </Text>
         ) : (
-          <Text size="sm" c="red.8" role="alert">
+          <Text size="sm" c="red.8" role="alert" maw={320}>
             {echoSummary(echo.data)}: {echo.data.message}
           </Text>
         ))}
