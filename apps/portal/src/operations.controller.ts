@@ -1,5 +1,5 @@
 import { Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiNotFoundResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { AuthUser, Can, ClientAddress, CurrentUser } from '@hub/accounts';
 import { NodeEchoService, NodeEchoView, OperationsService, OperationsView } from '@hub/operations';
 
@@ -27,6 +27,36 @@ export class OperationsController {
   @HttpCode(200)
   @Can('operations:echo')
   @ApiNotFoundResponse({ description: 'no active node has this AE title' })
+  @ApiOkResponse({
+    description: 'how the C-ECHO went',
+    schema: {
+      properties: {
+        aeTitle: { type: 'string' },
+        host: { type: 'string' },
+        port: { type: 'integer' },
+        ok: { type: 'boolean' },
+        result: {
+          type: 'string',
+          enum: ['success', 'status', 'refused', 'rejected', 'aborted', 'timeout', 'network', 'not-answered'],
+        },
+        status: { type: 'integer', nullable: true, description: 'the C-ECHO-RSP status, when answered' },
+        roundTripMs: { type: 'integer', description: 'from connecting to the answer (or the failure)' },
+        message: { type: 'string' },
+        checkedAt: { type: 'string', format: 'date-time' },
+      },
+      example: {
+        aeTitle: 'RA7_PACS',
+        host: '10.1.2.3',
+        port: 104,
+        ok: false,
+        result: 'refused',
+        status: null,
+        roundTripMs: 3,
+        message: 'RA7_PACS@10.1.2.3:104: connection refused (nothing listening)',
+        checkedAt: '2026-12-03T16:30:00.000Z',
+      },
+    },
+  })
   echo(
     @AuthUser() user: CurrentUser,
     @Param('aeTitle') aeTitle: string,

@@ -1,5 +1,12 @@
 import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiConflictResponse, ApiForbiddenResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiConflictResponse,
+  ApiForbiddenResponse,
+  ApiOkResponse,
+  ApiQuery,
+  ApiTags,
+} from '@nestjs/swagger';
 import { AuthUser, Can, ClientAddress, CurrentUser } from '@hub/accounts';
 import { TransferAccessService, TransferDetailView, TransferListView } from '@hub/governance';
 import { TransferActionsService, TransferCancelView, TransferRetryView } from '@hub/routing';
@@ -51,6 +58,18 @@ export class TransfersController {
   @Post(':transferId/retry')
   @HttpCode(200)
   @Can('transfers:manage')
+  @ApiOkResponse({
+    description: 'queued again; what happened to its delivery job',
+    schema: {
+      properties: {
+        transferId: { type: 'string', format: 'uuid' },
+        state: { type: 'string', enum: ['queued'] },
+        instancesRequeued: { type: 'integer', description: 'instances the recipient had refused, sent again' },
+        job: { type: 'string', enum: ['promoted', 'queued', 'already-waiting', 'running'] },
+      },
+      example: { transferId: '3f1c…', state: 'queued', instancesRequeued: 0, job: 'promoted' },
+    },
+  })
   @ApiForbiddenResponse({ description: "not an operator or the recipient trust's trust-admin" })
   @ApiConflictResponse({ description: 'the transfer is in a state that cannot be retried, or has no push node' })
   retry(
@@ -65,6 +84,17 @@ export class TransfersController {
   @Post(':transferId/cancel')
   @HttpCode(200)
   @Can('transfers:manage')
+  @ApiOkResponse({
+    description: 'cancelled',
+    schema: {
+      properties: {
+        transferId: { type: 'string', format: 'uuid' },
+        state: { type: 'string', enum: ['cancelled'] },
+        previousState: { type: 'string' },
+      },
+      example: { transferId: '3f1c…', state: 'cancelled', previousState: 'queued' },
+    },
+  })
   @ApiForbiddenResponse({ description: "not an operator or the recipient trust's trust-admin" })
   @ApiConflictResponse({ description: 'the transfer is delivered, expired or already cancelled' })
   cancel(
