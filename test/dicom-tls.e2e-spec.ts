@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { echoscu, freePort, storescu } from './support/dcmtk';
+import { StorescpHandle, echoscu, freePort, startStorescp, storescu } from './support/dcmtk';
 import { makeStudy } from './support/dicom-factory';
 import { TestHub, startTestHub } from './support/test-hub';
 import { waitFor } from './support/wait-for';
@@ -27,6 +27,7 @@ function makePki(dir: string) {
     '-days',
     '2',
   );
+  writeFileSync(path.join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1\n');
   const signed = (name: string, subject: string) => {
     run('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', subject);
     run(
@@ -43,9 +44,12 @@ function makePki(dir: string) {
       `${name}.crt`,
       '-days',
       '2',
+      '-extfile',
+      'san.ext',
     );
   };
   signed('hub', '/CN=IEP_HUB');
+  signed('pacs', '/CN=RA7_PACS');
   signed('node', '/CN=RVJ_PACS/O=North Bristol NHS Trust');
   signed('other', '/CN=RVJ_OTHER');
   // Right name, but signed by nobody the hub trusts.
@@ -73,14 +77,29 @@ describe('DICOM TLS with mutual authentication (storescu and echoscu +tls)', () 
   let hub: TestHub;
   let tlsPort: number;
   let pki: ReturnType<typeof makePki>;
+  let recipient: StorescpHandle;
 
   beforeAll(async () => {
     work = mkdtempSync(path.join(tmpdir(), 'iehub-e2e-tls-'));
     pki = makePki(work);
     tlsPort = await freePort();
+    // The recipient PACS takes only TLS, and only from a client whose certificate the CA signed.
+    recipient = await startStorescp({
+      aeTitle: 'RA7_PACS',
+      outputDir: mkdtempSync(path.join(work, 'pacs-')),
+      extraArgs: ['+tls', pki.file('pacs.key'), pki.file('pacs.crt'), '+cf', pki.file('ca.crt'), '-rc'],
+    });
     hub = await startTestHub({
-      apps: ['receiver', 'router'],
+      apps: ['receiver', 'router', 'forwarder'],
+      stableStudySeconds: 1,
       configure: (raw) => {
+        const ra7 = raw.trusts.find((trust) => trust.code === 'RA7')!;
+        Object.assign(ra7.nodes[0], {
+          port: recipient.port,
+          receive: 'push',
+          tls: true,
+          certificateSubject: 'CN=RA7_PACS',
+        });
         raw.hub.tls = {
           port: tlsPort,
           certificate: pki.file('hub.crt'),
@@ -95,6 +114,7 @@ describe('DICOM TLS with mutual authentication (storescu and echoscu +tls)', () 
 
   afterAll(async () => {
     await hub?.destroy();
+    await recipient?.stop();
     rmSync(work, { recursive: true, force: true });
   });
 
@@ -131,6 +151,15 @@ describe('DICOM TLS with mutual authentication (storescu and echoscu +tls)', () 
       [study.studyInstanceUid],
     )) as unknown[];
     expect(rows).toHaveLength(2);
+    // Routed and delivered to RA7's PACS, which takes TLS only: the hub connected with its own certificate.
+    await waitFor('delivery over TLS', async () => {
+      const [transfer] = (await hub.dataSource.query(
+        `SELECT t.state FROM transfers t JOIN studies s ON s.id = t.study_id WHERE s.study_instance_uid = ?`,
+        [study.studyInstanceUid],
+      )) as Array<{ state: string }>;
+      return transfer?.state === 'delivered' ? transfer : undefined;
+    });
+    expect(readdirSync(recipient.outputDir).filter((name) => !name.startsWith('.'))).toHaveLength(2);
   });
 
   it('rejects that node over plain TCP, and with another certificate the CA signed', async () => {

@@ -1,7 +1,6 @@
 import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { HUB_CONFIG, HubConfig } from '@hub/config';
-import { readFileSync } from 'node:fs';
-import { AssociationLimits, DicomListener } from '@hub/dicom';
+import { AssociationLimits, DicomListener, tlsMaterial } from '@hub/dicom';
 import { HubBootstrap } from '@hub/core';
 import { AssociationPolicyService } from '@hub/ingest';
 
@@ -27,16 +26,7 @@ export class DicomScpAdapter implements OnApplicationBootstrap, BeforeApplicatio
         requestMs: config.dicom.requestTimeoutSeconds * 1000,
         idleMs: config.dicom.idleTimeoutSeconds * 1000,
       },
-      ...(config.hub.tls
-        ? {
-            tls: {
-              port: config.hub.tls.port,
-              key: readFileSync(config.hub.tls.key),
-              cert: readFileSync(config.hub.tls.certificate),
-              ca: readFileSync(config.hub.tls.ca),
-            },
-          }
-        : {}),
+      ...(config.hub.tls ? { tls: { port: config.hub.tls.port, ...tlsMaterial(config.hub.tls) } } : {}),
       limits: new AssociationLimits({
         total: config.dicom.maxAssociations,
         perCallingAe: config.dicom.maxAssociationsPerCallingAe,

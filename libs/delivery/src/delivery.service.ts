@@ -20,6 +20,7 @@ import {
   coercionTransform,
   isOutOfResources,
   isStoredStatus,
+  scuTargetFor,
   sendStoredInstances,
   wasAnswered,
 } from '@hub/dicom';
@@ -217,16 +218,12 @@ export class DeliveryService {
     let outcomes: InstanceOutcome[];
     let associationError: AssociationFailedError | undefined;
     try {
-      outcomes = await sendStoredInstances(
-        { host: node.host, port: node.port, callingAeTitle: this.config.hub.aeTitle, calledAeTitle: node.aeTitle },
-        pending.map(toStored),
-        {
-          // The recipient's coercion, on the copy that goes out; the stored file never changes.
-          transform: coercionTransform(rules, context, (problem) => coercionProblems.add(problem)),
-          more: feed?.next,
-          onOutcome: recorder.onOutcome,
-        },
-      );
+      outcomes = await sendStoredInstances(scuTargetFor(node, this.config.hub), pending.map(toStored), {
+        // The recipient's coercion, on the copy that goes out; the stored file never changes.
+        transform: coercionTransform(rules, context, (problem) => coercionProblems.add(problem)),
+        more: feed?.next,
+        onOutcome: recorder.onOutcome,
+      });
     } catch (error) {
       if (!(error instanceof AssociationFailedError)) {
         throw error;

@@ -17,3 +17,4 @@ export * from './coercion';
 export * from './query-retrieve';
 export * from './query-retrieve-scu';
 export * from './scu-association';
+export * from './scu-target';

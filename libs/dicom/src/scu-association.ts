@@ -8,6 +8,8 @@ export interface ScuTarget {
   port: number;
   callingAeTitle: string;
   calledAeTitle: string;
+  /** DICOM TLS: the hub's certificate and key, and the CA the peer's certificate must be signed by. */
+  tls?: { key: Buffer; cert: Buffer; ca: Buffer };
 }
 
 /**
@@ -86,6 +88,17 @@ export function openAssociation(
     connectTimeout: timeouts.connectMs,
     associationTimeout: timeouts.associationMs,
     pduTimeout: timeouts.pduMs,
+    ...(target.tls
+      ? {
+          securityOptions: {
+            key: target.tls.key,
+            cert: target.tls.cert,
+            ca: target.tls.ca,
+            rejectUnauthorized: true,
+            minVersion: 'TLSv1.2',
+          },
+        }
+      : {}),
   });
   const opened = network()!;
   opened.socket.setNoDelay(true);

@@ -10,7 +10,7 @@ import {
   Trust,
   TrustRepository,
 } from '@hub/db';
-import { AssociationFailedError, findStudies, formatStatus, isValidUid, moveStudy } from '@hub/dicom';
+import { AssociationFailedError, findStudies, formatStatus, isValidUid, moveStudy, scuTargetFor } from '@hub/dicom';
 import { StudyQueueProducer } from '@hub/queue';
 import { evaluateAgreement } from '@hub/routing';
 
@@ -154,12 +154,7 @@ export class FetchService {
     if (!node || !node.active) {
       return this.finish(fetch, 'failed', { error: 'the source node is no longer configured' });
     }
-    const target = {
-      host: node.host,
-      port: node.port,
-      callingAeTitle: this.config.hub.aeTitle,
-      calledAeTitle: node.aeTitle,
-    };
+    const target = scuTargetFor(node, this.config.hub);
     try {
       await this.fetches.transition(fetch.id, ['queued', 'querying', 'retrieving'], 'querying');
       const found = await findStudies(target, {

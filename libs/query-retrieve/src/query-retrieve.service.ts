@@ -15,6 +15,7 @@ import {
   formatStatus,
   isStoredStatus,
   matchesKey,
+  scuTargetFor,
   sendStoredInstances,
   wasAnswered,
 } from '@hub/dicom';
@@ -215,12 +216,7 @@ export class QueryRetrieveService {
     let error: string | undefined;
     try {
       outcomes = await sendStoredInstances(
-        {
-          host: destination.host,
-          port: destination.port,
-          callingAeTitle: this.config.hub.aeTitle,
-          calledAeTitle: destination.aeTitle,
-        },
+        scuTargetFor(destination, this.config.hub),
         instances.map((instance) => ({
           id: instance.id,
           sopClassUid: instance.sopClassUid,
