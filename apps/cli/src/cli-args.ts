@@ -1,3 +1,5 @@
+import { editDistance } from '@hub/config';
+
 export interface ParsedArgs {
   words: string[];
   flags: Map<string, string | true>;
@@ -57,18 +59,6 @@ const VALUED_FLAGS = new Set([
 ]);
 
 const SWITCHES = new Set(['json', 'help', 'without-report', 'dry-run']);
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i += 1) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j += 1) {
-      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = current;
-  }
-  return previous[b.length];
-}
 
 export const USAGE = `usage: npm run hub -- <command> [--json] [--as <name>]
 

@@ -329,7 +329,8 @@ const KNOWN_KEYS: Record<string, readonly string[]> = {
   'agreements[]': Object.keys(agreementShape),
 };
 
-function editDistance(a: string, b: string): number {
+/** Levenshtein distance, for "did you mean" suggestions on misspelt keys and options. */
+export function editDistance(a: string, b: string): number {
   let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const current = [i];
