@@ -181,7 +181,9 @@ describe('portal: retry now and cancel a transfer', () => {
     const refused = await post(`/api/transfers/${id}/retry`, users.ra7Admin).expect(409);
     expect((refused.body as { message: string }).message).toMatch(/is delivered/);
     const notCancelled = await post(`/api/transfers/${id}/cancel`, users.ra7Admin).expect(409);
-    expect((notCancelled.body as { message: string }).message).toMatch(/delivered or expired transfer cannot be/);
+    expect((notCancelled.body as { message: string }).message).toMatch(
+      /is delivered: only a transfer not yet delivered/,
+    );
     expect(await auditOf('transfer-cancelled', id)).toEqual([]);
   });
 });

@@ -73,7 +73,6 @@ export class TransferActionsService {
     if (!node) {
       throw new ConflictException(`transfer ${transferId}: the recipient has no push node to deliver to`);
     }
-    const instancesRequeued = await this.transfers.requeueFailedInstances(transfer.id);
     if (
       transfer.state !== 'queued' &&
       !(await this.transfers.transition(transfer.id, ['failed', 'partially-delivered'], 'queued'))
@@ -81,6 +80,8 @@ export class TransferActionsService {
       const now = await this.transfers.getById(transfer.id);
       throw new ConflictException(`transfer ${transferId} is now ${now?.state ?? 'gone'}; nothing was retried`);
     }
+    // Before the job runs, so its delivery finds them pending.
+    const instancesRequeued = await this.transfers.requeueFailedInstances(transfer.id);
     const job = await this.runDeliveryNow(transfer, node);
     await this.audit.record('transfer-retried', {
       outcome: AuditOutcome.Success,
@@ -99,7 +100,7 @@ export class TransferActionsService {
     ) {
       const now = (await this.transfers.getById(transfer.id))?.state ?? transfer.state;
       throw new ConflictException(
-        `transfer ${transferId} is ${now}: a delivered or expired transfer cannot be cancelled`,
+        `transfer ${transferId} is ${now}: only a transfer not yet delivered, expired or cancelled can be cancelled`,
       );
     }
     // A job waiting or backing off goes now; one running finds the transfer cancelled and stops (an arriving
