@@ -1,0 +1,96 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { stringify } from 'yaml';
+import { StorescpHandle, freePort, startStorescp, stopProcess, storescu, waitForPort } from './support/dcmtk';
+import { makeStudy } from './support/dicom-factory';
+import { TestHub, ra7PushNodeAt, startTestHub } from './support/test-hub';
+import { waitFor } from './support/wait-for';
+
+const HOST = '127.0.0.1';
+const PATIENT_NAME = 'LOGPRIVACY^SECRETNAME';
+const PATIENT_ID = 'LOGPRIV0042';
+
+/**
+ * The hub as `npm start` runs it (all apps in one process), at the most verbose log level, moving a study
+ * with a patient name and ID that appear nowhere else: not one line it logs may carry either.
+ */
+describe('application logs name no patient (the whole hub as one process, storescu, storescp)', () => {
+  it('logs the study going through at debug level without its patient name or ID', async () => {
+    const work = mkdtempSync(path.join(tmpdir(), 'iehub-e2e-logs-'));
+    let scp: StorescpHandle | undefined;
+    let hubProcess: ChildProcess | undefined;
+    // Only the database (created and migrated for this spec) comes from the in-process helper.
+    const db: TestHub = await startTestHub({ apps: [] });
+    try {
+      scp = await startStorescp({ aeTitle: 'RA7_PACS', outputDir: mkdtempSync(path.join(work, 'pacs-')) });
+      const dicomPort = await freePort();
+      const httpPort = await freePort();
+      const raw = db.rawConfig;
+      ra7PushNodeAt(scp.port)(raw);
+      const configFile = path.join(work, 'hub.yaml');
+      writeFileSync(
+        configFile,
+        stringify({
+          ...raw,
+          hub: { ...raw.hub, dicomPort, httpPort, stableStudySeconds: 1, storageDir: db.storageDir },
+        }),
+      );
+      let output = '';
+      hubProcess = spawn(
+        process.execPath,
+        ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'apps/hub/src/main.ts'],
+        {
+          cwd: path.join(__dirname, '..'),
+          env: {
+            ...process.env,
+            HUB_CONFIG: configFile,
+            DATABASE_URL: db.databaseUrl,
+            QUEUE_PREFIX: db.queuePrefix,
+            LOG_LEVEL: 'verbose',
+          },
+        },
+      );
+      hubProcess.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      hubProcess.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      const running = hubProcess;
+      await waitForPort(dicomPort, 90_000, { pid: running.pid, isAlive: () => running.exitCode === null });
+
+      const study = await makeStudy(path.join(work, 'study'), {
+        patientId: PATIENT_ID,
+        patientName: PATIENT_NAME,
+        series: [{ kind: 'mr-small', count: 3 }],
+      });
+      const sent = await storescu(HOST, dicomPort, 'RVJ_PACS', 'RA7_ELEC', study.files);
+      expect(sent.stores.map((store) => store.status)).toEqual([0, 0, 0]);
+      const outputDir = scp.outputDir;
+      await waitFor(
+        'delivery to the recipient',
+        () =>
+          Promise.resolve(
+            readdirSync(outputDir).filter((name) => !name.startsWith('.')).length === 3 ? true : undefined,
+          ),
+        60_000,
+      );
+      await waitFor('the delivery to be logged', () =>
+        Promise.resolve(output.includes('delivered') ? true : undefined),
+      );
+
+      // The log is not empty: it follows the study by its UID, at debug level.
+      expect(output).toContain(study.studyInstanceUid);
+      const lines = output.split('\n');
+      const leaks = lines.filter(
+        (line) => line.includes(PATIENT_ID) || line.toUpperCase().includes('SECRETNAME') || line.includes('LOGPRIVACY'),
+      );
+      expect(leaks).toEqual([]);
+    } finally {
+      if (hubProcess) {
+        await stopProcess(hubProcess);
+      }
+      await scp?.stop();
+      await db.destroy();
+      rmSync(work, { recursive: true, force: true });
+    }
+  }, 180_000);
+});
