@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, NotFoundException } from '@nestjs/common';
 import { AuditActor, AuditOutcome, AuditService } from '@hub/audit';
 import { HUB_CONFIG, HubConfig } from '@hub/config';
 import { NodeRepository, TrustRepository } from '@hub/db';
-import { EchoResult, aeTitleProblem, echo as cEcho } from '@hub/dicom';
+import { EchoResult, aeTitleProblem, echo as cEcho, scuTargetFor } from '@hub/dicom';
 
 /** What "C-ECHO now" answers: the node, how the echo went, and how long it took. */
 export interface NodeEchoView {
@@ -35,12 +35,8 @@ export class NodeEchoService {
     if (!node || !node.active) {
       throw new NotFoundException(`no node ${aeTitle}`);
     }
-    const result = await cEcho({
-      host: node.host,
-      port: node.port,
-      callingAeTitle: this.config.hub.aeTitle,
-      calledAeTitle: node.aeTitle,
-    });
+    // As delivery reaches the node (over DICOM TLS when it requires it), so the echo tests that same path.
+    const result = await cEcho(scuTargetFor(node, this.config.hub));
     const view = toView(node, result, now);
     const trust = await this.trusts.getById(node.trustId);
     await this.audit.record('node-echoed', {
