@@ -52,6 +52,20 @@ describe('push delivery to the recipient PACS (storescp as the peer)', () => {
     return row;
   }
 
+  /** A recipient storescp (with these options) as RA7's push node, and a hub receiving, routing and delivering to it. */
+  async function hubDeliveringTo(storescpArgs: string[], stableStudySeconds = 1) {
+    const outputDir = mkdtempSync(path.join(work, 'pacs-'));
+    const recipient = await startStorescp({ aeTitle: 'RA7_PACS', outputDir, extraArgs: storescpArgs });
+    scp = recipient;
+    const started = await startTestHub({
+      apps: ['receiver', 'router', 'forwarder'],
+      stableStudySeconds,
+      configure: ra7PushNodeAt(recipient.port),
+    });
+    hub = started;
+    return { outputDir, started };
+  }
+
   it('delivers a routed elective study over one association, byte for byte, the stored original untouched', async () => {
     const outputDir = mkdtempSync(path.join(work, 'pacs-'));
     scp = await startStorescp({ aeTitle: 'RA7_PACS', outputDir, extraArgs: ['+xa'] });
@@ -388,15 +402,7 @@ describe('push delivery to the recipient PACS (storescp as the peer)', () => {
   });
 
   it('delivers an instance that failed here once the sender sends it again, and the transfer ends delivered', async () => {
-    const outputDir = mkdtempSync(path.join(work, 'pacs-'));
-    const recipientScp = await startStorescp({ aeTitle: 'RA7_PACS', outputDir, extraArgs: ['+xa'] });
-    scp = recipientScp;
-    const started = await startTestHub({
-      apps: ['receiver', 'router', 'forwarder'],
-      stableStudySeconds: 2,
-      configure: ra7PushNodeAt(recipientScp.port),
-    });
-    hub = started;
+    const { outputDir, started } = await hubDeliveringTo(['+xa'], 2);
     const study = await makeStudy(path.join(work, 'study'), {
       patientId: 'DLV0099',
       patientName: 'TEST^RESENT',
@@ -434,15 +440,7 @@ describe('push delivery to the recipient PACS (storescp as the peer)', () => {
   });
 
   it('delivers Explicit VR LE instances to a recipient taking only Implicit VR LE, equal apart from the encoding', async () => {
-    const outputDir = mkdtempSync(path.join(work, 'pacs-'));
-    const recipientScp = await startStorescp({ aeTitle: 'RA7_PACS', outputDir, extraArgs: ['+xi'] });
-    scp = recipientScp;
-    const started = await startTestHub({
-      apps: ['receiver', 'router', 'forwarder'],
-      stableStudySeconds: 1,
-      configure: ra7PushNodeAt(recipientScp.port),
-    });
-    hub = started;
+    const { outputDir, started } = await hubDeliveringTo(['+xi']);
     const study = await makeStudy(path.join(work, 'study'), {
       patientId: 'DLV0010',
       patientName: 'TEST^IMPLICIT',
