@@ -133,9 +133,7 @@ async function run(
       }
       const quarantine = app.get(QuarantineService);
       const result =
-        action === 'release'
-          ? await quarantine.release(target, actor)
-          : await quarantine.discard(target, actor);
+        action === 'release' ? await quarantine.release(target, actor) : await quarantine.discard(target, actor);
       process.stdout.write(`${JSON.stringify(result)}\n`);
       return 0;
     }
