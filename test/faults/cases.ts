@@ -54,7 +54,11 @@ interface CaseSpec {
   instances: number;
   /** Fires once, when the sender has this many acknowledgements ('acks') or the recipient has received this many
    * instances ('delivered'); runs alongside the sender. */
-  fault?: { when: 'acks' | 'delivered'; at: number; inject: (recipient: Recipient) => Promise<void> };
+  fault?: {
+    when: 'acks' | 'delivered';
+    at: number;
+    inject: (c: { recipient: Recipient; studyUid: string }) => Promise<void>;
+  };
   /** SIGKILL storescu after this many acknowledgements (an association cut mid-transfer). */
   cutSenderAt?: number;
   /** Run after the sender has every acknowledgement (e.g. restart the router only once the study is complete). */
@@ -313,11 +317,27 @@ async function countFromDb(ctx: FaultContext, studyUids: string[]): Promise<Coun
   };
 }
 
-async function studyState(ctx: FaultContext, studyUid: string): Promise<string | undefined> {
+/**
+ * The study is complete and routed, so the delivery's last round is due. (An emergency study is routed as it starts
+ * to arrive, forwardWhileReceiving; it completes after stableStudySeconds of quiet.)
+ */
+async function studyCompleteAndRouted(ctx: FaultContext, studyUid: string): Promise<boolean> {
   const rows = await ctx.db
-    .query<{ state: string }>(ctx.database, 'SELECT state FROM studies WHERE study_instance_uid = ?', [studyUid])
+    .query<{ state: string; completed_at: Date | null }>(
+      ctx.database,
+      'SELECT state, completed_at FROM studies WHERE study_instance_uid = ?',
+      [studyUid],
+    )
     .catch(() => []);
-  return rows[0]?.state;
+  return rows[0]?.state === 'routed' && rows[0]?.completed_at !== null;
+}
+
+/** A crashed recipient stays down until the study is complete and routed (at most 30 s), and 3 s more. */
+async function downUntilRouted(ctx: FaultContext, studyUid: string): Promise<void> {
+  await until('the study to be complete and routed', () => studyCompleteAndRouted(ctx, studyUid), 30_000).catch(
+    () => undefined,
+  );
+  await sleep(3000);
 }
 
 async function transferSettledUndelivered(ctx: FaultContext, studyUid: string): Promise<boolean> {
@@ -375,7 +395,11 @@ async function runCase(ctx: FaultContext, spec: CaseSpec): Promise<CaseResult> {
     if (!faultFired && spec.fault) {
       const label = spec.fault.when === 'acks' ? 'acknowledgements' : 'instances at the recipient';
       console.log(`    fault at ${spec.fault.at} ${label} (+${((Date.now() - started) / 1000).toFixed(1)} s)`);
-      faultFired = { at: Date.now(), acked: state.ackCount, promise: spec.fault.inject(recipient) };
+      faultFired = {
+        at: Date.now(),
+        acked: state.ackCount,
+        promise: spec.fault.inject({ recipient, studyUid: study.studyInstanceUid }),
+      };
       faultFired.promise.catch(() => undefined);
     }
   };
@@ -443,7 +467,7 @@ async function runCase(ctx: FaultContext, spec: CaseSpec): Promise<CaseResult> {
       await until(
         'the study routed, and the hub to meet the failing recipient three times or give up',
         async () =>
-          (await studyState(ctx, study.studyInstanceUid)) === 'routed' &&
+          (await studyCompleteAndRouted(ctx, study.studyInstanceUid)) &&
           (attempts() >= 3 || (attempts() >= 1 && (await transferSettledUndelivered(ctx, study.studyInstanceUid)))),
         60_000,
       ).catch(() => undefined);
@@ -805,18 +829,19 @@ export async function runCases(ctx: FaultContext): Promise<CaseResult[]> {
       recoveryMs: 60_000,
     },
     {
-      // A PACS that crashes: its associations die without A-ABORT and its port refuses until it is back.
-      name: 'recipient SIGKILL mid-delivery, back 3 s later',
+      // A PACS that crashes: its associations die without A-ABORT and its port refuses until it is back, which is
+      // once the study is routed (so the last round meets the crash too) and at least 3 s later.
+      name: 'recipient SIGKILL mid-delivery, back once routed',
       folder: 'emergency',
       instances: 100,
       fault: {
         when: 'delivered',
         at: 25,
-        inject: async (recipient) => {
+        inject: async ({ recipient, studyUid }) => {
           await recipient.crash();
           await ctx.recipientProxy.cut();
           try {
-            await sleep(3000);
+            await downUntilRouted(ctx, studyUid);
           } finally {
             await ctx.recipientProxy.restore();
           }
@@ -826,16 +851,16 @@ export async function runCases(ctx: FaultContext): Promise<CaseResult[]> {
       recoveryMs: 90_000,
     },
     {
-      // The same crash behind a TCP load balancer that stays up: for 3 s a connection is accepted, then dropped.
+      // The same crash behind a TCP load balancer that stays up: a connection is accepted, then dropped.
       name: 'recipient SIGKILL behind a TCP relay',
       folder: 'emergency',
       instances: 100,
       fault: {
         when: 'delivered',
         at: 25,
-        inject: async (recipient) => {
+        inject: async ({ recipient, studyUid }) => {
           await recipient.crash();
-          await sleep(3000);
+          await downUntilRouted(ctx, studyUid);
           await recipient.startHealthy();
         },
       },
