@@ -7,6 +7,7 @@ import { StorescpHandle, freePort, runDcmtk, startStorescp, storescu } from './s
 import { GeneratedStudy, makeStudy } from './support/dicom-factory';
 import { addTrustRba, TestHub, ra7PushNodeAt, startTestHub } from './support/test-hub';
 import { receivedDatasets } from './support/storescp-output';
+import { TcpProxy } from './support/tcp-proxy';
 import { waitFor } from './support/wait-for';
 
 const HOST = '127.0.0.1';
@@ -274,6 +275,46 @@ describe('push delivery to the recipient PACS (storescp as the peer)', () => {
     });
     expect(job.attemptsMade).toBe(1);
     expect(await hub!.deliveryJobs(['delayed', 'waiting', 'prioritized'])).toHaveLength(0);
+  });
+
+  it('retries a recipient whose connections are dropped (a dead PACS behind a relay), and delivers once it is back', async () => {
+    const pacsPort = await freePort();
+    // The relay accepts every connection and drops it at once while nothing listens behind it.
+    const relay = new TcpProxy(HOST, pacsPort);
+    await relay.start();
+    try {
+      hub = await startTestHub({
+        apps: ['receiver', 'router', 'forwarder'],
+        stableStudySeconds: 1,
+        configure: ra7PushNodeAt(relay.port),
+      });
+      const study = await makeStudy(path.join(work, 'study'), {
+        patientId: 'DLV0011',
+        patientName: 'TEST^DROPPED',
+        series: [{ kind: 'mr-small', count: 3 }],
+      });
+      await storescu(HOST, hub.port, 'RVJ_PACS', 'RA7_ELEC', study.files);
+      const dropped = await waitFor('an attempt whose connection was dropped', async () => {
+        const row = await transferOf(study.studyInstanceUid);
+        return row && row.attempts >= 1 && row.state === 'queued' && row.lastError ? row : undefined;
+      });
+      expect(dropped.lastError).toBe(
+        `RA7_PACS@127.0.0.1:${relay.port}: connection closed by the peer before the association was released`,
+      );
+      const outputDir = mkdtempSync(path.join(work, 'pacs-'));
+      scp = await startStorescp({ port: pacsPort, aeTitle: 'RA7_PACS', outputDir });
+      await waitFor(
+        'delivery once the recipient is back',
+        async () => {
+          const row = await transferOf(study.studyInstanceUid);
+          return row?.state === 'delivered' ? row : undefined;
+        },
+        40000,
+      );
+      expect(readdirSync(outputDir).filter((name) => !name.startsWith('.'))).toHaveLength(3);
+    } finally {
+      await relay.cut();
+    }
   });
 
   it('retries a recipient that aborts during the transfer, and delivers once it behaves', async () => {

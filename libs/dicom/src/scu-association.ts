@@ -83,7 +83,16 @@ export function openAssociation(
     failure ??= networkFailure(peer, error.message, timeouts);
     network()?.socket.destroy();
   });
-  client.on('closed', () => closed(failure));
+  let released = false;
+  client.on('associationReleased', () => (released = true));
+  client.on('closed', () => {
+    // A connection that ended with neither a release, a rejection nor an error was dropped by the peer (a
+    // PACS that died behind a load balancer): a failure to retry, never a clean end with answers missing.
+    failure ??= released
+      ? undefined
+      : { kind: 'network', message: `${peer}: connection closed by the peer before the association was released` };
+    closed(failure);
+  });
   client.send(target.host, target.port, target.callingAeTitle, target.calledAeTitle, {
     connectTimeout: timeouts.connectMs,
     associationTimeout: timeouts.associationMs,
