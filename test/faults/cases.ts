@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { descendantPids, sleep, startStorescp, StorescpHandle, storescu, StorescuResult } from '../support/dcmtk';
 import { makeStudy } from '../support/dicom-factory';
 import { TcpProxy } from '../support/tcp-proxy';
-import { CALLED_AE, HubApp, RECIPIENT_MAX_ASSOCIATIONS, SENDER_AE } from './hub';
+import { CALLED_AE, HubApp, HubEnv, RECIPIENT_MAX_ASSOCIATIONS, SENDER_AE, runHubCli } from './hub';
 import { ProcessRegistry, ThrowawayHaproxy, ThrowawayMariaDb, ThrowawayRedis, until } from './processes';
 import { HubStorage } from './storage';
 
@@ -22,6 +22,8 @@ export interface FaultContext {
   /** Where storescp listens, behind recipientProxy. */
   recipientPort: number;
   receiverPort: number;
+  /** What the first receiver, router and forwarder run with: for the operator's CLI. */
+  hubEnv: HubEnv;
 }
 
 export interface CaseResult {
@@ -266,8 +268,32 @@ async function sendUntilAcknowledged(
 interface Counts {
   stored: Set<string>;
   studies: number;
-  transfers: Array<{ state: string; last_error: string | null; attempts: number }>;
+  transfers: Array<{ id: string; state: string; last_error: string | null; attempts: number }>;
   instanceStates: string;
+}
+
+/** Waits for the transfer held on the permanent rejection, then runs `transfers retry` as the operator would. */
+async function operatorRetriesRefused(ctx: FaultContext, studyUid: string, result: CaseResult): Promise<void> {
+  let held: string | undefined;
+  await until(
+    'the transfer held as failed on the permanent rejection',
+    async () => {
+      const counts = await countFromDb(ctx, [studyUid]).catch(() => undefined);
+      held = counts?.transfers.find((t) => t.state === 'failed' && /rejected permanent/.test(t.last_error ?? ''))?.id;
+      return held !== undefined;
+    },
+    60_000,
+  ).catch(() => undefined);
+  if (!held) {
+    result.failures.push('the transfer was not held as failed on the permanent rejection');
+    return;
+  }
+  const retried = runHubCli(ctx.hubEnv, ['transfers', 'retry', held, '--as', 'fault-suite-operator']);
+  if (retried.code !== 0) {
+    result.failures.push(`transfers retry failed (exit ${retried.code}): ${retried.output.trim()}`);
+    return;
+  }
+  result.notes.push('held as failed on the permanent rejection; delivered after the operator ran `transfers retry`');
 }
 
 async function countFromDb(ctx: FaultContext, studyUids: string[]): Promise<Counts> {
@@ -283,9 +309,9 @@ async function countFromDb(ctx: FaultContext, studyUids: string[]): Promise<Coun
     `SELECT COUNT(*) AS n FROM studies WHERE study_instance_uid IN (${placeholders})`,
     studyUids,
   );
-  const transfers = await ctx.db.query<{ state: string; last_error: string | null; attempts: number }>(
+  const transfers = await ctx.db.query<{ id: string; state: string; last_error: string | null; attempts: number }>(
     ctx.database,
-    `SELECT t.state, t.last_error, t.attempts FROM transfers t JOIN studies s ON s.id = t.study_id
+    `SELECT t.id, t.state, t.last_error, t.attempts FROM transfers t JOIN studies s ON s.id = t.study_id
      WHERE s.study_instance_uid IN (${placeholders})`,
     studyUids,
   );
@@ -478,6 +504,11 @@ async function runCase(ctx: FaultContext, spec: CaseSpec): Promise<CaseResult> {
       console.log(`    the failing recipient (${spec.recipient}) took ${faultySeen} association(s); now healthy`);
       await recipient.stop();
       await recipient.startHealthy();
+      if (spec.recipient === 'refuse') {
+        // A permanent rejection holds the transfer as failed, by design (no retry storm against a PACS that says
+        // no): the study is kept, and the operator sends it again once the PACS is fixed. That is the path here.
+        await operatorRetriesRefused(ctx, study.studyInstanceUid, result);
+      }
     }
 
     const acked = [...state.acked];

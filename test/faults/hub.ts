@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 // The hub under test: its apps built once into the run's own folder (not the shared dist/, which other test runs
 // in this checkout may be using) and started as separate node processes from a hub YAML the suite writes.
 import { execFileSync } from 'node:child_process';
@@ -85,6 +86,23 @@ const READY: Record<AppName, RegExp> = {
   router: /configuration in the database/,
   forwarder: /delivering to \d+ push node/,
 };
+
+/** The operator's CLI, compiled like the apps, on the same database and Redis. */
+export function runHubCli(env: HubEnv, args: string[]): { code: number | null; output: string } {
+  const result = spawnSync(process.execPath, [join(env.distDir, 'apps', 'cli', 'src', 'main.js'), ...args], {
+    env: {
+      ...process.env,
+      HUB_CONFIG: env.configFile,
+      DATABASE_URL: env.databaseUrl,
+      REDIS_URL: env.redisUrl,
+      QUEUE_PREFIX: env.queuePrefix,
+      NODE_PATH: join(REPO, 'node_modules'),
+    },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  return { code: result.status, output: `${result.stdout}${result.stderr}` };
+}
 
 /** One app process; `dicomPort` for a receiver (ready once it listens), otherwise ready once Nest has started. */
 export class HubApp {

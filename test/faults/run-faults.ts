@@ -127,6 +127,7 @@ async function main(): Promise<number> {
       recipientProxy,
       recipientPort,
       receiverPort: dicomPorts[0],
+      hubEnv: env(configs[0]),
     };
     const results = await runCases(ctx);
     const totalMs = Date.now() - started;

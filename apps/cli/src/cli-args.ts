@@ -66,6 +66,8 @@ export const USAGE = `usage: npm run hub -- <command> [--json] [--as <name>]
 
   config apply <file>                     validate a hub configuration file and apply it (audited)
   transfers list [--state S] [--trust T] [--folder F] [--without-report]
+  transfers retry <transferId>            deliver now (after a refusal, a failure or a backoff); audited
+  transfers cancel <transferId>           stop delivering it; its files stay until expiry; audited
   quarantine list
   quarantine release <studyId>            route a quarantined study once an agreement allows it
   quarantine discard <studyId>            purge a quarantined study's files (the record stays)

@@ -7,7 +7,13 @@ import { AuditVerifyService } from '@hub/audit';
 import { CoreModule } from '@hub/core';
 import { ConfigApplyService } from '@hub/directory';
 import { FetchModule, FetchRequestError, FetchService } from '@hub/fetch';
-import { ExpiryService, QuarantineService, RoutingModule, TransferQueryService } from '@hub/routing';
+import {
+  ExpiryService,
+  QuarantineService,
+  RoutingModule,
+  TransferActionsService,
+  TransferQueryService,
+} from '@hub/routing';
 import { userInfo } from 'node:os';
 import { ParsedArgs, USAGE, UsageError, parseArgs } from './cli-args';
 import { formatTable } from './table';
@@ -112,6 +118,18 @@ async function run(
         'hasReport',
         'expiresAt',
       ]);
+      return 0;
+    }
+    case 'transfers retry':
+    case 'transfers cancel': {
+      if (!target) {
+        return usage(`transfers ${action} needs a transfer id`);
+      }
+      // The CLI acts as an operator (whoever runs it is trusted with the hub's database), named by --as.
+      const caller = { user: { id: actor.user, username: actor.user, role: 'operator' as const, trustCode: null } };
+      const actions = app.get(TransferActionsService);
+      const result = action === 'retry' ? await actions.retryNow(caller, target) : await actions.cancel(caller, target);
+      process.stdout.write(`${JSON.stringify(result)}\n`);
       return 0;
     }
     case 'quarantine list': {
