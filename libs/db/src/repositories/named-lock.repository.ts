@@ -26,14 +26,24 @@ export class NamedLockRepository implements OnModuleDestroy {
   }
 
   async onModuleDestroy(): Promise<void> {
-    const session = this.slotSession;
-    this.slotSession = undefined;
-    this.heldHere.clear();
-    await session?.release().catch(() => undefined);
+    await this.dropSession();
   }
 
   private async takeSlot(prefix: string, slots: number): Promise<(() => Promise<void>) | undefined> {
-    const session = await this.session();
+    try {
+      return await this.takeSlotOn(await this.session(), prefix, slots);
+    } catch {
+      // The session's connection is gone (MySQL restarted), and with it every slot it held: once more, anew.
+      await this.dropSession();
+      return this.takeSlotOn(await this.session(), prefix, slots);
+    }
+  }
+
+  private async takeSlotOn(
+    session: QueryRunner,
+    prefix: string,
+    slots: number,
+  ): Promise<(() => Promise<void>) | undefined> {
     for (let slot = 1; slot <= slots; slot += 1) {
       const name = `${prefix}.${slot}`;
       if (this.heldHere.has(name)) {
@@ -57,19 +67,19 @@ export class NamedLockRepository implements OnModuleDestroy {
 
   private async session(): Promise<QueryRunner> {
     if (this.slotSession && !this.slotSession.isReleased) {
-      try {
-        await this.slotSession.query('SELECT 1');
-        return this.slotSession;
-      } catch {
-        // The connection is gone, and with it every slot it held: start again on a new one.
-        this.heldHere.clear();
-        await this.slotSession.release().catch(() => undefined);
-      }
+      return this.slotSession;
     }
     const runner = this.dataSource.createQueryRunner();
     await runner.connect();
     this.slotSession = runner;
     return runner;
+  }
+
+  private async dropSession(): Promise<void> {
+    this.heldHere.clear();
+    const session = this.slotSession;
+    this.slotSession = undefined;
+    await session?.release().catch(() => undefined);
   }
 
   async withLock<T>(name: string, timeoutSeconds: number, work: () => Promise<T>): Promise<T> {
