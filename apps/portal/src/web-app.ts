@@ -28,7 +28,7 @@ export function findWebBuild(from = __dirname): string | undefined {
 /**
  * The portal's HTTP face: security headers, the API docs, and the web app at `/` on the same origin as
  * `/api`. Any GET outside `/api` that is not a file of the build answers the app's index.html, so a
- * reloaded deep link (/transfers/…) opens the app; `/api/…` is left to Nest and answers JSON, 404 included.
+ * reloaded deep link (/transfers/…) opens the app; `/api/…` and `/dicomweb/…` are left to Nest, 404 included.
  */
 export function configurePortalHttp(app: INestApplication, webBuild = findWebBuild()): void {
   const express = app as NestExpressApplication;
@@ -74,7 +74,7 @@ export function configurePortalHttp(app: INestApplication, webBuild = findWebBui
   const index = readFileSync(path.join(webBuild, 'index.html'));
   express.use((req: IncomingMessage & { path?: string }, res: ServerResponse, next: () => void) => {
     const route = req.path ?? req.url ?? '/';
-    if ((req.method !== 'GET' && req.method !== 'HEAD') || route === '/api' || route.startsWith('/api/')) {
+    if ((req.method !== 'GET' && req.method !== 'HEAD') || /^\/(api|dicomweb)(\/|$)/.test(route)) {
       next();
       return;
     }

@@ -32,9 +32,19 @@ describe('role policy', () => {
       'agreements:read',
       'fetches:read',
       'fetches:request',
+      'dicomweb:read',
+      'viewer-links:manage',
+      'find-it:search',
     ],
-    governance: ['transfers:read', 'quarantine:read', 'agreements:read', 'audit:read', 'fetches:read'],
-    clinician: ['transfers:read', 'fetches:read', 'fetches:request'],
+    governance: ['transfers:read', 'quarantine:read', 'agreements:read', 'audit:read', 'fetches:read', 'dicomweb:read'],
+    clinician: [
+      'transfers:read',
+      'fetches:read',
+      'fetches:request',
+      'dicomweb:read',
+      'viewer-links:manage',
+      'find-it:search',
+    ],
   };
 
   it.each(Object.keys(expected) as Role[])('%s has exactly its permissions', (role) => {

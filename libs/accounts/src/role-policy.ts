@@ -34,6 +34,12 @@ export const PERMISSIONS = {
   'operations:read': ['operator'],
   // "C-ECHO now": the hub opens an association to a trust's PACS.
   'operations:echo': ['operator'],
+  // DICOMweb and the viewer: trust-bound users see their own trust's folders, clinicians no restricted study.
+  'dicomweb:read': ['operator', 'trust-admin', 'governance', 'clinician'],
+  // A secure viewer link to one study: only users of the trust whose folder holds it (and operators).
+  'viewer-links:manage': ['operator', 'trust-admin', 'clinician'],
+  // Find it: where a patient has been imaged, at the hub and at the trusts that share with the user's trust.
+  'find-it:search': ['operator', 'trust-admin', 'clinician'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

@@ -174,7 +174,10 @@ export interface AuditEventMap {
       trust?: string | null;
     };
   };
-  'transfers-queried': EventBase & { detail: { filter: Record<string, string>; results: number } };
+  'transfers-queried': EventBase & {
+    /** `results` are the rows shown (this page), `total` every transfer the filter matched. */
+    detail: { filter: Record<string, string>; results: number; page?: number; pageSize?: number; total?: number };
+  };
   'transfer-viewed': EventBase & { detail: { transferId: string; studyId: string } };
   'quarantine-listed': EventBase & { detail: { results: number } };
   'audit-searched': EventBase & {
@@ -249,4 +252,11 @@ export const AUDIT_EVENT_ACTIONS: { [N in AuditEventName]: AuditAction } = {
   'transfer-retried': AuditAction.BeginTransferringDicomInstances,
   'transfer-cancelled': AuditAction.ApplicationActivity,
   'node-echoed': AuditAction.ApplicationActivity,
+  'dicomweb-searched': AuditAction.Query,
+  'dicomweb-retrieved': AuditAction.DicomInstancesAccessed,
+  'viewer-link-created': AuditAction.SecurityAlert,
+  'viewer-link-revoked': AuditAction.SecurityAlert,
+  'viewer-link-opened': AuditAction.DicomInstancesAccessed,
+  'viewer-link-refused': AuditAction.SecurityAlert,
+  'find-it-searched': AuditAction.Query,
 };

@@ -302,7 +302,7 @@ describe('parseHubConfig', () => {
       'hub.colour: unknown key (expected one of aeTitle, bindAddress, dicomPort, httpPort, storageDir, stableStudySeconds, maxPduLength, tls)',
       'folders.emergancy: unknown key (did you mean emergency?)',
       'trusts[0].nodes[0].allowedIPs: unknown key (did you mean allowedIps?)',
-      'extra: unknown key (expected one of hub, folders, dicom, portal, trusts, agreements, restrictedPatientIds)',
+      'extra: unknown key (expected one of hub, folders, dicom, portal, dicomweb, viewerLinks, findIt, trusts, agreements, restrictedPatientIds)',
     ]);
   });
 

@@ -191,6 +191,19 @@ const portalShape = {
   sessionMaxHours: z.number().positive().finite().default(12),
 };
 
+const dicomwebShape = {
+  corsOrigins: z.array(z.string().url().or(z.literal('*'))).default([]),
+};
+
+const viewerLinksShape = {
+  defaultHours: z.number().positive().max(8760).default(72),
+  requireLogin: z.boolean().default(false),
+};
+
+const findItShape = {
+  timeoutSeconds: z.number().positive().max(300).default(10),
+};
+
 const nodeShape = {
   aeTitle,
   host,
@@ -246,6 +259,7 @@ const trustShape = {
   inbound: z.object(inboundShape).strict().default({}),
   nodes: z.array(z.object(nodeShape).strict()).min(1),
   coercion: z.array(coercionRule).default([]),
+  nhsNumberKey: z.enum(['PatientID', 'OtherPatientIDs']).default('PatientID'),
 };
 
 const folderName = z.enum(['emergency', 'elective']);
@@ -287,6 +301,9 @@ const fileShape = {
   folders: z.object(foldersShape).strict().default({}),
   dicom: z.object(dicomShape).strict().default({}),
   portal: z.object(portalShape).strict().default({}),
+  dicomweb: z.object(dicomwebShape).strict().default({}),
+  viewerLinks: z.object(viewerLinksShape).strict().default({}),
+  findIt: z.object(findItShape).strict().default({}),
   trusts: z.array(z.object(trustShape).strict()),
   agreements: z.array(agreement).default([]),
   restrictedPatientIds: z
@@ -321,6 +338,9 @@ const KNOWN_KEYS: Record<string, readonly string[]> = {
   'folders.emergency': ['retentionHours', 'forwardWhileReceiving'],
   'folders.elective': ['retentionHours', 'forwardWhileReceiving'],
   portal: Object.keys(portalShape),
+  dicomweb: Object.keys(dicomwebShape),
+  viewerLinks: Object.keys(viewerLinksShape),
+  findIt: Object.keys(findItShape),
   'trusts[]': Object.keys(trustShape),
   'trusts[].inbound': Object.keys(inboundShape),
   'trusts[].nodes[]': Object.keys(nodeShape),

@@ -41,6 +41,8 @@ export interface TrustConfig {
   inbound: Partial<Record<FolderName, string>>;
   nodes: NodeConfig[];
   coercion: CoercionRule[];
+  /** Find it: the C-FIND key that carries the NHS number at this trust's query/retrieve nodes. */
+  nhsNumberKey: 'PatientID' | 'OtherPatientIDs';
 }
 
 export interface AgreementConfig {
@@ -91,6 +93,25 @@ export interface PortalSection {
   sessionMaxHours: number;
 }
 
+/** DICOMweb (PS3.18) at /dicomweb: browsers on these origins may call it (CORS); none by default. */
+export interface DicomwebSection {
+  corsOrigins: string[];
+}
+
+/** Secure viewer links to one study. */
+export interface ViewerLinksSection {
+  /** How long a new link lasts unless asked otherwise (never past the folder's retention). */
+  defaultHours: number;
+  /** A link opens only for a logged-in user as well. */
+  requireLogin: boolean;
+}
+
+/** Find it: the live C-FIND to each trust's query/retrieve nodes. */
+export interface FindItSection {
+  /** Each trust's answer is awaited this long; a trust slower than this is reported as timed out. */
+  timeoutSeconds: number;
+}
+
 export interface FolderSettings {
   retentionHours: number;
   /**
@@ -105,6 +126,9 @@ export interface HubConfig {
   folders: Record<FolderName, FolderSettings>;
   dicom: DicomSection;
   portal: PortalSection;
+  dicomweb: DicomwebSection;
+  viewerLinks: ViewerLinksSection;
+  findIt: FindItSection;
   trusts: TrustConfig[];
   agreements: AgreementConfig[];
   /**

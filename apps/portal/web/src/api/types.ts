@@ -14,7 +14,10 @@ export type Permission =
   | 'fetches:request'
   | 'operations:read'
   | 'transfers:manage'
-  | 'operations:echo';
+  | 'operations:echo'
+  | 'dicomweb:read'
+  | 'viewer-links:manage'
+  | 'find-it:search';
 
 export type Role = 'operator' | 'trust-admin' | 'governance' | 'clinician';
 
@@ -65,6 +68,18 @@ export interface TransferListItem {
   createdAt: string;
   lastError: string | null;
   study: { modalities: string[]; studyDate: string | null; studyDescription: string | null };
+}
+
+export const TRANSFER_SORTS = ['received', 'exchange', 'folder', 'state', 'studyDate', 'report', 'expires'] as const;
+export type TransferSort = (typeof TRANSFER_SORTS)[number];
+
+export interface TransferPage {
+  page: number;
+  pageSize: number;
+  total: number;
+  sort: TransferSort;
+  order: 'asc' | 'desc';
+  items: TransferListItem[];
 }
 
 export interface AuditEvent {
