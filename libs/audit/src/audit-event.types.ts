@@ -205,6 +205,44 @@ export interface AuditEventMap {
   'node-echoed': EventBase & {
     detail: { node: string; result: string; status?: number; roundTripMs: number; error?: string };
   };
+  /** A DICOMweb search (QIDO-RS) by a portal user or through a viewer link. */
+  'dicomweb-searched': EventBase & {
+    detail: {
+      level: 'study' | 'series' | 'instance';
+      filter: Record<string, string>;
+      results: number;
+      linkId?: string;
+    };
+  };
+  /** A DICOMweb retrieve (WADO-RS): instances, metadata, frames or bulk data of one study. */
+  'dicomweb-retrieved': EventBase & {
+    detail: {
+      studyId: string;
+      transferId: string;
+      what: 'instances' | 'metadata' | 'frames' | 'bulkdata';
+      seriesInstanceUid?: string;
+      sopInstanceUid?: string;
+      instances: number;
+      linkId?: string;
+    };
+  };
+  'viewer-link-created': EventBase & {
+    detail: { linkId: string; studyId: string; transferId: string; expiresAt: string };
+  };
+  'viewer-link-revoked': EventBase & { detail: { linkId: string; studyId: string } };
+  /** Someone opened a viewer link: the address is the opener's, the user theirs when logged in. */
+  'viewer-link-opened': EventBase & { detail: { linkId: string; studyId: string } };
+  /** A viewer link that no longer opens (revoked, expired, its study gone) or an unknown token was used. */
+  'viewer-link-refused': EventBase & { detail: { linkId?: string; reason: string } };
+  /** Find it: where has this patient been imaged, at the hub and at the trusts asked over C-FIND. */
+  'find-it-searched': EventBase & {
+    detail: {
+      trust: string;
+      issuer?: string;
+      studiesAtHub: number;
+      trustsAsked: Array<{ trust: string; outcome: string; matches: number }>;
+    };
+  };
 }
 
 export type AuditEventName = keyof AuditEventMap;
