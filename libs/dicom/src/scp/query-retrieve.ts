@@ -1,4 +1,4 @@
-import { TransferSyntax } from './transfer-syntax';
+import { TransferSyntax } from '../codec/transfer-syntax';
 
 /** Query/Retrieve information models the hub serves (PS3.4 C.6). */
 export const QueryRetrieveSopClass = {

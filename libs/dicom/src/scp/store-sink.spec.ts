@@ -1,5 +1,5 @@
 import { SpillFile, StoreSink } from './store-sink';
-import { datasetEncoding } from './transfer-syntax';
+import { datasetEncoding } from '../codec/transfer-syntax';
 
 const encoding = datasetEncoding('1.2.840.10008.1.2.1');
 

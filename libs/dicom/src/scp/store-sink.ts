@@ -1,5 +1,5 @@
-import { DatasetStructureCheck } from './dataset-structure';
-import { DatasetEncoding } from './transfer-syntax';
+import { DatasetStructureCheck } from '../codec/dataset-structure';
+import { DatasetEncoding } from '../codec/transfer-syntax';
 
 /**
  * Where a data set too large to keep in memory goes: a temp file, written in order as the data

@@ -1,4 +1,4 @@
-import { TransferSyntax } from './transfer-syntax';
+import { TransferSyntax } from '../codec/transfer-syntax';
 import { chooseTransferSyntax, isStorageSopClass } from './transfer-syntax-choice';
 
 describe('chooseTransferSyntax', () => {

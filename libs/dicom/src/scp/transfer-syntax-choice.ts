@@ -1,4 +1,4 @@
-import { TransferSyntax } from './transfer-syntax';
+import { TransferSyntax } from '../codec/transfer-syntax';
 
 export const VERIFICATION_SOP_CLASS = '1.2.840.10008.1.1';
 

@@ -1,7 +1,7 @@
 import { Client, log as dimseLog, requests } from 'dcmjs-dimse';
 import { DEFAULT_SCU_TIMEOUTS, ScuTarget, openAssociation } from './scu-association';
 import { AssociationFailedError } from './stored-instance-scu';
-import { SubOperationCounts } from './query-retrieve';
+import { SubOperationCounts } from '../scp/query-retrieve';
 
 interface DimseResponse {
   getStatus(): number;

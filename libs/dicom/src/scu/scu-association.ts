@@ -1,7 +1,7 @@
 import { Client } from 'dcmjs-dimse';
 import type { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
-import { describeAbort, describeRejection } from './dimse-status';
+import { describeAbort, describeRejection } from '../codec/dimse-status';
 
 export interface ScuTarget {
   host: string;

@@ -1,11 +1,17 @@
 import { Client, constants, log as dimseLog, requests } from 'dcmjs-dimse';
 import { FileHandle, open } from 'node:fs/promises';
 import type { Socket } from 'node:net';
-import { CoercionContext, CoercionRuleInput, applyCoercion, coercionHeadLength, coercionScope } from './coercion';
-import { encodeCStoreRequestPdu, encodePDataHeader, readCStoreResponsePdu } from './dimse-encoding';
-import { describeStatus, isStoredStatus } from './dimse-status';
-import { splitPart10 } from './part10';
-import { explicitToImplicitLittleEndian } from './implicit-vr';
+import {
+  CoercionContext,
+  CoercionRuleInput,
+  applyCoercion,
+  coercionHeadLength,
+  coercionScope,
+} from '../codec/coercion';
+import { encodeCStoreRequestPdu, encodePDataHeader, readCStoreResponsePdu } from '../codec/dimse-encoding';
+import { describeStatus, isStoredStatus } from '../codec/dimse-status';
+import { splitPart10 } from '../codec/part10';
+import { explicitToImplicitLittleEndian } from '../codec/implicit-vr';
 import {
   AssociationFailure,
   DEFAULT_SCU_TIMEOUTS,
@@ -14,7 +20,7 @@ import {
   ScuTimeouts,
   openAssociation,
 } from './scu-association';
-import { TransferSyntax } from './transfer-syntax';
+import { TransferSyntax } from '../codec/transfer-syntax';
 
 const { PresentationContextResult } = constants;
 

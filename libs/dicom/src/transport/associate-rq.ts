@@ -1,4 +1,4 @@
-import { UID_MAX_LENGTH } from './uid';
+import { UID_MAX_LENGTH } from '../codec/uid';
 
 /** Why an A-ASSOCIATE-RQ is refused before anything reads it (PS3.8 9.3.4, source "service-provider (ACSE)"). */
 export enum AssociateRqProblem {

@@ -1,5 +1,5 @@
 import { requests } from 'dcmjs-dimse';
-import { encodeCStoreRequestPdu } from './dimse-encoding';
+import { encodeCStoreRequestPdu } from '../codec/dimse-encoding';
 import { PDataHandlers, PDataRouter } from './pdata-router';
 
 /** One PDV item: length, presentation context, control header (command 1, last 2), value. */

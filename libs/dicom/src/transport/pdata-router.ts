@@ -1,4 +1,4 @@
-import { CStoreRequestCommand, readCStoreRequestCommand } from './dimse-encoding';
+import { CStoreRequestCommand, readCStoreRequestCommand } from '../codec/dimse-encoding';
 
 /** Where the P-DATA-TF traffic of an association goes. */
 export interface PDataHandlers {
