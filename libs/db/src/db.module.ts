@@ -13,6 +13,7 @@ import { TransferRepository } from './repositories/transfer.repository';
 import { TrustRepository } from './repositories/trust.repository';
 import { UserSessionRepository } from './repositories/user-session.repository';
 import { UserRepository } from './repositories/user.repository';
+import { ViewerLinkRepository } from './repositories/viewer-link.repository';
 
 const REPOSITORIES = [
   FetchRequestRepository,
@@ -26,6 +27,7 @@ const REPOSITORIES = [
   TransferRepository,
   UserRepository,
   UserSessionRepository,
+  ViewerLinkRepository,
 ];
 
 /** MySQL through TypeORM: creates the database when missing and runs migrations at start-up. */

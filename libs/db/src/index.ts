@@ -12,3 +12,4 @@ export * from './repositories/trust.repository';
 export * from './repositories/fetch-request.repository';
 export * from './repositories/user-session.repository';
 export * from './repositories/user.repository';
+export * from './repositories/viewer-link.repository';

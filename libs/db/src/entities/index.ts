@@ -7,6 +7,7 @@ export * from './study.entity';
 export * from './transfer.entity';
 export * from './trust.entity';
 export * from './user.entity';
+export * from './viewer-link.entity';
 
 import { AgreementEntity } from './agreement.entity';
 import { AuditChainHeadEntity, AuditEventEntity } from './audit-event.entity';
@@ -17,6 +18,7 @@ import { StudyEntity } from './study.entity';
 import { TransferEntity, TransferInstanceEntity } from './transfer.entity';
 import { TrustEntity } from './trust.entity';
 import { UserEntity, UserSessionEntity } from './user.entity';
+import { ViewerLinkEntity } from './viewer-link.entity';
 
 export const ENTITIES = [
   TrustEntity,
@@ -31,4 +33,5 @@ export const ENTITIES = [
   FetchRequestEntity,
   UserEntity,
   UserSessionEntity,
+  ViewerLinkEntity,
 ];
