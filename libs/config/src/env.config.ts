@@ -6,6 +6,7 @@ import { EnvConfig } from './hub-config.types';
 export const DEFAULT_DATABASE_URL = 'mysql://root@127.0.0.1:3306/image_exchange_hub';
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 export const LOG_LEVELS: readonly EnvConfig['logLevel'][] = ['error', 'warn', 'log', 'debug', 'verbose'];
+export const LOG_FORMATS: readonly NonNullable<EnvConfig['logFormat']>[] = ['json', 'pretty'];
 const LOCAL_HUB_CONFIG = 'config/hub.yaml';
 const EXAMPLE_HUB_CONFIG = 'config/hub.example.yaml';
 
@@ -101,8 +102,14 @@ export function loadEnvConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd(
     issues.push(`LOG_LEVEL: expected one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(requestedLevel)}`);
   }
 
+  const requestedFormat = read('LOG_FORMAT')?.toLowerCase();
+  const logFormat = LOG_FORMATS.find((format) => format === requestedFormat);
+  if (requestedFormat !== undefined && logFormat === undefined) {
+    issues.push(`LOG_FORMAT: expected one of ${LOG_FORMATS.join(', ')}, got ${JSON.stringify(requestedFormat)}`);
+  }
+
   if (issues.length > 0 || logLevel === undefined) {
     throw new ConfigError(issues, 'Invalid environment');
   }
-  return { hubConfigPath, databaseUrl, redisUrl, logLevel, queuePrefix };
+  return { hubConfigPath, databaseUrl, redisUrl, logLevel, queuePrefix, ...(logFormat ? { logFormat } : {}) };
 }

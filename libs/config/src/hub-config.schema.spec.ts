@@ -253,6 +253,33 @@ describe('parseHubConfig', () => {
     ]);
   });
 
+  it('defaults the storage floor and monitoring ports, allows 0 for none, and checks them', () => {
+    const config = parseHubConfig(rawConfig());
+    expect(config.storage).toEqual({ minFreeMegabytes: 1024 });
+    expect(config.monitoring).toEqual({ receiverPort: 9101, routerPort: 9102, forwarderPort: 9103 });
+
+    const off = rawConfig();
+    off.storage = { minFreeMegabytes: 0 };
+    off.monitoring = { receiverPort: 0, metricsToken: 'a-token-of-sixteen-chars' };
+    expect(parseHubConfig(off).storage.minFreeMegabytes).toBe(0);
+    expect(parseHubConfig(off).monitoring).toEqual({
+      receiverPort: 0,
+      routerPort: 9102,
+      forwarderPort: 9103,
+      metricsToken: 'a-token-of-sixteen-chars',
+    });
+
+    const bad = rawConfig();
+    bad.storage = { minFreeMegabytes: -1, minFree: 3 };
+    bad.monitoring = { routerPort: 70000, metricsToken: 'short' };
+    expect(issuesOf(bad)).toEqual([
+      'storage.minFreeMegabytes: must be at least 0',
+      'storage.minFree: unknown key (expected one of minFreeMegabytes)',
+      'monitoring.routerPort: must be at most 65535',
+      'monitoring.metricsToken: shorter than 16 characters',
+    ]);
+  });
+
   it('checks coercion rules', () => {
     const raw = rawConfig();
     raw.trusts[0].coercion = [
@@ -302,7 +329,7 @@ describe('parseHubConfig', () => {
       'hub.colour: unknown key (expected one of aeTitle, bindAddress, dicomPort, httpPort, storageDir, stableStudySeconds, maxPduLength, tls)',
       'folders.emergancy: unknown key (did you mean emergency?)',
       'trusts[0].nodes[0].allowedIPs: unknown key (did you mean allowedIps?)',
-      'extra: unknown key (expected one of hub, folders, dicom, portal, dicomweb, viewerLinks, findIt, trusts, agreements, restrictedPatientIds)',
+      'extra: unknown key (expected one of hub, folders, dicom, portal, storage, monitoring, dicomweb, viewerLinks, findIt, trusts, agreements, restrictedPatientIds)',
     ]);
   });
 

@@ -191,6 +191,19 @@ const portalShape = {
   sessionMaxHours: z.number().positive().finite().default(12),
 };
 
+const storageShape = {
+  minFreeMegabytes: z.number().min(0).finite().default(1024),
+};
+
+// Port 0: no listener. Only the apps without a portal of their own (receiver, router, forwarder) open one.
+const monitoringPort = z.number().int().min(0).max(65535);
+const monitoringShape = {
+  receiverPort: monitoringPort.default(9101),
+  routerPort: monitoringPort.default(9102),
+  forwarderPort: monitoringPort.default(9103),
+  metricsToken: z.string().min(16, { message: 'shorter than 16 characters' }).optional(),
+};
+
 const dicomwebShape = {
   corsOrigins: z.array(z.string().url().or(z.literal('*'))).default([]),
 };
@@ -301,6 +314,8 @@ const fileShape = {
   folders: z.object(foldersShape).strict().default({}),
   dicom: z.object(dicomShape).strict().default({}),
   portal: z.object(portalShape).strict().default({}),
+  storage: z.object(storageShape).strict().default({}),
+  monitoring: z.object(monitoringShape).strict().default({}),
   dicomweb: z.object(dicomwebShape).strict().default({}),
   viewerLinks: z.object(viewerLinksShape).strict().default({}),
   findIt: z.object(findItShape).strict().default({}),
@@ -338,6 +353,8 @@ const KNOWN_KEYS: Record<string, readonly string[]> = {
   'folders.emergency': ['retentionHours', 'forwardWhileReceiving'],
   'folders.elective': ['retentionHours', 'forwardWhileReceiving'],
   portal: Object.keys(portalShape),
+  storage: Object.keys(storageShape),
+  monitoring: Object.keys(monitoringShape),
   dicomweb: Object.keys(dicomwebShape),
   viewerLinks: Object.keys(viewerLinksShape),
   findIt: Object.keys(findItShape),

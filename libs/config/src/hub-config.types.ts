@@ -93,6 +93,21 @@ export interface PortalSection {
   sessionMaxHours: number;
 }
 
+/** The storage directory's free-space floor: below it the receiver answers 0xA700 and readiness fails. */
+export interface StorageSection {
+  /** 0: no floor. */
+  minFreeMegabytes: number;
+}
+
+/** Prometheus metrics and health checks of the apps without a portal: each its own HTTP port (0: none). */
+export interface MonitoringSection {
+  receiverPort: number;
+  routerPort: number;
+  forwarderPort: number;
+  /** When set, GET /metrics needs `Authorization: Bearer <token>` (health checks stay open). */
+  metricsToken?: string;
+}
+
 /** DICOMweb (PS3.18) at /dicomweb: browsers on these origins may call it (CORS); none by default. */
 export interface DicomwebSection {
   corsOrigins: string[];
@@ -126,6 +141,8 @@ export interface HubConfig {
   folders: Record<FolderName, FolderSettings>;
   dicom: DicomSection;
   portal: PortalSection;
+  storage: StorageSection;
+  monitoring: MonitoringSection;
   dicomweb: DicomwebSection;
   viewerLinks: ViewerLinksSection;
   findIt: FindItSection;
@@ -162,6 +179,8 @@ export interface EnvConfig {
   redisUrl: string;
   /** Log level for Nest's logger: error, warn, log, debug, verbose. */
   logLevel: 'error' | 'warn' | 'log' | 'debug' | 'verbose';
+  /** json: one JSON object a line; pretty: coloured text. Unset: pretty on a terminal, else JSON. */
+  logFormat?: 'json' | 'pretty';
   /** Prefix of every BullMQ key in Redis; lets several hubs (or test runs) share one Redis. */
   queuePrefix: string;
 }
