@@ -72,11 +72,11 @@ describe('operator API and CLI over routed and quarantined studies', () => {
   it('lists transfers with their filters, and names a bad filter', async () => {
     const all = await request(hub.http!).get('/api/transfers').set(auth).expect(200);
     const mine = (
-      all.body as Array<{ recipient: string; state: string; instances: number; hasReport: boolean }>
-    ).filter((transfer) => transfer.recipient === 'RA7');
+      all.body as { items: Array<{ recipient: string; state: string; instances: number; hasReport: boolean }> }
+    ).items.filter((transfer) => transfer.recipient === 'RA7');
     expect(mine).toContainEqual(expect.objectContaining({ state: 'queued', instances: 2, hasReport: false }));
     const noReport = await request(hub.http!).get('/api/transfers?withoutReport=true&trust=RA7').set(auth).expect(200);
-    expect((noReport.body as unknown[]).length).toBeGreaterThan(0);
+    expect((noReport.body as { items: unknown[] }).items.length).toBeGreaterThan(0);
     const bad = await request(hub.http!).get('/api/transfers?state=lost').set(auth).expect(400);
     expect((bad.body as { message: string }).message).toMatch(/^state: expected one of/);
   });

@@ -196,9 +196,11 @@ describe('portal: log-in, roles, restricted studies, audit search and export', (
 
     it('keeps trust-admins and clinicians to their own trust in listings', async () => {
       const list = async (who: Who, query = '') =>
-        (await request(hub.http!).get(`/api/transfers${query}`).set(as[who]).expect(200)).body as Array<{
-          id: string;
-        }>;
+        (
+          (await request(hub.http!).get(`/api/transfers${query}`).set(as[who]).expect(200)).body as {
+            items: Array<{ id: string }>;
+          }
+        ).items;
       expect((await list('adminRBA')).map((row) => row.id)).not.toContain(transferId);
       expect((await list('adminRA7')).map((row) => row.id)).toContain(transferId);
       const other = await request(hub.http!).get('/api/transfers?trust=RA7').set(as.adminRBA).expect(403);
@@ -321,17 +323,17 @@ describe('portal: log-in, roles, restricted studies, audit search and export', (
   describe('restricted studies', () => {
     it('never lists one to a clinician, and refuses it by id with a Security Alert', async () => {
       const ids = (
-        (await request(hub.http!).get('/api/transfers').set(as.clinicianRA7).expect(200)).body as Array<{
-          id: string;
-        }>
-      ).map((row) => row.id);
+        (await request(hub.http!).get('/api/transfers').set(as.clinicianRA7).expect(200)).body as {
+          items: Array<{ id: string }>;
+        }
+      ).items.map((row) => row.id);
       expect(ids).toContain(transferId);
       expect(ids).not.toContain(restrictedTransferId);
       const byPatient = await request(hub.http!)
         .get('/api/transfers?patientId=VIP0001')
         .set(as.clinicianRA7)
         .expect(200);
-      expect(byPatient.body).toEqual([]);
+      expect(byPatient.body).toMatchObject({ total: 0, items: [] });
       await request(hub.http!).get(`/api/transfers/${restrictedTransferId}`).set(as.clinicianRA7).expect(404);
       expect(await audited('restricted-study-accessed', 'actor_user = ?', ['clin-ra7'])).toEqual([
         expect.objectContaining({
@@ -344,10 +346,10 @@ describe('portal: log-in, roles, restricted studies, audit search and export', (
 
     it('shows one to a trust-admin, raising a Security Alert for each access', async () => {
       const ids = (
-        (await request(hub.http!).get('/api/transfers').set(as.adminRA7).expect(200)).body as Array<{
-          id: string;
-        }>
-      ).map((row) => row.id);
+        (await request(hub.http!).get('/api/transfers').set(as.adminRA7).expect(200)).body as {
+          items: Array<{ id: string }>;
+        }
+      ).items.map((row) => row.id);
       expect(ids).toContain(restrictedTransferId);
       const detail = await request(hub.http!)
         .get(`/api/transfers/${restrictedTransferId}`)
@@ -366,14 +368,18 @@ describe('portal: log-in, roles, restricted studies, audit search and export', (
         .set(as.operator)
         .expect(200);
       expect(restricted.body).toEqual({ studyId: routedStudyId, restricted: true });
-      const hidden = (await request(hub.http!).get('/api/transfers').set(as.clinicianRA7).expect(200)).body as Array<{
-        id: string;
-      }>;
+      const hidden = (
+        (await request(hub.http!).get('/api/transfers').set(as.clinicianRA7).expect(200)).body as {
+          items: Array<{ id: string }>;
+        }
+      ).items;
       expect(hidden.map((row) => row.id)).not.toContain(transferId);
       await request(hub.http!).post(`/api/studies/${routedStudyId}/unrestrict`).set(as.operator).expect(200);
-      const back = (await request(hub.http!).get('/api/transfers').set(as.clinicianRA7).expect(200)).body as Array<{
-        id: string;
-      }>;
+      const back = (
+        (await request(hub.http!).get('/api/transfers').set(as.clinicianRA7).expect(200)).body as {
+          items: Array<{ id: string }>;
+        }
+      ).items;
       expect(back.map((row) => row.id)).toContain(transferId);
       const [vip] = (await hub.dataSource.query('SELECT study_id AS id FROM transfers WHERE id = ?', [
         restrictedTransferId,

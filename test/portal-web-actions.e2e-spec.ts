@@ -142,7 +142,7 @@ describe('portal: retry now and cancel a transfer', () => {
     const detail = await request(hub.http!).get(`/api/transfers/${id}`).set(users.ra7Admin).expect(200);
     expect(detail.body).toMatchObject({ state: 'cancelled' });
     const listed = await request(hub.http!).get('/api/transfers?state=cancelled').set(users.operator).expect(200);
-    expect((listed.body as Array<{ id: string }>).map((row) => row.id)).toEqual([id]);
+    expect((listed.body as { items: Array<{ id: string }> }).items.map((row) => row.id)).toEqual([id]);
 
     const [event] = await auditOf('transfer-cancelled', id);
     expect(event).toMatchObject({ user: 'act-operator', recipient: 'RA7', study: study.studyInstanceUid });

@@ -3,7 +3,7 @@
 // body without the other noticing. Nothing here runs.
 import type { AccountView, LoginResult, Permission, Role } from '@hub/accounts';
 import type { AuditVerification } from '@hub/audit';
-import type { TransferState } from '@hub/db';
+import type { TransferSort, TransferState } from '@hub/db';
 import type { FetchView } from '@hub/fetch';
 import type {
   AgreementView,
@@ -12,6 +12,7 @@ import type {
   PatientAccessReport,
   TransferDetailView,
   TransferListView,
+  TransferPage,
 } from '@hub/governance';
 import type { NodeEchoView, OperationsView } from '@hub/operations';
 import type { QuarantinedStudyView, TransferCancelView, TransferRetryView } from '@hub/routing';
@@ -42,4 +43,27 @@ export const webApiTypesMatchTheServer: [
   Same<Web.TransferRetry, TransferRetryView>,
   Same<Web.TransferCancel, TransferCancelView>,
   Same<Web.NodeEcho, NodeEchoView>,
-] = [true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true];
+  Same<Web.TransferPage, TransferPage>,
+  Same<Web.TransferSort, TransferSort>,
+] = [
+  true,
+  true,
+  true,
+  true,
+  true,
+  true,
+  true,
+  true,
+  true,
+  true,
+  true,
+  true,
+  true,
+  true,
+  true,
+  true,
+  true,
+  true,
+  true,
+  true,
+];

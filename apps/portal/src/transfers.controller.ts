@@ -8,8 +8,9 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { AuthUser, Can, ClientAddress, CurrentUser } from '@hub/accounts';
-import { TransferAccessService, TransferDetailView, TransferListView } from '@hub/governance';
+import { TransferAccessService, TransferDetailView, TransferPage } from '@hub/governance';
 import { TransferActionsService, TransferCancelView, TransferRetryView } from '@hub/routing';
+import { TRANSFER_SORTS } from '@hub/db';
 import { uuid } from './params';
 
 @ApiTags('transfers')
@@ -33,11 +34,15 @@ export class TransfersController {
   @ApiQuery({ name: 'accessionNumber', required: false })
   @ApiQuery({ name: 'from', required: false, description: 'created at or after (ISO date-time)' })
   @ApiQuery({ name: 'to', required: false, description: 'created before (ISO date-time)' })
+  @ApiQuery({ name: 'page', required: false, description: 'from 1; default 1' })
+  @ApiQuery({ name: 'pageSize', required: false, description: '1–500; default 50' })
+  @ApiQuery({ name: 'sort', required: false, enum: TRANSFER_SORTS, description: 'default received' })
+  @ApiQuery({ name: 'order', required: false, enum: ['asc', 'desc'], description: 'default desc' })
   list(
     @AuthUser() user: CurrentUser,
     @Query() query: Record<string, unknown>,
     @ClientAddress() address?: string,
-  ): Promise<TransferListView[]> {
+  ): Promise<TransferPage> {
     return this.transfers.list({ user, address }, query);
   }
 

@@ -5,16 +5,19 @@ import {
   AuditEventRepository,
   Study,
   StudyRepository,
+  TRANSFER_SORTS,
   TRANSFER_STATES,
   Transfer,
   TransferFilter,
+  TransferPageRow,
   TransferRepository,
+  TransferSort,
   TrustRepository,
 } from '@hub/db';
 import { TransferView, mapTransfer } from '@hub/routing';
 import { AuditEventView, mapAuditEvent } from './audit-views';
 import { PortalCaller, auditActor } from './portal-actor';
-import { appliedFilter, checkRange, optionalChoice, optionalDate, optionalText } from './query-params';
+import { appliedFilter, checkRange, optionalChoice, optionalDate, optionalInt, optionalText } from './query-params';
 import { StudyRestrictionService } from './study-restriction.service';
 
 /** A transfer as the portal lists it: how many of its instances are delivered, its last error, what the study is. */
@@ -23,6 +26,16 @@ export interface TransferListView extends TransferView {
   lastError: string | null;
   /** What a list needs to tell studies apart; no patient identifiers. */
   study: { modalities: string[]; studyDate: string | null; studyDescription: string | null };
+}
+
+/** One page of a transfer listing: `total` is every transfer the filters match, `items` this page of them. */
+export interface TransferPage {
+  page: number;
+  pageSize: number;
+  total: number;
+  sort: TransferSort;
+  order: 'asc' | 'desc';
+  items: TransferListView[];
 }
 
 export interface TransferDetailView extends TransferListView {
@@ -43,6 +56,18 @@ export interface TransferDetailView extends TransferListView {
   timeline: AuditEventView[];
 }
 
+const DEFAULT_PAGE_SIZE = 50;
+const MAX_PAGE_SIZE = 500;
+
+function pageItem(row: TransferPageRow, codes: Map<string, string>): TransferListView {
+  return {
+    ...mapTransfer(row.transfer, codes, row.instances),
+    delivered: row.delivered,
+    lastError: row.transfer.lastError,
+    study: row.study,
+  };
+}
+
 /**
  * Transfers as portal users see them: each user within their trust's scope, clinicians without
  * restricted studies, and every read audited (a listing as a Query, a transfer opened as DICOM
@@ -59,7 +84,15 @@ export class TransferAccessService {
     private readonly audit: AuditService,
   ) {}
 
-  async list(caller: PortalCaller, query: Record<string, unknown>): Promise<TransferListView[]> {
+  /**
+   * A page of the caller's transfers, newest first unless sorted otherwise: two queries whatever the page
+   * size or the number of transfers (see TransferRepository.page).
+   */
+  async list(caller: PortalCaller, query: Record<string, unknown>): Promise<TransferPage> {
+    const page = optionalInt('page', query.page, 1, 1_000_000) ?? 1;
+    const pageSize = optionalInt('pageSize', query.pageSize, 1, MAX_PAGE_SIZE) ?? DEFAULT_PAGE_SIZE;
+    const sort = optionalChoice('sort', query.sort, TRANSFER_SORTS) ?? 'received';
+    const order = optionalChoice('order', query.order, ['asc', 'desc'] as const) ?? 'desc';
     const state = optionalChoice('state', query.state, TRANSFER_STATES);
     const folder = optionalChoice('folder', query.folder, ['emergency', 'elective'] as const);
     const withoutReport = optionalChoice('withoutReport', query.withoutReport, ['true', 'false'] as const) === 'true';
@@ -97,16 +130,11 @@ export class TransferAccessService {
     if (!seesRestrictedStudies(caller.user)) {
       filter.hideRestricted = { patientIds: this.restriction.restrictedPatientIds };
     }
-    const rows = trust !== undefined && !trustId ? [] : await this.transfers.list(filter);
-    // The listed transfers' studies in one query, for the list's study columns and the restricted-study alerts.
-    const studies = new Map(
-      (rows.length > 0 ? await this.studies.getByIds([...new Set(rows.map((row) => row.studyId))]) : []).map(
-        (study) => [study.id, study],
-      ),
-    );
-    const views = await Promise.all(
-      rows.map((transfer) => this.listView(transfer, codes, studies.get(transfer.studyId) ?? null)),
-    );
+    const { total, rows } =
+      trust !== undefined && !trustId
+        ? { total: 0, rows: [] as TransferPageRow[] }
+        : await this.transfers.page(filter, { sort, order, offset: (page - 1) * pageSize, limit: pageSize });
+    const items = rows.map((row) => pageItem(row, codes));
     await this.audit.record('transfers-queried', {
       outcome: AuditOutcome.Success,
       actor: auditActor(caller),
@@ -125,18 +153,24 @@ export class TransferAccessService {
           from,
           to,
         }),
-        results: views.length,
+        page,
+        pageSize,
+        results: items.length,
+        total,
       },
     });
-    if (seesRestrictedStudies(caller.user)) {
-      for (const transfer of rows) {
-        const study = studies.get(transfer.studyId);
-        if (study && this.restriction.isRestricted(study)) {
-          await this.restriction.alertAccess(caller, study, 'listed', transfer.id);
+    if (seesRestrictedStudies(caller.user) && rows.length > 0) {
+      // Only the restricted studies of this page raise an alert; one query for the page's studies.
+      const studies = await this.studies.getByIds([...new Set(rows.map((row) => row.transfer.studyId))]);
+      for (const study of studies) {
+        if (this.restriction.isRestricted(study)) {
+          for (const row of rows.filter((candidate) => candidate.transfer.studyId === study.id)) {
+            await this.restriction.alertAccess(caller, study, 'listed', row.transfer.id);
+          }
         }
       }
     }
-    return views;
+    return { page, pageSize, total, sort, order, items };
   }
 
   async detail(caller: PortalCaller, transferId: string): Promise<TransferDetailView> {

@@ -26,6 +26,7 @@ export const PULLABLE_TRANSFER_STATES: TransferState[] = LIVE_TRANSFER_STATES.fi
 @Entity('transfers')
 @Index('uq_transfers_study', ['studyId'], { unique: true })
 @Index('idx_transfers_state_expiry', ['state', 'expiresAt'])
+@Index('idx_transfers_created', ['createdAt'])
 export class TransferEntity {
   @PrimaryGeneratedColumn('uuid')
   id: string;

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { DataSource, EntityManager, Repository } from 'typeorm';
+import { DataSource, EntityManager, Repository, SelectQueryBuilder } from 'typeorm';
 import { transitionState } from './state-transition';
-import { TransferEntity, TransferState } from '../entities';
+import { StudyEntity, TransferEntity, TransferState, TrustEntity } from '../entities';
 
 export type Transfer = Omit<TransferEntity, 'createdAt' | 'updatedAt'> & { createdAt: Date };
 
@@ -48,6 +48,81 @@ const REPORT_SOP_CLASSES = [
   '1.2.840.10008.5.1.4.1.1.88.34',
   '1.2.840.10008.5.1.4.1.1.104.1',
 ];
+
+/** What a transfer listing may be sorted by. */
+export const TRANSFER_SORTS = ['received', 'exchange', 'folder', 'state', 'studyDate', 'report', 'expires'] as const;
+export type TransferSort = (typeof TRANSFER_SORTS)[number];
+
+const SORT_COLUMNS: Record<Exclude<TransferSort, 'exchange'>, string> = {
+  received: 'transfer.createdAt',
+  folder: 'transfer.folder',
+  state: 'transfer.state',
+  studyDate: 'study.studyDate',
+  report: 'transfer.hasReport',
+  expires: 'transfer.expiresAt',
+};
+
+export interface TransferPageRequest {
+  sort: TransferSort;
+  order: 'asc' | 'desc';
+  offset: number;
+  limit: number;
+}
+
+/** A listed transfer with its delivered/total instance counts and what a list shows of its study. */
+export interface TransferPageRow {
+  transfer: Transfer;
+  delivered: number;
+  instances: number;
+  study: { modalities: string[]; studyDate: string | null; studyDescription: string | null };
+}
+
+function applyTransferFilter(query: SelectQueryBuilder<TransferEntity>, filter: TransferFilter): void {
+  if (filter.state) {
+    query.andWhere('transfer.state = :state', { state: filter.state });
+  }
+  if (filter.trustId) {
+    query.andWhere('(transfer.senderTrustId = :trustId OR transfer.recipientTrustId = :trustId)', {
+      trustId: filter.trustId,
+    });
+  }
+  if (filter.folder) {
+    query.andWhere('transfer.folder = :folder', { folder: filter.folder });
+  }
+  if (filter.withoutReport) {
+    query.andWhere('transfer.hasReport = false');
+  }
+  if (filter.from) {
+    query.andWhere('transfer.createdAt >= :from', { from: filter.from });
+  }
+  if (filter.to) {
+    query.andWhere('transfer.createdAt < :to', { to: filter.to });
+  }
+  if (filter.patientId !== undefined) {
+    query.andWhere('transfer.studyId IN (SELECT s.id FROM studies s WHERE s.patient_id = :patientId)', {
+      patientId: filter.patientId,
+    });
+  }
+  if (filter.studyInstanceUid !== undefined) {
+    query.andWhere('transfer.studyId IN (SELECT s.id FROM studies s WHERE s.study_instance_uid = :studyUid)', {
+      studyUid: filter.studyInstanceUid,
+    });
+  }
+  if (filter.accessionNumber !== undefined) {
+    query.andWhere('transfer.studyId IN (SELECT s.id FROM studies s WHERE s.accession_number = :accession)', {
+      accession: filter.accessionNumber,
+    });
+  }
+  if (filter.hideRestricted) {
+    const ids = filter.hideRestricted.patientIds;
+    query.andWhere(
+      `transfer.studyId NOT IN (SELECT s.id FROM studies s WHERE s.restricted = 1${
+        ids.length > 0 ? ' OR s.patient_id IN (:...restrictedPatientIds)' : ''
+      })`,
+      { restrictedPatientIds: ids },
+    );
+  }
+}
 
 /** Brings the transfer's report flag up to date with its instances (an SR or PDF among them). */
 async function refreshReportFlag(manager: EntityManager, transferId: string): Promise<void> {
@@ -114,51 +189,57 @@ export class TransferRepository {
 
   async list(filter: TransferFilter): Promise<Transfer[]> {
     const query = this.repository.createQueryBuilder('transfer').orderBy('transfer.createdAt', 'DESC');
-    if (filter.state) {
-      query.andWhere('transfer.state = :state', { state: filter.state });
-    }
-    if (filter.trustId) {
-      query.andWhere('(transfer.senderTrustId = :trustId OR transfer.recipientTrustId = :trustId)', {
-        trustId: filter.trustId,
-      });
-    }
-    if (filter.folder) {
-      query.andWhere('transfer.folder = :folder', { folder: filter.folder });
-    }
-    if (filter.withoutReport) {
-      query.andWhere('transfer.hasReport = false');
-    }
-    if (filter.from) {
-      query.andWhere('transfer.createdAt >= :from', { from: filter.from });
-    }
-    if (filter.to) {
-      query.andWhere('transfer.createdAt < :to', { to: filter.to });
-    }
-    if (filter.patientId !== undefined) {
-      query.andWhere('transfer.studyId IN (SELECT s.id FROM studies s WHERE s.patient_id = :patientId)', {
-        patientId: filter.patientId,
-      });
-    }
-    if (filter.studyInstanceUid !== undefined) {
-      query.andWhere('transfer.studyId IN (SELECT s.id FROM studies s WHERE s.study_instance_uid = :studyUid)', {
-        studyUid: filter.studyInstanceUid,
-      });
-    }
-    if (filter.accessionNumber !== undefined) {
-      query.andWhere('transfer.studyId IN (SELECT s.id FROM studies s WHERE s.accession_number = :accession)', {
-        accession: filter.accessionNumber,
-      });
-    }
-    if (filter.hideRestricted) {
-      const ids = filter.hideRestricted.patientIds;
-      query.andWhere(
-        `transfer.studyId NOT IN (SELECT s.id FROM studies s WHERE s.restricted = 1${
-          ids.length > 0 ? ' OR s.patient_id IN (:...restrictedPatientIds)' : ''
-        })`,
-        { restrictedPatientIds: ids },
-      );
-    }
+    applyTransferFilter(query, filter);
     return query.getMany();
+  }
+
+  /**
+   * One page of a listing, with what a list shows of each transfer's study and its delivered/total counts:
+   * two queries however many rows (the count, then the page with its counts as correlated subqueries).
+   */
+  async page(filter: TransferFilter, page: TransferPageRequest): Promise<{ total: number; rows: TransferPageRow[] }> {
+    const base = this.repository.createQueryBuilder('transfer');
+    applyTransferFilter(base, filter);
+    const total = await base.clone().getCount();
+    if (total === 0 || page.offset >= total) {
+      return { total, rows: [] };
+    }
+    const direction = page.order === 'asc' ? 'ASC' : 'DESC';
+    const query = base
+      .leftJoin(StudyEntity, 'study', 'study.id = transfer.studyId')
+      .addSelect(['study.modalitiesInStudy', 'study.studyDate', 'study.studyDescription'])
+      .addSelect(
+        "(SELECT COUNT(*) FROM transfer_instances ti WHERE ti.transfer_id = transfer.id AND ti.state = 'delivered')",
+        'delivered_count',
+      )
+      .addSelect('(SELECT COUNT(*) FROM transfer_instances ti WHERE ti.transfer_id = transfer.id)', 'instance_count');
+    if (page.sort === 'exchange') {
+      query
+        .leftJoin(TrustEntity, 'sender', 'sender.id = transfer.senderTrustId')
+        .leftJoin(TrustEntity, 'recipient', 'recipient.id = transfer.recipientTrustId')
+        .orderBy('sender.code', direction)
+        .addOrderBy('recipient.code', direction);
+    } else {
+      query.orderBy(SORT_COLUMNS[page.sort], direction);
+    }
+    // Ties (same second, same state) keep one order from page to page.
+    query.addOrderBy('transfer.createdAt', 'DESC').addOrderBy('transfer.id', 'ASC').offset(page.offset).limit(page.limit);
+    const { entities, raw } = await query.getRawAndEntities<Record<string, unknown>>();
+    const rows = entities.map((transfer, index): TransferPageRow => {
+      const row = raw[index] ?? {};
+      const modalities = row.study_modalities_in_study;
+      return {
+        transfer,
+        delivered: Number(row.delivered_count ?? 0),
+        instances: Number(row.instance_count ?? 0),
+        study: {
+          modalities: typeof modalities === 'string' && modalities !== '' ? modalities.split('\\') : [],
+          studyDate: (row.study_study_date as string | null | undefined) ?? null,
+          studyDescription: (row.study_study_description as string | null | undefined) ?? null,
+        },
+      };
+    });
+    return { total, rows };
   }
 
   /** Moves a transfer between states; false when it was in none of the `from` states. */

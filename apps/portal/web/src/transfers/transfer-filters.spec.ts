@@ -2,6 +2,9 @@ import {
   anyInFlight,
   normalizeTransferFilters,
   parseTransferFilters,
+  pageCount,
+  sortColumn,
+  SORTABLE_COLUMNS,
   transferApiQuery,
   transferFiltersToParams,
 } from './transfer-filters';
@@ -66,6 +69,27 @@ describe('transfer filters', () => {
     });
     expect(transferApiQuery({ withoutReport: true }).withoutReport).toBe('true');
     expect(transferApiQuery({}).withoutReport).toBeUndefined();
+  });
+
+  it('asks the server for the page and order shown, leaving the defaults out', () => {
+    expect(transferApiQuery({})).toMatchObject({ page: undefined, pageSize: '25', sort: undefined, order: undefined });
+    expect(
+      transferApiQuery({ state: 'failed' }, { page: 3, pageSize: 50, sort: 'expires', order: 'asc' }),
+    ).toMatchObject({ state: 'failed', page: '3', pageSize: '50', sort: 'expires', order: 'asc' });
+  });
+
+  it('maps each sortable column to a server sort and back', () => {
+    for (const [column, sort] of Object.entries(SORTABLE_COLUMNS)) {
+      expect(sortColumn(sort)).toBe(column);
+    }
+    expect(SORTABLE_COLUMNS.lastError).toBeUndefined();
+  });
+
+  it('counts pages, one at least', () => {
+    expect(pageCount(0, 25)).toBe(1);
+    expect(pageCount(25, 25)).toBe(1);
+    expect(pageCount(26, 25)).toBe(2);
+    expect(pageCount(100_000, 25)).toBe(4000);
   });
 
   it('refreshes while something is queued or delivering, not otherwise', () => {

@@ -1,4 +1,11 @@
-import { FOLDERS, TRANSFER_STATES, type Folder, type TransferListItem, type TransferState } from '../api/types';
+import {
+  FOLDERS,
+  TRANSFER_STATES,
+  type Folder,
+  type TransferListItem,
+  type TransferSort,
+  type TransferState,
+} from '../api/types';
 
 /** The transfers page's filters, as the URL carries them (only what the user typed goes there). */
 export interface TransferFilters {
@@ -101,8 +108,46 @@ export function normalizeTransferFilters(filters: TransferFilters): TransferFilt
   return parseTransferFilters(transferFiltersToParams(filters));
 }
 
-/** GET /api/transfers parameters: `to` is inclusive for people and exclusive for the API, so it moves a day on. */
-export function transferApiQuery(filters: TransferFilters): Record<string, string | undefined> {
+/** Which page of the listing, and its order: the server pages and sorts, so only one page crosses the wire. */
+export interface TransferListing {
+  /** From 1. */
+  page: number;
+  pageSize: number;
+  sort: TransferSort;
+  order: 'asc' | 'desc';
+}
+
+export const DEFAULT_LISTING: TransferListing = { page: 1, pageSize: 25, sort: 'received', order: 'desc' };
+
+/** The table's column ids the server can sort by, and the sort each one asks for. */
+export const SORTABLE_COLUMNS: Readonly<Record<string, TransferSort>> = {
+  createdAt: 'received',
+  exchange: 'exchange',
+  folder: 'folder',
+  state: 'state',
+  studyDate: 'studyDate',
+  hasReport: 'report',
+  expiresAt: 'expires',
+};
+
+/** The column id that shows a server sort (the inverse of SORTABLE_COLUMNS). */
+export function sortColumn(sort: TransferSort): string {
+  return Object.entries(SORTABLE_COLUMNS).find(([, value]) => value === sort)?.[0] ?? 'createdAt';
+}
+
+/** How many pages `total` rows make, at least one. */
+export function pageCount(total: number, pageSize: number): number {
+  return Math.max(1, Math.ceil(total / pageSize));
+}
+
+/**
+ * GET /api/transfers parameters: `to` is inclusive for people and exclusive for the API, so it moves a day on.
+ * The listing's defaults are left out, so the plain first page is plain /api/transfers.
+ */
+export function transferApiQuery(
+  filters: TransferFilters,
+  listing: TransferListing = DEFAULT_LISTING,
+): Record<string, string | undefined> {
   let to: string | undefined;
   if (filters.to) {
     const next = new Date(`${filters.to}T00:00:00Z`);
@@ -119,6 +164,10 @@ export function transferApiQuery(filters: TransferFilters): Record<string, strin
     from: filters.from,
     to,
     withoutReport: filters.withoutReport ? 'true' : undefined,
+    page: listing.page > 1 ? String(listing.page) : undefined,
+    pageSize: String(listing.pageSize),
+    sort: listing.sort !== 'received' ? listing.sort : undefined,
+    order: listing.order !== 'desc' ? listing.order : undefined,
   };
 }
 

@@ -1,24 +1,26 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { queryString } from '../api/client';
-import type { TransferCancel, TransferDetail, TransferListItem, TransferRetry } from '../api/types';
+import type { TransferCancel, TransferDetail, TransferPage, TransferRetry } from '../api/types';
 import { useSession } from '../session/session-context';
-import { anyInFlight, transferApiQuery, type TransferFilters } from './transfer-filters';
+import { anyInFlight, transferApiQuery, type TransferFilters, type TransferListing } from './transfer-filters';
 
 /** How often a page with a transfer in flight asks again. */
 export const IN_FLIGHT_REFRESH_MS = 3000;
 
 export const transferKeys = {
   all: ['transfers'] as const,
-  list: (filters: TransferFilters) => ['transfers', 'list', filters] as const,
+  list: (filters: TransferFilters, listing: TransferListing) => ['transfers', 'list', filters, listing] as const,
   detail: (id: string) => ['transfers', 'detail', id] as const,
 };
 
-export function useTransfers(filters: TransferFilters) {
+/** One page of transfers, paged and sorted by the server; the page shown stays while the next loads. */
+export function useTransfers(filters: TransferFilters, listing: TransferListing) {
   const { api } = useSession();
   return useQuery({
-    queryKey: transferKeys.list(filters),
-    queryFn: () => api.get<TransferListItem[]>(`/api/transfers${queryString(transferApiQuery(filters))}`),
-    refetchInterval: (query) => (anyInFlight(query.state.data) ? IN_FLIGHT_REFRESH_MS : false),
+    queryKey: transferKeys.list(filters, listing),
+    queryFn: () => api.get<TransferPage>(`/api/transfers${queryString(transferApiQuery(filters, listing))}`),
+    placeholderData: keepPreviousData,
+    refetchInterval: (query) => (anyInFlight(query.state.data?.items) ? IN_FLIGHT_REFRESH_MS : false),
   });
 }
 

@@ -19,10 +19,10 @@ import {
   createColumnHelper,
   flexRender,
   getCoreRowModel,
-  getPaginationRowModel,
-  getSortedRowModel,
   useReactTable,
+  type PaginationState,
   type SortingState,
+  type Updater,
 } from '@tanstack/react-table';
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import { Link, useSearchParams } from 'react-router';
@@ -32,14 +32,18 @@ import { useSession } from '../session/session-context';
 import { DeliveredProgress, FolderBadge, StateBadge } from './transfer-badges';
 import {
   anyInFlight,
+  DEFAULT_LISTING,
   normalizeTransferFilters,
+  pageCount,
   parseTransferFilters,
+  SORTABLE_COLUMNS,
+  sortColumn,
   transferFiltersToParams,
   type TransferFilters,
+  type TransferListing,
 } from './transfer-filters';
 import { useTransfers } from './transfer-queries';
 
-const PAGE_SIZE = 25;
 const column = createColumnHelper<TransferListItem>();
 
 const columns = [
@@ -63,6 +67,7 @@ const columns = [
   column.accessor('state', { header: 'State', cell: (info) => <StateBadge state={info.getValue()} /> }),
   column.accessor((row) => (row.instances > 0 ? row.delivered / row.instances : 0), {
     id: 'delivered',
+    enableSorting: false,
     header: 'Delivered',
     cell: (info) => (
       <DeliveredProgress
@@ -72,7 +77,11 @@ const columns = [
       />
     ),
   }),
-  column.accessor((row) => row.study.modalities.join(', '), { id: 'modality', header: 'Modality' }),
+  column.accessor((row) => row.study.modalities.join(', '), {
+    id: 'modality',
+    header: 'Modality',
+    enableSorting: false,
+  }),
   column.accessor((row) => row.study.studyDate ?? '', {
     id: 'studyDate',
     header: 'Study date',
@@ -81,6 +90,7 @@ const columns = [
   column.accessor((row) => row.study.studyDescription ?? '', {
     id: 'description',
     header: 'Description',
+    enableSorting: false,
     cell: (info) => (
       <Text size="sm" lineClamp={2} maw={160}>
         {info.getValue() || '—'}
@@ -95,6 +105,7 @@ const columns = [
   column.accessor((row) => row.lastError ?? '', {
     id: 'lastError',
     header: 'Last error',
+    enableSorting: false,
     cell: (info) =>
       info.getValue() ? (
         <Text size="sm" c="red.8" lineClamp={2} maw={180} title={info.getValue()}>
@@ -211,28 +222,44 @@ function FilterForm({
   );
 }
 
+function resolve<T>(updater: Updater<T>, previous: T): T {
+  return typeof updater === 'function' ? (updater as (old: T) => T)(previous) : updater;
+}
+
 export function TransfersPage() {
   const session = useSession();
   const [searchParams, setSearchParams] = useSearchParams();
   const filters = useMemo(() => parseTransferFilters(searchParams), [searchParams]);
-  const transfers = useTransfers(filters);
-  const [sorting, setSorting] = useState<SortingState>([{ id: 'createdAt', desc: true }]);
-  const [pagination, setPagination] = useState({ pageIndex: 0, pageSize: PAGE_SIZE });
+  const [listing, setListing] = useState<TransferListing>(DEFAULT_LISTING);
+  const transfers = useTransfers(filters, listing);
   useEffect(() => {
     document.title = 'Transfers · Image Exchange Hub';
   }, []);
-  useEffect(() => setPagination((previous) => ({ ...previous, pageIndex: 0 })), [filters]);
+  useEffect(() => setListing((previous) => ({ ...previous, page: 1 })), [filters]);
 
+  // The server sorts and pages: the table shows the page it was sent, in the order it was sent.
+  const sorting: SortingState = [{ id: sortColumn(listing.sort), desc: listing.order === 'desc' }];
+  const pagination: PaginationState = { pageIndex: listing.page - 1, pageSize: listing.pageSize };
+  const total = transfers.data?.total ?? 0;
   const table = useReactTable({
-    data: transfers.data ?? [],
+    data: transfers.data?.items ?? [],
     columns,
     state: { sorting, pagination },
-    onSortingChange: setSorting,
-    onPaginationChange: setPagination,
+    manualSorting: true,
+    manualPagination: true,
+    rowCount: total,
+    onSortingChange: (updater) => {
+      const [next] = resolve(updater, sorting);
+      const sort = next ? SORTABLE_COLUMNS[next.id] : undefined;
+      if (next && sort) {
+        setListing((previous) => ({ ...previous, page: 1, sort, order: next.desc ? 'desc' : 'asc' }));
+      }
+    },
+    onPaginationChange: (updater) => {
+      const next = resolve(updater, pagination);
+      setListing((previous) => ({ ...previous, page: next.pageIndex + 1, pageSize: next.pageSize }));
+    },
     getCoreRowModel: getCoreRowModel(),
-    getSortedRowModel: getSortedRowModel(),
-    getPaginationRowModel: getPaginationRowModel(),
-    autoResetPageIndex: false,
     enableSortingRemoval: false,
   });
   // Searching again with the same filters asks the server again rather than showing the cached answer.
@@ -244,9 +271,9 @@ export function TransfersPage() {
       setSearchParams(params);
     }
   };
-  const total = transfers.data?.length ?? 0;
-  const first = pagination.pageIndex * pagination.pageSize;
-  const inFlight = anyInFlight(transfers.data);
+  const first = (listing.page - 1) * listing.pageSize;
+  const pages = pageCount(total, listing.pageSize);
+  const inFlight = anyInFlight(transfers.data?.items);
 
   return (
     <Stack>
@@ -263,7 +290,7 @@ export function TransfersPage() {
             ? 'Loading…'
             : total === 0
               ? 'No transfers match.'
-              : `Showing ${first + 1}–${Math.min(first + pagination.pageSize, total)} of ${total}`}
+              : `Showing ${first + 1}–${Math.min(first + listing.pageSize, total)} of ${total}`}
         </Text>
         {inFlight && (
           <Group gap="xs" wrap="nowrap">
@@ -276,7 +303,7 @@ export function TransfersPage() {
       <Table.ScrollContainer minWidth={1000}>
         <Table striped highlightOnHover withTableBorder verticalSpacing="xs" horizontalSpacing="xs" fz="sm">
           <Table.Caption>
-            Transfers, newest first unless sorted otherwise. Select a column heading to sort.
+            Transfers, newest first unless sorted otherwise. Select a column heading with an arrow to sort.
           </Table.Caption>
           <Table.Thead>
             {table.getHeaderGroups().map((group) => (
@@ -289,10 +316,14 @@ export function TransfersPage() {
                       scope="col"
                       aria-sort={sorted === 'asc' ? 'ascending' : sorted === 'desc' ? 'descending' : 'none'}
                     >
-                      <UnstyledButton onClick={header.column.getToggleSortingHandler()} fw={700} fz="sm">
-                        {flexRender(header.column.columnDef.header, header.getContext())}
-                        <span aria-hidden> {sorted === 'asc' ? '▲' : sorted === 'desc' ? '▼' : '↕'}</span>
-                      </UnstyledButton>
+                      {header.column.getCanSort() ? (
+                        <UnstyledButton onClick={header.column.getToggleSortingHandler()} fw={700} fz="sm">
+                          {flexRender(header.column.columnDef.header, header.getContext())}
+                          <span aria-hidden> {sorted === 'asc' ? '▲' : sorted === 'desc' ? '▼' : '↕'}</span>
+                        </UnstyledButton>
+                      ) : (
+                        flexRender(header.column.columnDef.header, header.getContext())
+                      )}
                     </Table.Th>
                   );
                 })}
@@ -310,10 +341,10 @@ export function TransfersPage() {
           </Table.Tbody>
         </Table>
       </Table.ScrollContainer>
-      {table.getPageCount() > 1 && (
+      {pages > 1 && (
         <Pagination
-          total={table.getPageCount()}
-          value={pagination.pageIndex + 1}
+          total={pages}
+          value={listing.page}
           onChange={(page) => table.setPageIndex(page - 1)}
           getControlProps={(control) => ({ 'aria-label': `${control} page` })}
           getItemProps={(page) => ({ 'aria-label': `Page ${page}` })}
