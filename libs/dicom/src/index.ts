@@ -7,6 +7,7 @@ export * from './scp/hub-scp';
 export * from './codec/part10';
 export * from './scp/store-sink';
 export * from './transport/associate-rq';
+export * from './transport/dimse-log';
 export * from './scp/association-limits';
 export * from './codec/dataset-structure';
 export * from './codec/transfer-syntax';

@@ -1,0 +1,16 @@
+import { log as dimseLog } from 'dcmjs-dimse';
+
+export type DimseLogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error';
+
+/**
+ * Sends dcmjs-dimse's own log lines to the hub's logger instead of the console. The level stays what the
+ * DICOM code sets (`setLevel` rebuilds the methods through this factory, so the route survives it).
+ */
+export function routeDimseLog(sink: (level: DimseLogLevel, message: string) => void): void {
+  dimseLog.methodFactory = (method) => {
+    const level: DimseLogLevel = method === 'log' ? 'info' : (method as DimseLogLevel);
+    return (...args: unknown[]) =>
+      sink(level, args.map((arg) => (arg instanceof Error ? arg.message : String(arg))).join(' '));
+  };
+  dimseLog.rebuild();
+}
