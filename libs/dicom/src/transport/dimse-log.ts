@@ -8,7 +8,7 @@ export type DimseLogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error';
  */
 export function routeDimseLog(sink: (level: DimseLogLevel, message: string) => void): void {
   dimseLog.methodFactory = (method) => {
-    const level: DimseLogLevel = method === 'log' ? 'info' : (method as DimseLogLevel);
+    const level: DimseLogLevel = method;
     return (...args: unknown[]) =>
       sink(level, args.map((arg) => (arg instanceof Error ? arg.message : String(arg))).join(' '));
   };
