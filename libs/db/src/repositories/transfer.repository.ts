@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, EntityManager, Repository, SelectQueryBuilder } from 'typeorm';
 import { transitionState } from './state-transition';
-import { StudyEntity, TransferEntity, TransferState, TrustEntity } from '../entities';
+import { LIVE_TRANSFER_STATES, StudyEntity, TransferEntity, TransferState, TrustEntity } from '../entities';
 
 export type Transfer = Omit<TransferEntity, 'createdAt' | 'updatedAt'> & { createdAt: Date };
 
@@ -61,6 +61,14 @@ const SORT_COLUMNS: Record<Exclude<TransferSort, 'exchange'>, string> = {
   report: 'transfer.hasReport',
   expires: 'transfer.expiresAt',
 };
+
+/** How many live transfers are in one state and folder, and since when the oldest of them exists. */
+export interface TransferTally {
+  state: TransferState;
+  folder: 'emergency' | 'elective';
+  count: number;
+  oldestCreatedAt: Date;
+}
 
 export interface TransferPageRequest {
   sort: TransferSort;
@@ -223,7 +231,11 @@ export class TransferRepository {
       query.orderBy(SORT_COLUMNS[page.sort], direction);
     }
     // Ties (same second, same state) keep one order from page to page.
-    query.addOrderBy('transfer.createdAt', 'DESC').addOrderBy('transfer.id', 'ASC').offset(page.offset).limit(page.limit);
+    query
+      .addOrderBy('transfer.createdAt', 'DESC')
+      .addOrderBy('transfer.id', 'ASC')
+      .offset(page.offset)
+      .limit(page.limit);
     const { entities, raw } = await query.getRawAndEntities<Record<string, unknown>>();
     const rows = entities.map((transfer, index): TransferPageRow => {
       const row = raw[index] ?? {};
@@ -408,6 +420,29 @@ export class TransferRepository {
       [transferId],
     )) as Array<{ delivered: string | number | null; total: string | number }>;
     return { delivered: Number(row?.delivered ?? 0), total: Number(row?.total ?? 0) };
+  }
+
+  /**
+   * Live transfers (every state but expired) counted by state and folder, with the oldest creation time of
+   * each group: one grouped query over the state index, read when metrics are scraped.
+   */
+  async tallyLive(): Promise<TransferTally[]> {
+    const rows = (await this.dataSource.query(
+      `SELECT state, folder, COUNT(*) AS count, MIN(created_at) AS oldest FROM transfers
+       WHERE state IN (${LIVE_TRANSFER_STATES.map(() => '?').join(', ')}) GROUP BY state, folder`,
+      LIVE_TRANSFER_STATES,
+    )) as Array<{
+      state: TransferState;
+      folder: 'emergency' | 'elective';
+      count: string | number;
+      oldest: Date | string;
+    }>;
+    return rows.map((row) => ({
+      state: row.state,
+      folder: row.folder,
+      count: Number(row.count),
+      oldestCreatedAt: row.oldest instanceof Date ? row.oldest : new Date(`${row.oldest}Z`),
+    }));
   }
 
   /** Notes what could not be applied as configured (e.g. an invalid NHS number kept as it was). */
