@@ -22,14 +22,6 @@ import {
 import { StorageService } from '@hub/storage';
 import { PullCatalogService, PullableStudy } from './pull-catalog.service';
 
-/** C-MOVE statuses (PS3.4 C.4.2.1.5). */
-const MoveStatus = {
-  MoveDestinationUnknown: 0xa801,
-  UnableToPerformSubOperations: 0xa702,
-  IdentifierDoesNotMatch: 0xa900,
-  SubOperationsWithFailures: 0xb000,
-} as const;
-
 /** The unique key of each query level (PS3.4 C.6.1.1). */
 const STUDY_KEYS_BY_LEVEL: Record<QueryIdentifier['level'], string> = {
   PATIENT: 'PatientID',
@@ -119,7 +111,7 @@ export class QueryRetrieveService {
         level: query.level,
         keys: query.keys,
         matches: sent,
-        status: formatStatus(cancelled() ? 0xfe00 : DimseStatus.Success),
+        status: formatStatus(cancelled() ? DimseStatus.Cancel : DimseStatus.Success),
       },
     });
     return { status: DimseStatus.Success };
@@ -146,12 +138,12 @@ export class QueryRetrieveService {
         studyInstanceUid: singleValue(query.keys.StudyInstanceUID),
         detail: { destination: destinationAeTitle, reason, level: query.level },
       });
-      return { status: MoveStatus.MoveDestinationUnknown, comment: reason, counts };
+      return { status: DimseStatus.MoveDestinationUnknown, comment: reason, counts };
     }
     const uniqueKey = STUDY_KEYS_BY_LEVEL[query.level];
     if (!query.keys[uniqueKey]) {
       return {
-        status: MoveStatus.IdentifierDoesNotMatch,
+        status: DimseStatus.IdentifierDoesNotMatch,
         comment: `${uniqueKey} is required at ${query.level} level`,
         counts,
       };
@@ -182,13 +174,17 @@ export class QueryRetrieveService {
       counts.failed === 0 && counts.remaining === 0
         ? DimseStatus.Success
         : cancelled()
-          ? 0xfe00
+          ? DimseStatus.Cancel
           : counts.completed === 0 && counts.warning === 0 && associationFailure
-            ? MoveStatus.UnableToPerformSubOperations
-            : MoveStatus.SubOperationsWithFailures;
+            ? DimseStatus.UnableToPerformSubOperations
+            : DimseStatus.SubOperationsWithFailures;
     // Whatever was never attempted (cancelled, association lost) counts as failed in the final response.
-    const final = { ...counts, failed: counts.failed + (status === 0xfe00 ? 0 : counts.remaining), remaining: 0 };
-    return { status, comment: associationFailure, counts: status === 0xfe00 ? counts : final };
+    const final = {
+      ...counts,
+      failed: counts.failed + (status === DimseStatus.Cancel ? 0 : counts.remaining),
+      remaining: 0,
+    };
+    return { status, comment: associationFailure, counts: status === DimseStatus.Cancel ? counts : final };
   }
 
   private async sendGroup(

@@ -1,5 +1,7 @@
 import { data as dcmjsData } from 'dcmjs';
+import { ElementReader, MALFORMED } from './element-reader';
 import { datasetEncoding } from './transfer-syntax';
+import { UNDEFINED_LENGTH, hasShortLength, tagName } from './vr';
 
 export interface CoercionRuleInput {
   op: 'set' | 'prefix' | 'copy' | 'remove';
@@ -64,70 +66,22 @@ interface Element {
   valueLength: number;
 }
 
-const LONG_VRS = new Set(['OB', 'OD', 'OF', 'OL', 'OV', 'OW', 'SQ', 'UC', 'UN', 'UR', 'UT', 'SV', 'UV']);
-const UNDEFINED = 0xffffffff;
-
 /** Top-level elements of a little endian data set, with their byte ranges. */
 function topLevelElements(buffer: Buffer, explicit: boolean): Element[] {
+  const reader = new ElementReader(buffer, { explicitVr: explicit, littleEndian: true }, true, { lenient: true });
   const elements: Element[] = [];
   let position = 0;
   while (position + 8 <= buffer.length) {
     const start = position;
-    const tag = ((buffer.readUInt16LE(position) << 16) | buffer.readUInt16LE(position + 2)) >>> 0;
-    let length: number;
-    let headerLength: number;
-    if (explicit) {
-      const vr = buffer.toString('latin1', position + 4, position + 6);
-      if (LONG_VRS.has(vr)) {
-        length = buffer.readUInt32LE(position + 8);
-        headerLength = 12;
-      } else {
-        length = buffer.readUInt16LE(position + 6);
-        headerLength = 8;
-      }
-    } else {
-      length = buffer.readUInt32LE(position + 4);
-      headerLength = 8;
+    const end = reader.elementEnd(position);
+    if (end < 0) {
+      throw new Error(`element ${tagName(reader.tag)}: ${reader.reason}`);
     }
-    const valueStart = start + headerLength;
-    const end = length === UNDEFINED ? skipUndefined(buffer, valueStart, explicit) : valueStart + length;
-    if (end > buffer.length) {
-      throw new Error(`element (${tag.toString(16)}) runs past the end of the data set`);
-    }
-    elements.push({ tag, start, end, valueStart, valueLength: length === UNDEFINED ? 0 : length });
+    const { tag, length, valueStart } = reader;
+    elements.push({ tag, start, end, valueStart, valueLength: length === UNDEFINED_LENGTH ? 0 : length });
     position = end;
   }
   return elements;
-}
-
-/** The offset after an undefined-length sequence or encapsulated pixel data starting at `position`. */
-function skipUndefined(buffer: Buffer, position: number, explicit: boolean): number {
-  while (position + 8 <= buffer.length) {
-    const group = buffer.readUInt16LE(position);
-    const element = buffer.readUInt16LE(position + 2);
-    const length = buffer.readUInt32LE(position + 4);
-    position += 8;
-    if (group === 0xfffe && element === 0xe0dd) {
-      return position;
-    }
-    if (group === 0xfffe && element === 0xe000 && length === UNDEFINED) {
-      // An item of undefined length: its elements, up to the item delimiter.
-      for (;;) {
-        if (buffer.readUInt16LE(position) === 0xfffe && buffer.readUInt16LE(position + 2) === 0xe00d) {
-          position += 8;
-          break;
-        }
-        const [nested] = topLevelElements(buffer.subarray(position), explicit).slice(0, 1);
-        if (!nested) {
-          throw new Error('unterminated item');
-        }
-        position += nested.end - nested.start;
-      }
-      continue;
-    }
-    position += length;
-  }
-  throw new Error('unterminated sequence');
 }
 
 function encodeElement(tag: number, vr: string, value: string, explicit: boolean): Buffer {
@@ -135,7 +89,7 @@ function encodeElement(tag: number, vr: string, value: string, explicit: boolean
   if (bytes.length % 2 === 1) {
     bytes = Buffer.concat([bytes, Buffer.from([vr === 'UI' ? 0x00 : 0x20])]);
   }
-  const long = LONG_VRS.has(vr);
+  const long = !hasShortLength(vr);
   const header = Buffer.alloc(explicit ? (long ? 12 : 8) : 8);
   header.writeUInt16LE(tag >>> 16, 0);
   header.writeUInt16LE(tag & 0xffff, 2);
@@ -342,55 +296,20 @@ export function coercionHeadLength(
   if (encoding.deflated || !encoding.littleEndian || belowTag === 0) {
     return 0;
   }
+  const reader = new ElementReader(prefix, { explicitVr: encoding.explicitVr, littleEndian: true }, complete, {
+    lenient: true,
+  });
   let position = 0;
   while (position + 4 <= prefix.length) {
-    const tag = ((prefix.readUInt16LE(position) << 16) | prefix.readUInt16LE(position + 2)) >>> 0;
-    if (tag >= belowTag) {
+    if (reader.tagAt(position) >= belowTag) {
       return position;
     }
-    const end = elementEnd(prefix, position, encoding.explicitVr);
-    if (end === undefined) {
+    const end = reader.elementEnd(position);
+    if (end < 0) {
       // Cut off by the end of the prefix, or malformed: coercion then sees (and judges) all of it.
-      return complete ? prefix.length : undefined;
+      return complete || end === MALFORMED ? prefix.length : undefined;
     }
     position = end;
   }
   return complete ? prefix.length : undefined;
-}
-
-/** Where the element (or item, or delimiter) at `position` ends; undefined when the buffer ends first. */
-function elementEnd(buffer: Buffer, position: number, explicit: boolean): number | undefined {
-  if (position + 8 > buffer.length) {
-    return undefined;
-  }
-  const group = buffer.readUInt16LE(position);
-  let length: number;
-  let valueStart: number;
-  if (group === 0xfffe) {
-    // Items and delimiters: tag and a 4-byte length, whatever the VR encoding.
-    length = buffer.readUInt32LE(position + 4);
-    valueStart = position + 8;
-  } else if (explicit && LONG_VRS.has(buffer.toString('latin1', position + 4, position + 6))) {
-    if (position + 12 > buffer.length) {
-      return undefined;
-    }
-    length = buffer.readUInt32LE(position + 8);
-    valueStart = position + 12;
-  } else {
-    length = explicit ? buffer.readUInt16LE(position + 6) : buffer.readUInt32LE(position + 4);
-    valueStart = position + 8;
-  }
-  if (length !== UNDEFINED) {
-    return valueStart + length <= buffer.length ? valueStart + length : undefined;
-  }
-  // Undefined length: nested elements up to the matching delimiter (item or sequence).
-  const delimiter = buffer.readUInt16LE(position + 2) === 0xe000 && group === 0xfffe ? 0xe00d : 0xe0dd;
-  let cursor: number | undefined = valueStart;
-  while (cursor !== undefined && cursor + 8 <= buffer.length) {
-    if (buffer.readUInt16LE(cursor) === 0xfffe && buffer.readUInt16LE(cursor + 2) === delimiter) {
-      return cursor + 8;
-    }
-    cursor = elementEnd(buffer, cursor, explicit);
-  }
-  return undefined;
 }

@@ -1,16 +1,18 @@
-import { SHORT_LENGTH_VRS, tagName, vrCode } from './dataset-header';
+import { MAX_DEPTH } from './element-reader';
 import { DatasetEncoding } from './transfer-syntax';
-
-const ITEM = 0xfffee000;
-const ITEM_DELIMITATION = 0xfffee00d;
-const SEQUENCE_DELIMITATION = 0xfffee0dd;
-const PIXEL_DATA = 0x7fe00010;
-const UNDEFINED_LENGTH = 0xffffffff;
-const MAX_DEPTH = 32;
-const VR_SQ = vrCode('SQ');
-const VR_UN = vrCode('UN');
-const VR_OB = vrCode('OB');
-const VR_OW = vrCode('OW');
+import {
+  ITEM,
+  ITEM_DELIMITATION,
+  PIXEL_DATA,
+  SEQUENCE_DELIMITATION,
+  SHORT_LENGTH_VRS,
+  UNDEFINED_LENGTH,
+  VR_OB,
+  VR_OW,
+  VR_SQ,
+  VR_UN,
+  tagName,
+} from './vr';
 /** The longest element header: tag, VR, reserved, 4-byte length (explicit VR, PS3.5 7.1.2). */
 const LONGEST_HEADER = 12;
 

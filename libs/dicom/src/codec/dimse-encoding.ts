@@ -1,3 +1,5 @@
+import { walkCommandSet } from './element-reader';
+
 /**
  * Encodes C-STORE commands directly. dcmjs-dimse builds every outgoing command by merging its whole
  * tag dictionary and re-encoding through dcmjs, which costs more CPU and garbage per instance than
@@ -138,15 +140,7 @@ export function readCStoreResponsePdu(pdu: Buffer): CStoreResponseSummary | unde
   let messageId: number | undefined;
   let status: number | undefined;
   let errorComment: string | undefined;
-  let position = PDATA_HEADER_LENGTH;
-  while (position + 8 <= pdu.length) {
-    const group = pdu.readUInt16LE(position);
-    const elementNumber = pdu.readUInt16LE(position + 2);
-    const length = pdu.readUInt32LE(position + 4);
-    const value = position + 8;
-    if (group !== 0x0000 || value + length > pdu.length) {
-      return undefined;
-    }
+  const position = walkCommandSet(pdu, PDATA_HEADER_LENGTH, pdu.length, (elementNumber, value, length) => {
     if (length === 2 && elementNumber === 0x0100) {
       commandField = pdu.readUInt16LE(value);
     } else if (length === 2 && elementNumber === 0x0120) {
@@ -156,8 +150,7 @@ export function readCStoreResponsePdu(pdu: Buffer): CStoreResponseSummary | unde
     } else if (elementNumber === 0x0902 && length > 0) {
       errorComment = pdu.toString('latin1', value, value + length).replace(/[\0 ]+$/, '');
     }
-    position = value + length;
-  }
+  });
   if (position !== pdu.length || commandField !== C_STORE_RSP || messageId === undefined || status === undefined) {
     return undefined;
   }
@@ -191,15 +184,7 @@ export function readCStoreRequestCommand(command: Buffer): CStoreRequestCommand 
   let dataSetType: number | undefined;
   let sopClassUid: string | undefined;
   let sopInstanceUid: string | undefined;
-  let position = 0;
-  while (position + 8 <= command.length) {
-    const group = command.readUInt16LE(position);
-    const elementNumber = command.readUInt16LE(position + 2);
-    const length = command.readUInt32LE(position + 4);
-    const value = position + 8;
-    if (group !== 0x0000 || value + length > command.length) {
-      return undefined;
-    }
+  const position = walkCommandSet(command, 0, command.length, (elementNumber, value, length) => {
     if (length === 2 && elementNumber === 0x0100) {
       commandField = command.readUInt16LE(value);
     } else if (length === 2 && elementNumber === 0x0110) {
@@ -211,8 +196,7 @@ export function readCStoreRequestCommand(command: Buffer): CStoreRequestCommand 
     } else if (elementNumber === 0x1000) {
       sopInstanceUid = uidText(command.subarray(value, value + length));
     }
-    position = value + length;
-  }
+  });
   if (
     position !== command.length ||
     commandField !== C_STORE_RQ ||
@@ -224,4 +208,17 @@ export function readCStoreRequestCommand(command: Buffer): CStoreRequestCommand 
     return undefined;
   }
   return { messageId, sopClassUid, sopInstanceUid, hasDataSet: dataSetType !== NO_DATA_SET };
+}
+
+/** CommandDataSetType (0000,0800) of a command set, or undefined if it cannot be read. */
+export function readDataSetType(command: Buffer): number | undefined {
+  let dataSetType: number | undefined;
+  walkCommandSet(command, 0, command.length, (elementNumber, value, length) => {
+    if (elementNumber === 0x0800 && length === 2) {
+      dataSetType = command.readUInt16LE(value);
+      return true;
+    }
+    return false;
+  });
+  return dataSetType;
 }

@@ -1,12 +1,31 @@
-/** DIMSE status codes the hub answers with (PS3.4 B.2.3, PS3.7 C). */
+/** The one table of DIMSE status codes the hub answers with or reads (PS3.4 B.2.3, C.4, PS3.7 C). */
 export enum DimseStatus {
   Success = 0x0000,
   ProcessingFailure = 0x0110,
   SopClassNotSupported = 0x0122,
   NotAuthorized = 0x0124,
   OutOfResources = 0xa700,
+  /** C-MOVE: Refused: Out of Resources, unable to perform sub-operations (PS3.4 C.4.2.1.5). */
+  UnableToPerformSubOperations = 0xa702,
+  /** C-MOVE: Refused: Move Destination unknown. */
+  MoveDestinationUnknown = 0xa801,
   DataSetDoesNotMatchSopClass = 0xa900,
+  /** C-FIND/C-MOVE: Error: Identifier does not match SOP Class (the same code as for a data set). */
+  IdentifierDoesNotMatch = 0xa900,
   CannotUnderstand = 0xc000,
+  /** C-FIND/C-MOVE: Failed: Unable to process (the same code as Cannot Understand). */
+  UnableToProcess = 0xc000,
+  /** C-MOVE: Warning: sub-operations complete, one or more failures (also Coercion of Data Elements). */
+  SubOperationsWithFailures = 0xb000,
+  Cancel = 0xfe00,
+  Pending = 0xff00,
+  /** C-FIND: Pending, optional keys not supported. */
+  PendingWarning = 0xff01,
+}
+
+/** A pending C-FIND/C-MOVE response (0xFF00, 0xFF01): more follow. */
+export function isPendingStatus(status: number | undefined): boolean {
+  return status === DimseStatus.Pending || status === DimseStatus.PendingWarning;
 }
 
 /** A C-STORE the peer kept: Success or a warning (B000 coercion, B007 mismatch, B006 elements discarded). */

@@ -1,12 +1,14 @@
-import { SHORT_LENGTH_VRS, tagName, vrCode } from './dataset-header';
-
-const ITEM = 0xfffee000;
-const ITEM_DELIMITATION = 0xfffee00d;
-const SEQUENCE_DELIMITATION = 0xfffee0dd;
-const UNDEFINED_LENGTH = 0xffffffff;
-const MAX_DEPTH = 32;
-const VR_SQ = vrCode('SQ');
-const VR_UN = vrCode('UN');
+import { MAX_DEPTH } from './element-reader';
+import {
+  ITEM,
+  ITEM_DELIMITATION,
+  SEQUENCE_DELIMITATION,
+  SHORT_LENGTH_VRS,
+  UNDEFINED_LENGTH,
+  VR_SQ,
+  VR_UN,
+  tagName,
+} from './vr';
 
 function header(tag: number, length: number): Buffer {
   const bytes = Buffer.allocUnsafe(8);

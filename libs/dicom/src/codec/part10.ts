@@ -1,4 +1,5 @@
 import { aeTitleProblem, normalizeAeTitle } from './ae-title';
+import { ElementReader, OK } from './element-reader';
 import { isValidUid, trimUid } from './uid';
 
 // 2.25 root (PS3.5 §B.2): the decimal form of a UUID generated once for the hub.
@@ -87,8 +88,6 @@ export interface Part10Parts {
   transferSyntaxUid: string;
 }
 
-const LONG_LENGTH_VRS = new Set(['OB', 'OD', 'OF', 'OL', 'OV', 'OW', 'SQ', 'SV', 'UC', 'UN', 'UR', 'UT', 'UV']);
-
 interface MetaWalk {
   end: number;
   transferSyntaxUid?: string;
@@ -96,6 +95,7 @@ interface MetaWalk {
 
 /** Walks explicit VR LE group 0002 elements from META_START up to limit, or while the group is 0002. */
 function walkMeta(file: Buffer, limit: number | undefined): MetaWalk | undefined {
+  const reader = new ElementReader(file, { explicitVr: true, littleEndian: true }, true, { lenient: true });
   const stop = limit ?? file.length;
   let pos = META_START;
   let transferSyntaxUid: string | undefined;
@@ -103,24 +103,14 @@ function walkMeta(file: Buffer, limit: number | undefined): MetaWalk | undefined
     if (pos + 8 > file.length || file.readUInt16LE(pos) !== 0x0002) {
       break;
     }
-    const element = file.readUInt16LE(pos + 2);
-    const vr = file.toString('latin1', pos + 4, pos + 6);
-    let length: number;
-    let valueStart: number;
-    if (LONG_LENGTH_VRS.has(vr)) {
-      if (pos + 12 > file.length) {
-        return undefined;
-      }
-      length = file.readUInt32LE(pos + 8);
-      valueStart = pos + 12;
-    } else {
-      length = file.readUInt16LE(pos + 6);
-      valueStart = pos + 8;
+    if (reader.readHeader(pos) !== OK) {
+      return undefined;
     }
+    const { tag, length, valueStart } = reader;
     if (valueStart + length > file.length) {
       return undefined;
     }
-    if (element === 0x0010) {
+    if (tag === 0x00020010) {
       transferSyntaxUid = trimUid(file.toString('latin1', valueStart, valueStart + length));
     }
     pos = valueStart + length;

@@ -117,11 +117,6 @@ interface StoreReception {
   sink: StoreSink;
 }
 
-const PENDING = 0xff00;
-const CANCELLED = 0xfe00;
-const IDENTIFIER_DOES_NOT_MATCH = 0xa900;
-const UNABLE_TO_PROCESS = 0xc000;
-
 /**
  * The hub's DICOM upper layer on one connection. The hub reads the PDUs itself and handles C-STORE
  * end to end (command, data set streamed out of memory as it arrives, response); dcmjs-dimse does
@@ -272,11 +267,11 @@ export class HubScp extends Scp {
       (request.getDataset()?.getElements() ?? {}) as Record<string, unknown>,
     );
     if (!queryRetrieve) {
-      final(UNABLE_TO_PROCESS, 'query not available on this association');
+      final(DimseStatus.UnableToProcess, 'query not available on this association');
       return;
     }
     if ('error' in query) {
-      final(IDENTIFIER_DOES_NOT_MATCH, query.error);
+      final(DimseStatus.IdentifierDoesNotMatch, query.error);
       return;
     }
     this.cancelRequested = false;
@@ -286,16 +281,16 @@ export class HubScp extends Scp {
         (identifier) => {
           const response = responses.CFindResponse.fromRequest(request);
           response.setDataset(new Dataset({ ...identifier, QueryRetrieveLevel: query.level }));
-          response.setStatus(PENDING);
+          response.setStatus(DimseStatus.Pending);
           callback([response]);
         },
         () => this.cancelRequested || this.ended,
       )
       .then(
-        (outcome) => final(this.cancelRequested ? CANCELLED : outcome.status, outcome.comment),
+        (outcome) => final(this.cancelRequested ? DimseStatus.Cancel : outcome.status, outcome.comment),
         (error: Error) => {
           this.logger.error(`C-FIND from ${this.callingAeTitle}: ${error.message}`);
-          final(UNABLE_TO_PROCESS, 'unable to process');
+          final(DimseStatus.UnableToProcess, 'unable to process');
         },
       )
       .catch((error: Error) => this.internalError(error));
@@ -308,13 +303,13 @@ export class HubScp extends Scp {
       const response = responses.CMoveResponse.fromRequest(request);
       response.setStatus(status);
       // Pending responses carry all four counts; the final one the completed, failed and warning counts.
-      if (status === PENDING) {
+      if (status === DimseStatus.Pending) {
         response.setRemaining(counts.remaining);
       }
       response.setCompleted(counts.completed);
       response.setFailures(counts.failed);
       response.setWarnings(counts.warning);
-      if (comment && status !== PENDING) {
+      if (comment && status !== DimseStatus.Pending) {
         response.setErrorComment(comment.slice(0, 64));
       }
       callback([response]);
@@ -330,11 +325,11 @@ export class HubScp extends Scp {
       (request.getDataset()?.getElements() ?? {}) as Record<string, unknown>,
     );
     if (!queryRetrieve) {
-      respond(UNABLE_TO_PROCESS, none, 'retrieve not available on this association');
+      respond(DimseStatus.UnableToProcess, none, 'retrieve not available on this association');
       return;
     }
     if ('error' in query) {
-      respond(IDENTIFIER_DOES_NOT_MATCH, none, query.error);
+      respond(DimseStatus.IdentifierDoesNotMatch, none, query.error);
       return;
     }
     this.cancelRequested = false;
@@ -342,14 +337,14 @@ export class HubScp extends Scp {
       .move(
         query,
         destination,
-        (counts) => respond(PENDING, counts),
+        (counts) => respond(DimseStatus.Pending, counts),
         () => this.cancelRequested || this.ended,
       )
       .then(
         (outcome) => respond(outcome.status, outcome.counts, outcome.comment),
         (error: Error) => {
           this.logger.error(`C-MOVE from ${this.callingAeTitle}: ${error.message}`);
-          respond(UNABLE_TO_PROCESS, none, 'unable to process');
+          respond(DimseStatus.UnableToProcess, none, 'unable to process');
         },
       )
       .catch((error: Error) => this.internalError(error));

@@ -2,6 +2,7 @@ import { Client, log as dimseLog, requests } from 'dcmjs-dimse';
 import { DEFAULT_SCU_TIMEOUTS, ScuTarget, openAssociation } from './scu-association';
 import { AssociationFailedError } from './stored-instance-scu';
 import { SubOperationCounts } from '../scp/query-retrieve';
+import { DimseStatus, isPendingStatus } from '../codec/dimse-status';
 
 interface DimseResponse {
   getStatus(): number;
@@ -38,7 +39,7 @@ export async function findStudies(target: ScuTarget, keys: Record<string, string
   const result: FindResult = { matches: [] };
   await runRequest(target, request, (response) => {
     const status = response.getStatus();
-    if (status === 0xff00 || status === 0xff01) {
+    if (isPendingStatus(status)) {
       const dataset = response.getDataset();
       if (dataset) {
         result.matches.push(dataset.getElements());
@@ -74,7 +75,7 @@ export async function moveStudy(
       warning: response.getWarnings?.() ?? 0,
     };
     result.counts = counts;
-    if (response.getStatus() === 0xff00) {
+    if (response.getStatus() === DimseStatus.Pending) {
       onProgress(counts);
     } else {
       result.status = response.getStatus();

@@ -1,4 +1,4 @@
-import { CStoreRequestCommand, readCStoreRequestCommand } from '../codec/dimse-encoding';
+import { CStoreRequestCommand, readCStoreRequestCommand, readDataSetType } from '../codec/dimse-encoding';
 
 /** Where the P-DATA-TF traffic of an association goes. */
 export interface PDataHandlers {
@@ -204,22 +204,4 @@ function wrapItems(items: Buffer[]): Buffer {
   header.writeUInt8(0x04, 0);
   header.writeUInt32BE(length, 2);
   return Buffer.concat([header, ...items], PDU_HEADER_LENGTH + length);
-}
-
-/** CommandDataSetType (0000,0800) of a command set, or undefined if it cannot be read. */
-function readDataSetType(command: Buffer): number | undefined {
-  let position = 0;
-  while (position + 8 <= command.length) {
-    const group = command.readUInt16LE(position);
-    const elementNumber = command.readUInt16LE(position + 2);
-    const length = command.readUInt32LE(position + 4);
-    if (group !== 0x0000 || position + 8 + length > command.length) {
-      return undefined;
-    }
-    if (elementNumber === 0x0800 && length === 2) {
-      return command.readUInt16LE(position + 8);
-    }
-    position += 8 + length;
-  }
-  return undefined;
 }
