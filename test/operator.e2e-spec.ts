@@ -167,11 +167,14 @@ describe('operator API and CLI over routed and quarantined studies', () => {
   it('CLI: refuses a misspelt option instead of ignoring it', () => {
     const misspelt = hubCli(hub, configFile, ['transfers', 'list', '--sate', 'queued']);
     expect(misspelt.code).toBe(2);
-    expect(misspelt.stderr).toContain('unknown option --sate (did you mean --state?)');
+    expect(misspelt.stderr).toContain("unknown option '--sate'\n(Did you mean --state?)");
     expect(misspelt.stdout).toBe('');
     const valueless = hubCli(hub, configFile, ['transfers', 'list', '--state']);
     expect(valueless.code).toBe(2);
-    expect(valueless.stderr).toContain('--state needs a value');
+    expect(valueless.stderr).toContain("option '--state <state>' argument missing");
+    const swallowing = hubCli(hub, configFile, ['transfers', 'list', '--state', '--json']);
+    expect(swallowing.code).toBe(2);
+    expect(swallowing.stderr).toContain('it needs a value, not another option');
   });
 
   it('CLI: audits who acted as --as names, else as the OS account, even with $USER unset (cron)', async () => {

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import * as path from 'node:path';
 import { openDatabase } from '../../libs/db/src/data-source';
 
 /**
@@ -19,4 +20,10 @@ export default async function globalSetup(): Promise<void> {
   } catch {
     throw new Error('DCMTK is not installed: apt-get install -y dcmtk (the end-to-end tests use its tools as peers)');
   }
+  // The CLI specs run the operator's CLI from the build, as `npm run hub` does: bring dist up to date once here,
+  // not inside a test's timeout (a no-op when dist is newer than the sources).
+  execFileSync(process.execPath, [path.resolve(__dirname, '..', '..', 'scripts', 'hub.js'), '--build-only'], {
+    stdio: 'inherit',
+    timeout: 300_000,
+  });
 }

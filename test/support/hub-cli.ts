@@ -3,34 +3,32 @@ import * as path from 'node:path';
 import type { TestHub } from './test-hub';
 
 const ROOT = path.resolve(__dirname, '..', '..');
+const LAUNCHER = path.join(ROOT, 'scripts', 'hub.js');
 
 /**
- * The operator's CLI as a person runs it: `npm run hub -- …`, on the hub's database and config file,
- * with `input` on its stdin (e.g. a password).
+ * The operator's CLI as a person runs it (`npm run hub -- …`, i.e. scripts/hub.js running the build), on the
+ * hub's database and config file, with `input` on its stdin (e.g. a password). Global set-up has brought dist up
+ * to date.
  */
 export function hubCli(
-  hub: TestHub,
+  hub: Pick<TestHub, 'databaseUrl' | 'queuePrefix'>,
   configFile: string,
   args: string[],
   input?: string,
   env: Record<string, string | undefined> = {},
 ) {
-  const result = spawnSync(
-    process.execPath,
-    ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'apps/cli/src/main.ts', ...args],
-    {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        HUB_CONFIG: configFile,
-        DATABASE_URL: hub.databaseUrl,
-        QUEUE_PREFIX: hub.queuePrefix,
-        ...env,
-      },
-      input,
-      encoding: 'utf8',
-      timeout: 60000,
+  const result = spawnSync(process.execPath, [LAUNCHER, ...args], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      HUB_CONFIG: configFile,
+      DATABASE_URL: hub.databaseUrl,
+      QUEUE_PREFIX: hub.queuePrefix,
+      ...env,
     },
-  );
+    input,
+    encoding: 'utf8',
+    timeout: 60000,
+  });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }

@@ -1,1 +1,2 @@
 export * from './config-apply.service';
+export * from './node-directory.service';

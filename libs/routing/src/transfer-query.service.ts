@@ -1,5 +1,5 @@
 import { BadRequestException, Injectable } from '@nestjs/common';
-import { TRANSFER_STATES, TransferRepository, TransferState } from '@hub/db';
+import { StudyRepository, TRANSFER_STATES, TransferRepository, TransferState } from '@hub/db';
 import { QuarantineService } from './quarantine.service';
 import { RoutingService } from './routing.service';
 import { QuarantinedStudyView, TransferView, mapQuarantinedStudy, mapTransfer } from './transfer-views';
@@ -9,6 +9,14 @@ export interface TransferQuery {
   trust?: string;
   folder?: string;
   withoutReport?: boolean;
+  studyInstanceUid?: string;
+  accessionNumber?: string;
+}
+
+/** A transfer as the operator's CLI lists it: which study, and why its delivery last failed. */
+export interface TransferSummaryView extends TransferView {
+  studyInstanceUid: string;
+  lastError: string | null;
 }
 
 /** Listings for the API and the CLI, with filters checked and named when wrong. */
@@ -16,11 +24,12 @@ export interface TransferQuery {
 export class TransferQueryService {
   constructor(
     private readonly transfers: TransferRepository,
+    private readonly studies: StudyRepository,
     private readonly routing: RoutingService,
     private readonly quarantine: QuarantineService,
   ) {}
 
-  async listTransfers(query: TransferQuery): Promise<TransferView[]> {
+  async listTransfers(query: TransferQuery): Promise<TransferSummaryView[]> {
     if (query.state && !TRANSFER_STATES.includes(query.state as TransferState)) {
       throw new BadRequestException(`state: expected one of ${TRANSFER_STATES.join(', ')}`);
     }
@@ -40,9 +49,20 @@ export class TransferQueryService {
       trustId,
       folder: query.folder as 'emergency' | 'elective' | undefined,
       withoutReport: query.withoutReport,
+      studyInstanceUid: query.studyInstanceUid,
+      accessionNumber: query.accessionNumber,
     });
+    const studies = new Map(
+      (transfers.length > 0 ? await this.studies.getByIds([...new Set(transfers.map((row) => row.studyId))]) : []).map(
+        (study) => [study.id, study.studyInstanceUid],
+      ),
+    );
     return Promise.all(
-      transfers.map(async (transfer) => mapTransfer(transfer, codes, await this.transfers.countInstances(transfer.id))),
+      transfers.map(async (transfer) => ({
+        ...mapTransfer(transfer, codes, await this.transfers.countInstances(transfer.id)),
+        studyInstanceUid: studies.get(transfer.studyId) ?? '',
+        lastError: transfer.lastError,
+      })),
     );
   }
 
