@@ -3,13 +3,16 @@ import { APP_GUARD } from '@nestjs/core';
 import { AccountsModule, SessionGuard } from '@hub/accounts';
 import { LoadedConfig } from '@hub/config';
 import { CoreModule } from '@hub/core';
+import { DicomwebModule } from '@hub/dicomweb';
 import { FetchModule } from '@hub/fetch';
 import { GovernanceModule } from '@hub/governance';
 import { OperationsModule } from '@hub/operations';
 import { RoutingModule } from '@hub/routing';
+import { ViewerLinksModule } from '@hub/viewer-links';
 import { AgreementsController } from './agreements.controller';
 import { AuditController } from './audit.controller';
 import { AuthController } from './auth.controller';
+import { DicomwebController, DicomwebCorsInterceptor } from './dicomweb.controller';
 import { FetchesController } from './fetches.controller';
 import { HealthController } from './health.controller';
 import { OperationsController } from './operations.controller';
@@ -17,6 +20,7 @@ import { QuarantineController } from './quarantine.controller';
 import { StudiesController } from './studies.controller';
 import { TransfersController } from './transfers.controller';
 import { UsersController } from './users.controller';
+import { StudyLinksController, ViewerLinkOpenController } from './viewer-links.controller';
 
 /** The HTTP API: log-in, transfers, quarantine, agreements, studies, audit, users, fetch requests, operations, health. Every route needs a session unless @Public. */
 @Module({})
@@ -31,6 +35,8 @@ export class PortalModule {
         FetchModule,
         OperationsModule,
         RoutingModule,
+        DicomwebModule,
+        ViewerLinksModule,
       ],
       controllers: [
         HealthController,
@@ -43,8 +49,11 @@ export class PortalModule {
         UsersController,
         FetchesController,
         OperationsController,
+        DicomwebController,
+        StudyLinksController,
+        ViewerLinkOpenController,
       ],
-      providers: [{ provide: APP_GUARD, useExisting: SessionGuard }],
+      providers: [{ provide: APP_GUARD, useExisting: SessionGuard }, DicomwebCorsInterceptor],
     };
   }
 }

@@ -42,6 +42,23 @@ export class PullCatalogService {
 
   async load(recipient: Trust, options: { studyInstanceUids?: string[] } = {}): Promise<PullableStudy[]> {
     const transfers = await this.transfers.getForRecipient(recipient.id, PULLABLE_TRANSFER_STATES);
+    return this.build(transfers, options, () => recipient);
+  }
+
+  /**
+   * Every recipient's folders at once, for those who oversee the hub (operators, governance): the values as
+   * stored, since they receive nothing themselves. `recipient` is the trust each study is filed for.
+   */
+  async loadAll(options: { studyInstanceUids?: string[] } = {}): Promise<PullableStudy[]> {
+    const transfers = await this.transfers.getByStates(PULLABLE_TRANSFER_STATES);
+    return this.build(transfers, options, () => undefined);
+  }
+
+  private async build(
+    transfers: Transfer[],
+    options: { studyInstanceUids?: string[] },
+    viewerOf: (recipientTrustId: string) => Trust | undefined,
+  ): Promise<PullableStudy[]> {
     const studies = new Map((await this.studies.getByIds(transfers.map((t) => t.studyId))).map((s) => [s.id, s]));
     const wanted = options.studyInstanceUids ? new Set(options.studyInstanceUids) : undefined;
     const selected = transfers.filter((transfer) => {
@@ -58,15 +75,16 @@ export class PullCatalogService {
         byStudy.set(instance.studyId, [instance]);
       }
     }
-    const senders = new Map((await this.trusts.getAll()).map((trust) => [trust.id, trust]));
-    const rules = (recipient.coercion ?? []) as CoercionRuleInput[];
+    const trusts = new Map((await this.trusts.getAll()).map((trust) => [trust.id, trust]));
     return selected
       .map((transfer) => {
         const study = studies.get(transfer.studyId)!;
-        const sender = senders.get(transfer.senderTrustId);
+        const sender = trusts.get(transfer.senderTrustId);
+        const viewer = viewerOf(transfer.recipientTrustId);
+        const rules = (viewer?.coercion ?? []) as CoercionRuleInput[];
         const context = {
           sender: { code: sender?.code ?? '', patientIdIssuer: sender?.patientIdIssuer ?? '' },
-          recipient: { code: recipient.code },
+          recipient: { code: trusts.get(transfer.recipientTrustId)?.code ?? '' },
         };
         const instances = byStudy.get(study.id) ?? [];
         const stored = studyAttributes(study, instances);

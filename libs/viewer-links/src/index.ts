@@ -1,0 +1,2 @@
+export * from './viewer-link.service';
+export * from './viewer-links.module';

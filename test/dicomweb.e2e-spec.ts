@@ -1,0 +1,350 @@
+import { CoercionRuleInput, applyCoercion, splitPart10 } from '@hub/dicom';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import request from 'supertest';
+import { storescu } from './support/dcmtk';
+import { GeneratedStudy, TransferSyntaxUid, makeStudy } from './support/dicom-factory';
+import { TestHub, startTestHub } from './support/test-hub';
+import { waitFor } from './support/wait-for';
+
+const HOST = '127.0.0.1';
+const RA7_COERCION: CoercionRuleInput[] = [
+  { op: 'prefix', tag: 'AccessionNumber', value: '{sender.code}-' },
+  { op: 'set', tag: 'IssuerOfPatientID', value: '{sender.patientIdIssuer}' },
+];
+const CONTEXT = { sender: { code: 'RVJ', patientIdIssuer: 'RVJ' }, recipient: { code: 'RA7' } };
+
+type Auth = { Authorization: string };
+type Json = Record<string, { vr: string; Value?: unknown[]; BulkDataURI?: string }>;
+
+/** The parts of a multipart/related body: each part's headers and bytes. */
+function parseMultipart(body: Buffer, contentType: string): Array<{ headers: Record<string, string>; data: Buffer }> {
+  const boundary = /boundary="?([^";]+)"?/.exec(contentType)![1];
+  const delimiter = Buffer.from(`--${boundary}`);
+  const parts: Array<{ headers: Record<string, string>; data: Buffer }> = [];
+  let position = body.indexOf(delimiter);
+  for (;;) {
+    const start = position + delimiter.length;
+    if (body.subarray(start, start + 2).toString() === '--') {
+      return parts;
+    }
+    const headerEnd = body.indexOf('\r\n\r\n', start);
+    const headers = Object.fromEntries(
+      body
+        .subarray(start + 2, headerEnd)
+        .toString('latin1')
+        .split('\r\n')
+        .map((line) => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]),
+    );
+    const next = body.indexOf(delimiter, headerEnd + 4);
+    parts.push({ headers, data: body.subarray(headerEnd + 4, next - 2) });
+    position = next;
+  }
+}
+
+const binary = (res: request.Response, callback: (error: Error | null, body: Buffer) => void) => {
+  const chunks: Buffer[] = [];
+  res.on('data', (chunk: Buffer) => chunks.push(chunk));
+  res.on('end', () => callback(null, Buffer.concat(chunks)));
+};
+
+const value = (json: Json, tag: string) => json[tag]?.Value?.[0];
+
+describe('DICOMweb at /dicomweb and secure viewer links', () => {
+  let work: string;
+  let hub: TestHub;
+  let forRa7: GeneratedStudy;
+  let forRvj: GeneratedStudy;
+  let restricted: GeneratedStudy;
+  let ra7StudyId: string;
+  const as = {} as Record<'operator' | 'clinicianRA7' | 'adminRA7' | 'clinicianRVJ' | 'governance', Auth>;
+
+  beforeAll(async () => {
+    work = mkdtempSync(path.join(tmpdir(), 'iehub-e2e-dicomweb-'));
+    hub = await startTestHub({
+      apps: ['receiver', 'router', 'portal'],
+      stableStudySeconds: 1,
+      configure: (raw) => {
+        const ra7 = raw.trusts.find((trust) => trust.code === 'RA7')!;
+        Object.assign(ra7.nodes[0], { receive: 'pull' });
+        ra7.coercion = RA7_COERCION;
+        raw.agreements.push({ from: 'RA7', to: 'RVJ', folders: ['emergency'] });
+        Object.assign(raw, { restrictedPatientIds: ['WEB0003'] });
+      },
+    });
+    forRa7 = await makeStudy(path.join(work, 'ra7'), {
+      patientId: 'WEB0001',
+      patientName: 'WEB^ALICE',
+      accessionNumber: 'ACC700',
+      series: [
+        { kind: 'ct', count: 2 },
+        { kind: 'mr-small', count: 2, transferSyntax: 'jpeg-ls' },
+      ],
+    });
+    forRvj = await makeStudy(path.join(work, 'rvj'), {
+      patientId: 'WEB0002',
+      patientName: 'WEB^BOB',
+      series: [{ kind: 'mr-small', count: 1 }],
+    });
+    restricted = await makeStudy(path.join(work, 'restricted'), {
+      patientId: 'WEB0003',
+      patientName: 'WEB^CAROL',
+      series: [{ kind: 'mr-small', count: 1 }],
+    });
+    expect((await storescu(HOST, hub.port, 'RVJ_PACS', 'RA7_EMER', forRa7.files, ['-xt'])).code).toBe(0);
+    expect((await storescu(HOST, hub.port, 'RVJ_PACS', 'RA7_EMER', restricted.files)).code).toBe(0);
+    expect((await storescu(HOST, hub.port, 'RA7_PACS', 'RVJ_EMER', forRvj.files)).code).toBe(0);
+    await waitFor('the three studies filed', async () => {
+      const rows = (await hub.dataSource.query(
+        `SELECT s.id, s.study_instance_uid AS uid FROM transfers t JOIN studies s ON s.id = t.study_id
+          WHERE s.study_instance_uid IN (?, ?, ?)`,
+        [forRa7.studyInstanceUid, forRvj.studyInstanceUid, restricted.studyInstanceUid],
+      )) as Array<{ id: string; uid: string }>;
+      if (rows.length === 3) {
+        ra7StudyId = rows.find((row) => row.uid === forRa7.studyInstanceUid)!.id;
+        return rows;
+      }
+      return undefined;
+    });
+    as.operator = await hub.userSession('web-operator', 'operator');
+    as.governance = await hub.userSession('web-governance', 'governance');
+    as.clinicianRA7 = await hub.userSession('web-clinician-ra7', 'clinician', 'RA7');
+    as.adminRA7 = await hub.userSession('web-admin-ra7', 'trust-admin', 'RA7');
+    as.clinicianRVJ = await hub.userSession('web-clinician-rvj', 'clinician', 'RVJ');
+  }, 120_000);
+
+  afterAll(async () => {
+    await hub?.destroy();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  const qido = async (auth: Auth | undefined, url: string) => {
+    const req = request(hub.http!).get(url);
+    if (auth) {
+      void req.set(auth);
+    }
+    return req;
+  };
+  const studyUids = (body: Json[]) => body.map((study) => value(study, '0020000D')).sort();
+
+  it('answers 401 without a session, and QIDO-RS studies within each caller’s scope', async () => {
+    await request(hub.http!).get('/dicomweb/studies').expect(401);
+    const clinician = await qido(as.clinicianRA7, '/dicomweb/studies?PatientID=WEB*').then((r) => r);
+    expect(clinician.status).toBe(200);
+    expect(clinician.headers['content-type']).toMatch(/application\/dicom\+json/);
+    // The clinician sees RA7's folder, not the restricted study, and RA7's coerced values.
+    expect(studyUids(clinician.body as Json[])).toEqual([forRa7.studyInstanceUid]);
+    const [study] = clinician.body as Json[];
+    expect(value(study, '00080050')).toBe('RVJ-ACC700');
+    expect(value(study, '00100021')).toBe('RVJ');
+    expect(value(study, '00100010')).toEqual({ Alphabetic: 'WEB^ALICE' });
+    expect(value(study, '00201208')).toBe(4);
+    expect(value(study, '00081190')).toMatch(new RegExp(`/dicomweb/studies/${forRa7.studyInstanceUid}$`));
+    // A trust-admin of RA7 sees the restricted study too; RVJ sees only its own folder.
+    const admin = await qido(as.adminRA7, '/dicomweb/studies?PatientID=WEB*');
+    expect(studyUids(admin.body as Json[])).toEqual([forRa7.studyInstanceUid, restricted.studyInstanceUid].sort());
+    const rvj = await qido(as.clinicianRVJ, '/dicomweb/studies?PatientID=WEB*');
+    expect(studyUids(rvj.body as Json[])).toEqual([forRvj.studyInstanceUid]);
+    // Operators and governance see every folder, with the values as stored.
+    const operator = await qido(as.operator, `/dicomweb/studies?StudyInstanceUID=${forRa7.studyInstanceUid}`);
+    expect((operator.body as Json[]).map((s) => value(s, '00080050'))).toEqual(['ACC700']);
+    const governance = await qido(as.governance, '/dicomweb/studies?PatientID=WEB*');
+    expect((governance.body as Json[]).length).toBe(3);
+  });
+
+  it('matches names with wildcards, date ranges, accession numbers, modalities, and pages with limit/offset', async () => {
+    const today = new Date().toISOString().slice(0, 10).replace(/-/g, '');
+    const uidsFor = async (query: string) => studyUids((await qido(as.adminRA7, `/dicomweb/studies?${query}`)).body);
+    expect(await uidsFor('PatientName=web%5Eal*')).toEqual([forRa7.studyInstanceUid]);
+    expect(await uidsFor(`StudyDate=19000101-${today}&PatientID=WEB0001`)).toEqual([forRa7.studyInstanceUid]);
+    expect(await uidsFor('StudyDate=19000101-19000102&PatientID=WEB*')).toEqual([]);
+    expect(await uidsFor('AccessionNumber=RVJ-ACC700')).toEqual([forRa7.studyInstanceUid]);
+    expect(await uidsFor('AccessionNumber=ACC700')).toEqual([]);
+    expect(await uidsFor('ModalitiesInStudy=CT&PatientID=WEB*')).toEqual([forRa7.studyInstanceUid]);
+    expect(await uidsFor('00100020=WEB0003')).toEqual([restricted.studyInstanceUid]);
+    const all = await uidsFor('PatientID=WEB*');
+    const first = (await qido(as.adminRA7, '/dicomweb/studies?PatientID=WEB*&limit=1')).body as Json[];
+    const second = (await qido(as.adminRA7, '/dicomweb/studies?PatientID=WEB*&limit=1&offset=1')).body as Json[];
+    expect([...studyUids(first), ...studyUids(second)].sort()).toEqual(all);
+    await request(hub.http!).get('/dicomweb/studies?limit=zero').set(as.adminRA7).expect(400);
+    await request(hub.http!).get('/dicomweb/studies?NoSuchThing=1').set(as.adminRA7).expect(400);
+    const included = (await qido(as.adminRA7, '/dicomweb/studies?PatientID=WEB0001&includefield=00081030'))
+      .body as Json[];
+    expect(included[0]['00081030']).toBeDefined();
+  });
+
+  it('lists a study’s series and instances', async () => {
+    const series = (await qido(as.clinicianRA7, `/dicomweb/studies/${forRa7.studyInstanceUid}/series`)).body as Json[];
+    expect(series.map((s) => value(s, '0020000E')).sort()).toEqual(
+      forRa7.series.map((s) => s.seriesInstanceUid).sort(),
+    );
+    const mr = forRa7.series[1];
+    const instances = (
+      await qido(
+        as.clinicianRA7,
+        `/dicomweb/studies/${forRa7.studyInstanceUid}/series/${mr.seriesInstanceUid}/instances`,
+      )
+    ).body as Json[];
+    expect(instances.map((i) => value(i, '00080018')).sort()).toEqual(mr.instances.map((i) => i.sopInstanceUid).sort());
+    expect(instances.map((i) => value(i, '00083002'))).toEqual([
+      TransferSyntaxUid['jpeg-ls'],
+      TransferSyntaxUid['jpeg-ls'],
+    ]);
+    // Another trust's study is not there for RVJ.
+    const none = await qido(as.clinicianRVJ, `/dicomweb/studies/${forRa7.studyInstanceUid}/series`);
+    expect(none.body).toEqual([]);
+  });
+
+  it('retrieves a study as multipart/related application/dicom: the stored bytes with only RA7’s coercion', async () => {
+    const response = await request(hub.http!)
+      .get(`/dicomweb/studies/${forRa7.studyInstanceUid}`)
+      .set(as.clinicianRA7)
+      .set('Accept', 'multipart/related; type="application/dicom"; transfer-syntax=*')
+      .buffer(true)
+      .parse(binary)
+      .expect(200);
+    expect(response.headers['content-type']).toMatch(/^multipart\/related; type="application\/dicom"; boundary=/);
+    const parts = parseMultipart(response.body as Buffer, response.headers['content-type']);
+    expect(parts).toHaveLength(4);
+    const stored = (await hub.dataSource.query(
+      `SELECT i.sop_instance_uid AS uid, i.storage_path AS storagePath, i.transfer_syntax_uid AS ts
+         FROM instances i JOIN studies s ON s.id = i.study_id WHERE s.id = ?`,
+      [ra7StudyId],
+    )) as Array<{ uid: string; storagePath: string; ts: string }>;
+    const byPath = new Map(stored.map((row) => [path.join(hub.storageDir, row.storagePath), row]));
+    expect(byPath.size).toBe(4);
+    let compressed = 0;
+    for (const part of parts) {
+      const received = splitPart10(part.data);
+      const match = [...byPath.entries()].find(([file]) => {
+        const original = splitPart10(readFileSync(file));
+        return original.meta.equals(received.meta);
+      });
+      expect(match).toBeDefined();
+      const [file, row] = match!;
+      const original = splitPart10(readFileSync(file));
+      expect(received.transferSyntaxUid).toBe(row.ts);
+      expect(part.headers['content-type']).toBe(`application/dicom; transfer-syntax=${row.ts}`);
+      // Byte for byte the stored file, except the elements RA7's coercion rules change.
+      expect(received.dataset.equals(applyCoercion(original.dataset, row.ts, RA7_COERCION, CONTEXT).dataset)).toBe(
+        true,
+      );
+      expect(received.dataset.equals(original.dataset)).toBe(false);
+      if (row.ts === TransferSyntaxUid['jpeg-ls']) {
+        compressed++;
+      }
+    }
+    expect(compressed).toBe(2);
+  });
+
+  it('serves metadata as DICOM JSON with coerced values and pixel data as bulk data URIs, and frames as stored', async () => {
+    const mr = forRa7.series[1];
+    const sop = mr.instances[0].sopInstanceUid;
+    const base = `/dicomweb/studies/${forRa7.studyInstanceUid}/series/${mr.seriesInstanceUid}/instances/${sop}`;
+    const metadata = (await request(hub.http!).get(`${base}/metadata`).set(as.clinicianRA7).expect(200)).body as Json[];
+    expect(metadata).toHaveLength(1);
+    expect(value(metadata[0], '00080050')).toBe('RVJ-ACC700');
+    expect(value(metadata[0], '00100021')).toBe('RVJ');
+    expect(value(metadata[0], '00080018')).toBe(sop);
+    expect(metadata[0]['7FE00010'].BulkDataURI).toMatch(new RegExp(`${base}/bulkdata/7FE00010$`));
+    const study = (
+      await request(hub.http!)
+        .get(`/dicomweb/studies/${forRa7.studyInstanceUid}/metadata`)
+        .set(as.clinicianRA7)
+        .expect(200)
+    ).body as Json[];
+    expect(study).toHaveLength(4);
+    const frame = await request(hub.http!)
+      .get(`${base}/frames/1`)
+      .set(as.clinicianRA7)
+      .buffer(true)
+      .parse(binary)
+      .expect(200);
+    const [part] = parseMultipart(frame.body as Buffer, frame.headers['content-type']);
+    expect(part.headers['content-type']).toBe(
+      `application/octet-stream; transfer-syntax=${TransferSyntaxUid['jpeg-ls']}`,
+    );
+    // A JPEG-LS bitstream: SOI then SOF55.
+    expect(part.data.subarray(0, 2).toString('hex')).toBe('ffd8');
+    await request(hub.http!).get(`${base}/frames/2`).set(as.clinicianRA7).expect(404);
+  });
+
+  it('hides what a caller may not see behind 404s, and a restricted study from clinicians', async () => {
+    await request(hub.http!).get(`/dicomweb/studies/${forRa7.studyInstanceUid}`).set(as.clinicianRVJ).expect(404);
+    await request(hub.http!).get(`/dicomweb/studies/${restricted.studyInstanceUid}`).set(as.clinicianRA7).expect(404);
+    await request(hub.http!)
+      .get(`/dicomweb/studies/${restricted.studyInstanceUid}/metadata`)
+      .set(as.clinicianRA7)
+      .expect(404);
+    await request(hub.http!)
+      .get(`/dicomweb/studies/${restricted.studyInstanceUid}/metadata`)
+      .set(as.adminRA7)
+      .expect(200);
+    await request(hub.http!).get('/dicomweb/studies/1.2.3.4').set(as.operator).expect(404);
+    await request(hub.http!)
+      .get(`/dicomweb/studies/${forRa7.studyInstanceUid}`)
+      .set(as.operator)
+      .set('Accept', 'application/json')
+      .expect(406);
+  });
+
+  it('audits every search (Query) and retrieve (DICOM Instances Accessed) with the user and address', async () => {
+    const rows = (await hub.dataSource.query(
+      `SELECT event, action, actor_user AS user, actor_address AS address, patient_id AS patientId,
+              JSON_UNQUOTE(JSON_EXTRACT(detail, '$.what')) AS what
+         FROM audit_events WHERE event IN ('dicomweb-searched', 'dicomweb-retrieved') AND actor_user = 'web-clinician-ra7'`,
+    )) as Array<{
+      event: string;
+      action: string;
+      user: string;
+      address: string;
+      patientId: string | null;
+      what: string;
+    }>;
+    expect(rows.filter((row) => row.event === 'dicomweb-searched').every((row) => row.action === 'Query')).toBe(true);
+    const retrieved = rows.filter((row) => row.event === 'dicomweb-retrieved');
+    expect(retrieved.every((row) => row.action === 'DicomInstancesAccessed' && row.patientId === 'WEB0001')).toBe(true);
+    expect(new Set(retrieved.map((row) => row.what))).toEqual(new Set(['instances', 'metadata', 'frames']));
+    expect(rows.every((row) => /127\.0\.0\.1/.test(row.address))).toBe(true);
+    const alerts = (await hub.dataSource.query(
+      `SELECT JSON_UNQUOTE(JSON_EXTRACT(detail, '$.how')) AS how FROM audit_events
+        WHERE event = 'restricted-study-accessed' AND actor_user = 'web-admin-ra7'`,
+    )) as Array<{ how: string }>;
+    expect(alerts.map((alert) => alert.how)).toEqual(expect.arrayContaining(['listed', 'viewed']));
+  });
+
+  it('is read by an independent client (dicomweb-client) over a real socket', async () => {
+    const server = hub.http as unknown as Server;
+    await new Promise<void>((resolve) => server.listen(0, HOST, resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      // dicomweb-client speaks XMLHttpRequest, which Node has not: xhr2 provides it.
+      (globalThis as unknown as { XMLHttpRequest: unknown }).XMLHttpRequest = require('xhr2');
+      const { api } = require('dicomweb-client') as typeof import('dicomweb-client');
+      const client = new api.DICOMwebClient({
+        url: `http://${HOST}:${port}/dicomweb`,
+        headers: as.clinicianRA7,
+      } as never) as unknown as {
+        searchForStudies(options: object): Promise<unknown>;
+        retrieveStudy(options: object): Promise<unknown>;
+        retrieveStudyMetadata(options: object): Promise<unknown>;
+      };
+      const studies = (await client.searchForStudies({ queryParams: { PatientID: 'WEB0001' } })) as Json[];
+      expect(studies.map((s) => value(s, '0020000D'))).toEqual([forRa7.studyInstanceUid]);
+      const instances = (await client.retrieveStudy({ studyInstanceUID: forRa7.studyInstanceUid })) as ArrayBuffer[];
+      expect(instances).toHaveLength(4);
+      const uids = instances.map((buffer) => {
+        const text = Buffer.from(buffer).toString('latin1');
+        return forRa7.series.flatMap((s) => s.instances).find((i) => text.includes(i.sopInstanceUid))?.sopInstanceUid;
+      });
+      expect(uids.filter(Boolean)).toHaveLength(4);
+      const metadata = (await client.retrieveStudyMetadata({ studyInstanceUID: forRa7.studyInstanceUid })) as Json[];
+      expect(metadata.map((m) => value(m, '00080050'))).toEqual(Array(4).fill('RVJ-ACC700'));
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+});
