@@ -1,4 +1,4 @@
-import { Dataset, requests, responses } from 'dcmjs-dimse';
+import { Dataset, requests, responses } from '../transport/dcmjs-bridge';
 import {
   encodeCStoreRequestPdu,
   encodeCStoreResponsePdu,

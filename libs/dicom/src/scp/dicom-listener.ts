@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { Implementation, log as dimseLog } from 'dcmjs-dimse';
+import { Implementation, dimseLog } from '../transport/dcmjs-bridge';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { HubScp, HubScpOptions } from './hub-scp';

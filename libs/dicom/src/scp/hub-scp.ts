@@ -1,5 +1,15 @@
 import { Logger } from '@nestjs/common';
-import { Dataset, Scp, association as dimseAssociation, constants, responses } from 'dcmjs-dimse';
+import {
+  Association,
+  BridgedScp,
+  CEchoRequest,
+  CFindRequest,
+  CMoveRequest,
+  CStoreRequest,
+  Dataset,
+  constants,
+  responses,
+} from '../transport/dcmjs-bridge';
 import type { Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
 import { normalizeAeTitle } from '../codec/ae-title';
@@ -21,18 +31,6 @@ import {
   queryModelOf,
   toQueryIdentifier,
 } from './query-retrieve';
-
-type Association = dimseAssociation.Association;
-type CStoreRequest = import('dcmjs-dimse').requests.CStoreRequest;
-type CEchoRequest = import('dcmjs-dimse').requests.CEchoRequest;
-type CFindRequest = import('dcmjs-dimse').requests.CFindRequest;
-type CMoveRequest = import('dcmjs-dimse').requests.CMoveRequest;
-
-/** The parts of dcmjs-dimse's network object the hub's own PDU reading takes over. */
-interface NetworkInternals {
-  lastPduTime?: number;
-  _processPdu(pdu: Buffer): Promise<void>;
-}
 
 export interface AssociationRequest {
   callingAeTitle: string;
@@ -123,7 +121,7 @@ interface StoreReception {
  * association negotiation and every other DIMSE service from the PDUs it is handed. This class
  * decides associations and turns every outcome into a DIMSE status. Nothing here throws into the library.
  */
-export class HubScp extends Scp {
+export class HubScp extends BridgedScp {
   private readonly logger = new Logger(HubScp.name);
   private readonly hub: HubScpOptions;
   private readonly peerAddress: string;
@@ -163,9 +161,7 @@ export class HubScp extends Scp {
         Object.entries(subject ?? {}).map(([key, value]) => [key, Array.isArray(value) ? value.join('+') : value]),
       );
     }
-    // dcmjs-dimse's Server sets this for sockets it accepts; the hub accepts its own.
-    (this as unknown as { connected: boolean; connectedTime: number }).connected = true;
-    (this as unknown as { connectedTime: number }).connectedTime = Date.now();
+    this.markConnected();
     this.pData = new PDataRouter({
       storeCommand: (presentationContextId, command) => this.storeCommand(presentationContextId, command),
       storeData: (value, last) => this.storeData(value, last),
@@ -487,7 +483,6 @@ export class HubScp extends Scp {
   private readPdus(socket: Socket): void {
     // Allow the PDV item header and a little slack over the advertised maximum.
     const framer = new PduFramer(this.hub.maxPduLength + 64, undefined, { piecesForPData: true });
-    const network = this as unknown as NetworkInternals;
     socket.removeAllListeners('data');
     socket.on('data', (chunk: Buffer) => {
       try {
@@ -500,8 +495,7 @@ export class HubScp extends Scp {
           if (this.phase === 'closing') {
             return;
           }
-          // The library aborts an association that has received no PDU for pduTimeout.
-          network.lastPduTime = Date.now();
+          this.touchPduTime();
           if (!this.takePdu(framedPdu)) {
             return;
           }
@@ -558,7 +552,7 @@ export class HubScp extends Scp {
 
   private toLibrary(pdu: Buffer): void {
     try {
-      (this as unknown as NetworkInternals)._processPdu(pdu).catch((error: Error) => this.internalError(error));
+      this.processPdu(pdu).catch((error: Error) => this.internalError(error));
     } catch (error) {
       this.internalError(error as Error);
     }

@@ -1,4 +1,4 @@
-import { Client, log as dimseLog, requests } from 'dcmjs-dimse';
+import { Client, dimseLog, requests } from '../transport/dcmjs-bridge';
 import { AssociationFailure, ScuTarget, ScuTimeouts, openAssociation } from './scu-association';
 
 /** Verification SOP Class (PS3.4 A.4): what C-ECHO asks about. */

@@ -1,6 +1,6 @@
-import { Client, log as dimseLog, requests } from 'dcmjs-dimse';
+import { Client, dimseLog, requests } from '../transport/dcmjs-bridge';
 import { DEFAULT_SCU_TIMEOUTS, ScuTarget, openAssociation } from './scu-association';
-import { AssociationFailedError } from './stored-instance-scu';
+import { AssociationFailedError } from './stored-instance';
 import { SubOperationCounts } from '../scp/query-retrieve';
 import { DimseStatus, isPendingStatus } from '../codec/dimse-status';
 

@@ -1,6 +1,4 @@
-import { Client } from 'dcmjs-dimse';
-import type { EventEmitter } from 'node:events';
-import type { Socket } from 'node:net';
+import { Client, ProposedContext, ScuNetwork } from '../transport/dcmjs-bridge';
 import { describeAbort, describeRejection } from '../codec/dimse-status';
 
 export interface ScuTarget {
@@ -40,20 +38,10 @@ export const DEFAULT_SCU_TIMEOUTS: ScuTimeouts = { connectMs: 10000, association
  * error or timeout dcmjs-dimse only ends its own side (FIN), so a peer that never reads would never
  * close and the association would wait forever; the socket is destroyed instead.
  */
-/** One presentation context to propose: an abstract syntax with a single transfer syntax. */
-export interface ProposedContext {
-  abstractSyntaxUid: string;
-  transferSyntaxUid: string;
-}
+export type { ProposedContext };
 
 /** Odd ids 1..255: at most 128 presentation contexts in one association (PS3.8 9.3.2.2). */
 export const MAX_PRESENTATION_CONTEXTS = 128;
-
-interface AssociationInternals {
-  clearPresentationContexts(): void;
-  addPresentationContext(abstractSyntaxUid: string): number;
-  addTransferSyntaxToPresentationContext(id: number, transferSyntaxUid: string): void;
-}
 
 export function openAssociation(
   client: Client,
@@ -69,7 +57,6 @@ export function openAssociation(
 ): void {
   let failure: AssociationFailure | undefined;
   const peer = `${target.calledAeTitle}@${target.host}:${target.port}`;
-  const network = () => (client as unknown as { network?: EventEmitter & { socket: Socket } }).network;
   client.on('associationRejected', (rejection: { result: number; source: number; reason: number }) => {
     failure = {
       kind: 'rejected',
@@ -81,7 +68,7 @@ export function openAssociation(
   });
   client.on('networkError', (error: Error) => {
     failure ??= networkFailure(peer, error.message, timeouts);
-    network()?.socket.destroy();
+    ScuNetwork.of(client)?.socket.destroy();
   });
   let released = false;
   client.on('associationReleased', () => (released = true));
@@ -109,23 +96,14 @@ export function openAssociation(
         }
       : {}),
   });
-  const opened = network()!;
+  const opened = ScuNetwork.of(client)!;
   opened.socket.setNoDelay(true);
   if (proposal) {
-    const internals = opened as unknown as { sendAssociationRequest(association: AssociationInternals): void };
-    const send = internals.sendAssociationRequest.bind(internals);
-    internals.sendAssociationRequest = (association) => {
-      association.clearPresentationContexts();
-      for (const context of proposal.slice(0, MAX_PRESENTATION_CONTEXTS)) {
-        const id = association.addPresentationContext(context.abstractSyntaxUid);
-        association.addTransferSyntaxToPresentationContext(id, context.transferSyntaxUid);
-      }
-      send(association);
-    };
+    opened.propose(proposal, MAX_PRESENTATION_CONTEXTS);
   }
   // The library reads an A-ABORT and does nothing more, so the socket stayed open until a timeout fired
   // and the failure read "Connection timeout". An abort ends the association now, named as one.
-  opened.on('abort', ({ source, reason }: { source: number; reason: number }) => {
+  opened.onAbort(({ source, reason }) => {
     failure ??= { kind: 'aborted', source, reason, message: `${peer}: association ${describeAbort(source, reason)}` };
     opened.socket.destroy();
   });

@@ -1,4 +1,4 @@
-import { log as dimseLog } from 'dcmjs-dimse';
+import { dimseLog } from './dcmjs-bridge';
 
 export type DimseLogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error';
 

@@ -1,4 +1,4 @@
-import { requests } from 'dcmjs-dimse';
+import { requests } from './dcmjs-bridge';
 import { encodeCStoreRequestPdu } from '../codec/dimse-encoding';
 import { PDataHandlers, PDataRouter } from './pdata-router';
 
