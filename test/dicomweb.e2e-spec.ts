@@ -347,4 +347,113 @@ describe('DICOMweb at /dicomweb and secure viewer links', () => {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }
   });
+
+  describe('secure viewer links', () => {
+    let token: string;
+    let linkId: string;
+
+    it('are made only by users of the trust whose folder holds the study, capped by its retention', async () => {
+      await request(hub.http!).post(`/api/studies/${ra7StudyId}/links`).send({}).expect(401);
+      await request(hub.http!).post(`/api/studies/${ra7StudyId}/links`).set(as.governance).send({}).expect(403);
+      await request(hub.http!).post(`/api/studies/${ra7StudyId}/links`).set(as.clinicianRVJ).send({}).expect(403);
+      const restrictedId = (
+        (await hub.dataSource.query('SELECT id FROM studies WHERE study_instance_uid = ?', [
+          restricted.studyInstanceUid,
+        ])) as Array<{ id: string }>
+      )[0].id;
+      await request(hub.http!).post(`/api/studies/${restrictedId}/links`).set(as.clinicianRA7).send({}).expect(404);
+      const created = await request(hub.http!)
+        .post(`/api/studies/${ra7StudyId}/links`)
+        .set(as.clinicianRA7)
+        .send({})
+        .expect(201);
+      const body = created.body as { id: string; token: string; url: string; expiresAt: string; state: string };
+      token = body.token;
+      linkId = body.id;
+      expect(body.url).toBe(`/viewer/links/${token}`);
+      expect(body.state).toBe('active');
+      // The emergency folder keeps a study 18 h: the default 72 h is cut to what is left of it.
+      const [transfer] = (await hub.dataSource.query(
+        'SELECT expires_at AS expiresAt FROM transfers WHERE study_id = ?',
+        [ra7StudyId],
+      )) as Array<{ expiresAt: Date }>;
+      expect(new Date(body.expiresAt).getTime()).toBe(new Date(transfer.expiresAt).getTime());
+      const [stored] = (await hub.dataSource.query('SELECT token_hash AS tokenHash FROM viewer_links WHERE id = ?', [
+        linkId,
+      ])) as Array<{ tokenHash: string }>;
+      expect(stored.tokenHash).toMatch(/^[0-9a-f]{64}$/);
+      expect(stored.tokenHash).not.toContain(token);
+      const listed = await request(hub.http!).get(`/api/studies/${ra7StudyId}/links`).set(as.adminRA7).expect(200);
+      expect((listed.body as Array<{ id: string; token?: string }>).map((link) => [link.id, link.token])).toEqual([
+        [linkId, undefined],
+      ]);
+    });
+
+    it('open without a log-in, for their one study only, and each opening is audited with the link and address', async () => {
+      const opened = await request(hub.http!).get(`/api/viewer-links/${token}`).expect(200);
+      expect(opened.body).toMatchObject({
+        linkId,
+        studyInstanceUid: forRa7.studyInstanceUid,
+        dicomwebRoot: `/dicomweb/links/${token}`,
+      });
+      const root = `/dicomweb/links/${token}`;
+      const studies = (await request(hub.http!).get(`${root}/studies`).expect(200)).body as Json[];
+      expect(studyUids(studies)).toEqual([forRa7.studyInstanceUid]);
+      expect(value(studies[0], '00080050')).toBe('RVJ-ACC700');
+      const metadata = (await request(hub.http!).get(`${root}/studies/${forRa7.studyInstanceUid}/metadata`).expect(200))
+        .body as Json[];
+      expect(metadata).toHaveLength(4);
+      expect(metadata[0]['7FE00010'].BulkDataURI).toContain(`${root}/studies/`);
+      await request(hub.http!).get(`${root}/studies/${restricted.studyInstanceUid}/metadata`).expect(404);
+      await request(hub.http!).get(`${root}/studies/${forRvj.studyInstanceUid}`).expect(404);
+      const events = (await hub.dataSource.query(
+        `SELECT event, action, actor_address AS address, JSON_UNQUOTE(JSON_EXTRACT(detail, '$.linkId')) AS linkId
+           FROM audit_events WHERE JSON_UNQUOTE(JSON_EXTRACT(detail, '$.linkId')) = ? ORDER BY id`,
+        [linkId],
+      )) as Array<{ event: string; action: string; address: string; linkId: string }>;
+      expect(events.map((event) => event.event)).toEqual([
+        'viewer-link-created',
+        'viewer-link-opened',
+        'dicomweb-searched',
+        'dicomweb-retrieved',
+      ]);
+      expect(events[1].action).toBe('DicomInstancesAccessed');
+      expect(events.slice(1).every((event) => /127\.0\.0\.1/.test(event.address))).toBe(true);
+    });
+
+    it('stop working once revoked, or once expired, and an unknown token opens nothing', async () => {
+      await request(hub.http!).delete(`/api/studies/${ra7StudyId}/links/${linkId}`).set(as.clinicianRVJ).expect(403);
+      const revoked = await request(hub.http!)
+        .delete(`/api/studies/${ra7StudyId}/links/${linkId}`)
+        .set(as.adminRA7)
+        .expect(200);
+      expect((revoked.body as { state: string }).state).toBe('revoked');
+      await request(hub.http!).get(`/api/viewer-links/${token}`).expect(410);
+      await request(hub.http!).get(`/dicomweb/links/${token}/studies`).expect(410);
+      await request(hub.http!).delete(`/api/studies/${ra7StudyId}/links/${linkId}`).set(as.adminRA7).expect(409);
+
+      const shortLived = await request(hub.http!)
+        .post(`/api/studies/${ra7StudyId}/links`)
+        .set(as.clinicianRA7)
+        .send({ hours: 1.5 / 3600 })
+        .expect(201);
+      const shortToken = (shortLived.body as { token: string }).token;
+      await request(hub.http!).get(`/dicomweb/links/${shortToken}/studies`).expect(200);
+      await waitFor('the link to expire', async () => {
+        const response = await request(hub.http!).get(`/dicomweb/links/${shortToken}/studies`);
+        return response.status === 410 ? response : undefined;
+      });
+      await request(hub.http!).get(`/api/viewer-links/${shortToken}`).expect(410);
+      await request(hub.http!).get('/api/viewer-links/NoSuchTokenAtAllNoSuchTokenAtAll').expect(404);
+
+      const refusals = (await hub.dataSource.query(
+        `SELECT action, JSON_UNQUOTE(JSON_EXTRACT(detail, '$.reason')) AS reason FROM audit_events
+          WHERE event = 'viewer-link-refused' ORDER BY id`,
+      )) as Array<{ action: string; reason: string }>;
+      expect(refusals.map((refusal) => refusal.reason)).toEqual(
+        expect.arrayContaining(['revoked', 'expired', 'unknown token']),
+      );
+      expect(refusals.every((refusal) => refusal.action === 'SecurityAlert')).toBe(true);
+    });
+  });
 });
