@@ -97,7 +97,18 @@ export class StudyRepository {
     return ids.length === 0 ? [] : this.repository.findBy({ id: In(ids) });
   }
 
-  async getByState(state: StudyState): Promise<Study[]> {
+  /** Every study the hub has seen of one patient (by PatientID) from these sender trusts, newest first. */
+  async getByPatient(patientId: string, senderTrustIds: string[]): Promise<Study[]> {
+    return senderTrustIds.length === 0
+      ? []
+      : this.repository.find({
+          where: { patientId, senderTrustId: In(senderTrustIds) },
+          order: { firstReceivedAt: 'DESC' },
+          take: 500,
+        });
+  }
+
+    async getByState(state: StudyState): Promise<Study[]> {
     return this.repository.find({ where: { state }, order: { completedAt: 'ASC' } });
   }
 
