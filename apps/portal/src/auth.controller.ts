@@ -1,5 +1,5 @@
-import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, Post, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
 import {
   AuthUser,
   ClientAddress,
@@ -8,6 +8,7 @@ import {
   Public,
   SessionService,
   SessionToken,
+  TooManyLoginFailuresException,
   permissionsOf,
 } from '@hub/accounts';
 import { bodyText } from './params';
@@ -22,8 +23,20 @@ export class AuthController {
   @Post('login')
   @HttpCode(200)
   @ApiBody({ schema: { properties: { username: { type: 'string' }, password: { type: 'string' } } } })
-  login(@Body() body: unknown, @ClientAddress() address?: string): Promise<LoginResult> {
-    return this.sessions.login(bodyText(body, 'username', 64), bodyText(body, 'password'), address);
+  @ApiTooManyRequestsResponse({ description: 'this address failed too often; Retry-After says for how long' })
+  async login(
+    @Body() body: unknown,
+    @Res({ passthrough: true }) response: { setHeader(name: string, value: string): void },
+    @ClientAddress() address?: string,
+  ): Promise<LoginResult> {
+    try {
+      return await this.sessions.login(bodyText(body, 'username', 64), bodyText(body, 'password'), address);
+    } catch (error) {
+      if (error instanceof TooManyLoginFailuresException) {
+        response.setHeader('Retry-After', String(error.retryAfterSeconds));
+      }
+      throw error;
+    }
   }
 
   @ApiBearerAuth()

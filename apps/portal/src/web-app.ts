@@ -1,4 +1,5 @@
 import { INestApplication, Logger } from '@nestjs/common';
+import { HUB_CONFIG, HubConfig } from '@hub/config';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import helmet from 'helmet';
 import { existsSync, readFileSync } from 'node:fs';
@@ -33,6 +34,9 @@ export function findWebBuild(from = __dirname): string | undefined {
 export function configurePortalHttp(app: INestApplication, webBuild = findWebBuild()): void {
   const express = app as NestExpressApplication;
   express.disable('x-powered-by');
+  // Behind a reverse proxy, req.ip (the address the audit trail and the log-in limit use) is the client's from
+  // X-Forwarded-For, believed only from the hops portal.trustProxy names.
+  express.set('trust proxy', app.get<HubConfig>(HUB_CONFIG).portal.trustProxy);
   express.use(
     helmet({
       contentSecurityPolicy: {

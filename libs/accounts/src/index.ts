@@ -1,6 +1,7 @@
 export * from './accounts.module';
 export * from './accounts.service';
 export * from './auth.decorators';
+export * from './login-rate-limit';
 export * from './password';
 export * from './role-policy';
 export * from './session-token';

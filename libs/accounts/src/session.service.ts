@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { AuditOutcome, AuditService } from '@hub/audit';
 import { HUB_CONFIG, HubConfig } from '@hub/config';
 import { TrustRepository, User, UserRepository, UserSessionRepository } from '@hub/db';
+import { LoginRateLimiter, TooManyLoginFailuresException } from './login-rate-limit';
 import { DUMMY_PASSWORD_HASH, hashPassword, passwordProblem, verifyPassword } from './password';
 import { CurrentUser, Permission, permissionsOf, roleBelongsToTrust } from './role-policy';
 import { hashSessionToken, newSessionToken } from './session-token';
@@ -28,8 +29,8 @@ const LOGIN_REFUSED = 'invalid username or password';
 const TOUCH_EVERY_MS = 30_000;
 
 /**
- * Log-in, log-out and bearer-token checks. Repeated failures lock the account for a while; every
- * attempt, success or failure, and every lockout is audited.
+ * Log-in, log-out and bearer-token checks. Repeated failures lock the account for a while, and an
+ * address that fails too often is held off (429); every attempt, success or failure, and every lockout is audited.
  */
 @Injectable()
 export class SessionService {
@@ -38,10 +39,50 @@ export class SessionService {
     private readonly sessions: UserSessionRepository,
     private readonly trusts: TrustRepository,
     private readonly audit: AuditService,
+    private readonly loginLimit: LoginRateLimiter,
     @Inject(HUB_CONFIG) private readonly config: HubConfig,
   ) {}
 
+  /**
+   * Log-in, refused with 429 before the password is checked when the address has failed too often
+   * (LoginRateLimiter); each refused log-in counts against its address.
+   */
   async login(username: string, password: string, address?: string, now = new Date()): Promise<LoginResult> {
+    const retryAfterSeconds = this.loginLimit.retryAfterSeconds(address, now.getTime());
+    if (retryAfterSeconds > 0) {
+      throw new TooManyLoginFailuresException(retryAfterSeconds);
+    }
+    try {
+      return await this.checkLogin(username, password, address, now);
+    } catch (error) {
+      if (error instanceof UnauthorizedException) {
+        await this.countAddressFailure(username, address, now);
+      }
+      throw error;
+    }
+  }
+
+  private async countAddressFailure(username: string, address: string | undefined, now: Date): Promise<void> {
+    const outcome = this.loginLimit.recordFailure(address, now.getTime());
+    if (outcome.nowLimited) {
+      await this.audit.record('login-rate-limited', {
+        outcome: AuditOutcome.SeriousFailure,
+        actor: { user: username.slice(0, 128), address },
+        detail: {
+          failures: outcome.failures,
+          windowMinutes: this.config.portal.loginFailureWindowMinutes,
+          retryAfterSeconds: outcome.retryAfterSeconds,
+        },
+      });
+    }
+  }
+
+  private async checkLogin(
+    username: string,
+    password: string,
+    address: string | undefined,
+    now: Date,
+  ): Promise<LoginResult> {
     const actor = { user: username.slice(0, 128), address };
     const user = await this.users.getByUsername(username);
     if (!user) {

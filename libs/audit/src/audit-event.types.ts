@@ -166,6 +166,8 @@ export interface AuditEventMap {
   /** The user acknowledged the notice that access is audited; noticeSha256 names the exact text shown. */
   'access-notice-acknowledged': EventBase & { detail: { noticeSha256: string } };
   'account-locked': EventBase & { detail: { username: string; failures: number; lockedUntil: string } };
+  /** One address failed to log in too often: its log-ins get 429 for a while (audited once as it starts). */
+  'login-rate-limited': EventBase & { detail: { failures: number; windowMinutes: number; retryAfterSeconds: number } };
   'user-changed': EventBase & {
     detail: {
       username: string;
@@ -279,6 +281,7 @@ export const AUDIT_EVENT_ACTIONS: { [N in AuditEventName]: AuditAction } = {
   'user-logged-out': AuditAction.UserAuthentication,
   'access-notice-acknowledged': AuditAction.UserAuthentication,
   'account-locked': AuditAction.SecurityAlert,
+  'login-rate-limited': AuditAction.SecurityAlert,
   'user-changed': AuditAction.SecurityAlert,
   'transfers-queried': AuditAction.Query,
   'transfer-viewed': AuditAction.DicomInstancesAccessed,

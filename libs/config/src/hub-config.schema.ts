@@ -184,11 +184,37 @@ const dicomShape = {
   idleTimeoutSeconds: z.number().positive().max(86400).default(60),
 };
 
+// Express `trust proxy`: which hops may say who the client is (X-Forwarded-For). Express's names for ranges, or
+// addresses and subnets of the reverse proxies.
+const PROXY_RANGE_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+const proxyAddress = z.string().refine(
+  (value) => {
+    const [address, prefix, ...rest] = value.trim().split('/');
+    return (
+      PROXY_RANGE_NAMES.includes(value.trim()) ||
+      (isIP(address) !== 0 && rest.length === 0 && (prefix === undefined || /^\d{1,3}$/.test(prefix)))
+    );
+  },
+  (value) => ({ message: `not loopback, linklocal, uniquelocal, an IP address or a subnet: ${JSON.stringify(value)}` }),
+);
+
 const portalShape = {
   maxFailedLogins: z.number().int().min(1).max(100).default(5),
   lockoutMinutes: z.number().positive().finite().default(15),
   sessionIdleMinutes: z.number().positive().finite().default(30),
   sessionMaxHours: z.number().positive().finite().default(12),
+  // Counted by address, not by account, so that failing on purpose cannot lock someone else out of the hub.
+  loginFailuresPerAddress: z.number().int().min(1).max(10000).default(10),
+  loginFailureWindowMinutes: z.number().positive().max(1440).default(15),
+  // false: the connection's own address is the client's. Behind a reverse proxy: its address(es), or a hop count.
+  trustProxy: z
+    .union([z.boolean(), z.number().int().min(0).max(10), z.array(proxyAddress).min(1), proxyAddress])
+    .default(false),
+  // HTTPS on hub.httpPort when set (PEM files); plain HTTP otherwise, e.g. behind a TLS-terminating proxy.
+  tls: z
+    .object({ certificate: z.string().min(1), key: z.string().min(1) })
+    .strict()
+    .optional(),
 };
 
 const storageShape = {
@@ -362,6 +388,7 @@ const KNOWN_KEYS: Record<string, readonly string[]> = {
   'trusts[].inbound': Object.keys(inboundShape),
   'trusts[].nodes[]': Object.keys(nodeShape),
   'hub.tls': ['port', 'certificate', 'key', 'ca'],
+  'portal.tls': ['certificate', 'key'],
   'trusts[].coercion[]': Object.keys(coercionShape),
   'agreements[]': Object.keys(agreementShape),
 };

@@ -91,6 +91,16 @@ export interface PortalSection {
   sessionIdleMinutes: number;
   /** A session ends this long after log-in, however busy. */
   sessionMaxHours: number;
+  /** Failed log-ins from one address within the window; the next attempt gets 429 until the oldest ages out. */
+  loginFailuresPerAddress: number;
+  loginFailureWindowMinutes: number;
+  /**
+   * Express `trust proxy`, so that the audit trail records the client's address from X-Forwarded-For when the
+   * portal is behind a reverse proxy: true (any), a hop count, or the proxies' addresses and subnets.
+   */
+  trustProxy: boolean | number | string | string[];
+  /** HTTPS with this certificate and key (PEM file paths); plain HTTP when absent. */
+  tls?: { certificate: string; key: string };
 }
 
 /** The storage directory's free-space floor: below it the receiver answers 0xA700 and readiness fails. */
