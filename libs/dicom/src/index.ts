@@ -1,21 +1,65 @@
-export * from './codec/ae-title';
-export * from './codec/dataset-header';
-export * from './scp/dicom-listener';
-export * from './codec/dimse-status';
-export * from './scu/echo-scu';
-export * from './scp/hub-scp';
-export * from './codec/part10';
-export * from './scp/store-sink';
-export * from './transport/associate-rq';
-export * from './transport/dimse-log';
-export * from './scp/association-limits';
-export * from './codec/dataset-structure';
-export * from './codec/transfer-syntax';
-export * from './scp/transfer-syntax-choice';
-export * from './codec/uid';
-export * from './scu/stored-instance-scu';
-export * from './codec/coercion';
-export * from './scp/query-retrieve';
-export * from './scu/query-retrieve-scu';
-export * from './scu/scu-association';
-export * from './scu/scu-target';
+// The public surface of @hub/dicom: only what other libs and apps use. Everything else in codec/,
+// transport/, scp/ and scu/ is internal to the DICOM layer.
+
+// codec: encodings, identifiers, statuses, coercion
+export { aeTitleProblem } from './codec/ae-title';
+export { isValidUid, uidForLog } from './codec/uid';
+export { datasetEncoding } from './codec/transfer-syntax';
+export { HEADER_SCAN_LIMIT, readDatasetHeader, type DatasetHeader } from './codec/dataset-header';
+export { buildPart10Header, splitPart10 } from './codec/part10';
+export {
+  AssociationRejectReason,
+  DimseStatus,
+  formatStatus,
+  isOutOfResources,
+  isStoredStatus,
+} from './codec/dimse-status';
+export {
+  applyCoercion,
+  coerceAttributes,
+  coercionHeadLength,
+  coercionScope,
+  isValidNhsNumber,
+  resolveTag,
+  type CoercionContext,
+  type CoercionRuleInput,
+} from './codec/coercion';
+
+// transport
+export { routeDimseLog } from './transport/dimse-log';
+
+// scp: the hub's DICOM port and what an application implements behind it
+export { DicomListener } from './scp/dicom-listener';
+export type {
+  AssociationDecision,
+  AssociationRequest,
+  ScpHandler,
+  ScpSession,
+  StoreOutcome,
+  StoreRequest,
+} from './scp/hub-scp';
+export { AssociationLimits } from './scp/association-limits';
+export type { ReceivedDataset, SpillFile } from './scp/store-sink';
+export {
+  matchesKey,
+  type MoveOutcome,
+  type QueryIdentifier,
+  type QueryOutcome,
+  type QueryRetrieveSession,
+  type SubOperationCounts,
+} from './scp/query-retrieve';
+
+// scu: the hub's own associations
+export { scuTargetFor, tlsMaterial } from './scu/scu-target';
+export { echo, type EchoResult } from './scu/echo-scu';
+export { findStudies, moveStudy } from './scu/query-retrieve-scu';
+export {
+  AssociationFailedError,
+  NOT_ANSWERED,
+  coercionTransform,
+  sendStoredInstances,
+  wasAnswered,
+  type InstanceFeed,
+  type InstanceOutcome,
+  type StoredInstance,
+} from './scu/stored-instance-scu';
