@@ -14,7 +14,8 @@ const PATIENT_ID = 'LOGPRIV0042';
 
 /**
  * The hub as `npm start` runs it (all apps in one process), at the most verbose log level, moving a study
- * with a patient name and ID that appear nowhere else: not one line it logs may carry either.
+ * with a patient name and ID that appear nowhere else: not one line it logs may carry either. Its stdout is
+ * not a terminal, so every line is pino's JSON, the DICOM library's and the HTTP requests' included.
  */
 describe('application logs name no patient (the whole hub as one process, storescu, storescp)', () => {
   it('logs the study going through at debug level without its patient name or ID', async () => {
@@ -38,6 +39,7 @@ describe('application logs name no patient (the whole hub as one process, stores
         }),
       );
       let output = '';
+      let stdout = '';
       hubProcess = spawn(
         process.execPath,
         ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'apps/hub/src/main.ts'],
@@ -52,7 +54,10 @@ describe('application logs name no patient (the whole hub as one process, stores
           },
         },
       );
-      hubProcess.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      hubProcess.stdout!.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+        stdout += chunk.toString();
+      });
       hubProcess.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
       const running = hubProcess;
       await waitForPort(dicomPort, 90_000, { pid: running.pid, isAlive: () => running.exitCode === null });
@@ -77,8 +82,37 @@ describe('application logs name no patient (the whole hub as one process, stores
         Promise.resolve(output.includes('delivered') ? true : undefined),
       );
 
+      // A request whose path carries the patient ID (refused without a session) is logged by its route.
+      const refused = await fetch(`http://${HOST}:${httpPort}/api/audit/patients/${PATIENT_ID}/access`);
+      expect(refused.status).toBe(401);
+      await waitFor('the refused request to be logged', () =>
+        Promise.resolve(output.includes('"route":"/api/audit/patients/:patientId/access"') ? true : undefined),
+      );
+
       // The log is not empty: it follows the study by its UID, at debug level.
       expect(output).toContain(study.studyInstanceUid);
+      // Every line on stdout is one JSON object from pino, naming its app and level.
+      const entries = stdout
+        .split('\n')
+        .filter((line) => line.trim() !== '')
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
+      expect(entries.length).toBeGreaterThan(10);
+      expect(entries.every((entry) => entry.app === 'hub' && typeof entry.level === 'string')).toBe(true);
+      // One line for the association, with its counts, rather than one per instance.
+      const associations = entries.filter((entry) => entry.callingAe === 'RVJ_PACS' && entry.calledAe === 'RA7_ELEC');
+      expect(associations).toEqual([
+        expect.objectContaining({
+          address: '127.0.0.1',
+          instances: 3,
+          refused: 0,
+          outcome: 'released',
+          bytes: expect.any(Number),
+          durationMs: expect.any(Number),
+        }),
+      ]);
+      expect(entries).toContainEqual(
+        expect.objectContaining({ method: 'GET', route: '/api/audit/patients/:patientId/access', level: 'info' }),
+      );
       const lines = output.split('\n');
       const leaks = lines.filter(
         (line) => line.includes(PATIENT_ID) || line.toUpperCase().includes('SECRETNAME') || line.includes('LOGPRIVACY'),

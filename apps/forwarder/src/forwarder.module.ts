@@ -3,6 +3,7 @@ import { LoadedConfig } from '@hub/config';
 import { CoreModule } from '@hub/core';
 import { DeliveryService } from '@hub/delivery';
 import { FetchModule } from '@hub/fetch';
+import { DeliveryGauges } from '@hub/observability';
 import { RoutingModule } from '@hub/routing';
 import { DeliveryWorkersAdapter } from './delivery-workers.adapter';
 import { FetchWorkerAdapter } from './fetch-worker.adapter';
@@ -14,7 +15,7 @@ export class ForwarderModule {
     return {
       module: ForwarderModule,
       imports: [...(options.core ? [CoreModule.forRoot(config)] : []), RoutingModule, FetchModule],
-      providers: [DeliveryService, DeliveryWorkersAdapter, FetchWorkerAdapter],
+      providers: [DeliveryService, DeliveryWorkersAdapter, FetchWorkerAdapter, DeliveryGauges],
     };
   }
 }

@@ -3,4 +3,8 @@ import { startHubProcess } from '@hub/core';
 import { PortalModule } from './portal.module';
 import { configurePortalHttp } from './web-app';
 
-void startHubProcess((config) => PortalModule.forRoot(config), { http: true, configureHttp: configurePortalHttp });
+void startHubProcess((config) => PortalModule.forRoot(config), {
+  name: 'portal',
+  http: true,
+  configureHttp: configurePortalHttp,
+});

@@ -15,6 +15,7 @@ import { AuthController } from './auth.controller';
 import { DicomwebController, DicomwebCorsInterceptor } from './dicomweb.controller';
 import { FetchesController } from './fetches.controller';
 import { HealthController } from './health.controller';
+import { MetricsController } from './metrics.controller';
 import { OperationsController } from './operations.controller';
 import { QuarantineController } from './quarantine.controller';
 import { StudiesController } from './studies.controller';
@@ -40,6 +41,7 @@ export class PortalModule {
       ],
       controllers: [
         HealthController,
+        MetricsController,
         AuthController,
         TransfersController,
         QuarantineController,

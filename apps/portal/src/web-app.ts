@@ -78,7 +78,11 @@ export function configurePortalHttp(app: INestApplication, webBuild = findWebBui
   const index = readFileSync(path.join(webBuild, 'index.html'));
   express.use((req: IncomingMessage & { path?: string }, res: ServerResponse, next: () => void) => {
     const route = req.path ?? req.url ?? '/';
-    if ((req.method !== 'GET' && req.method !== 'HEAD') || /^\/(api|dicomweb)(\/|$)/.test(route)) {
+    if (
+      (req.method !== 'GET' && req.method !== 'HEAD') ||
+      /^\/(api|dicomweb)(\/|$)/.test(route) ||
+      route === '/metrics'
+    ) {
       next();
       return;
     }

@@ -3,6 +3,8 @@ import { HUB_CONFIG, HubConfig } from '@hub/config';
 import { AssociationLimits, DicomListener, tlsMaterial } from '@hub/dicom';
 import { HubBootstrap } from '@hub/core';
 import { AssociationPolicyService } from '@hub/ingest';
+import { HubHealthService } from '@hub/observability';
+import { connect } from 'node:net';
 
 /** The receiver's DICOM port: opens after start-up, and is the first thing to close on shutdown. */
 @Injectable()
@@ -12,8 +14,16 @@ export class DicomScpAdapter implements OnApplicationBootstrap, BeforeApplicatio
   constructor(
     policy: AssociationPolicyService,
     private readonly bootstrap: HubBootstrap,
+    health: HubHealthService,
     @Inject(HUB_CONFIG) config: HubConfig,
   ) {
+    const probeHost =
+      config.hub.bindAddress === '0.0.0.0'
+        ? '127.0.0.1'
+        : config.hub.bindAddress === '::'
+          ? '::1'
+          : config.hub.bindAddress;
+    health.addReadinessCheck('dicom', () => acceptsConnections(probeHost, config.hub.dicomPort));
     this.listener = new DicomListener({
       host: config.hub.bindAddress,
       port: config.hub.dicomPort,
@@ -49,4 +59,16 @@ export class DicomScpAdapter implements OnApplicationBootstrap, BeforeApplicatio
   async beforeApplicationShutdown(): Promise<void> {
     await this.listener.close();
   }
+}
+
+/** The DICOM port takes a TCP connection (closed at once: no association, nothing audited). */
+function acceptsConnections(host: string, port: number): Promise<{ port: number }> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host, port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve({ port });
+    });
+    socket.once('error', (error) => reject(new Error(`port ${port}: ${error.message}`)));
+  });
 }

@@ -1,7 +1,12 @@
 import { Global, Module } from '@nestjs/common';
+import { MetricsModule } from '@hub/observability';
 import { AuditVerifyService } from './audit-verify.service';
 import { AuditService } from './audit.service';
 
 @Global()
-@Module({ providers: [AuditService, AuditVerifyService], exports: [AuditService, AuditVerifyService] })
+@Module({
+  imports: [MetricsModule],
+  providers: [AuditService, AuditVerifyService],
+  exports: [AuditService, AuditVerifyService],
+})
 export class AuditModule {}

@@ -3,6 +3,7 @@ import { AuditModule } from '@hub/audit';
 import { HUB_CONFIG, HubConfig, HubConfigModule, LoadedConfig } from '@hub/config';
 import { DbModule, NamedLockRepository } from '@hub/db';
 import { ConfigApplyService } from '@hub/directory';
+import { HealthModule, MetricsModule } from '@hub/observability';
 import { QueueModule } from '@hub/queue';
 import { StorageModule, StorageService } from '@hub/storage';
 import { Inject } from '@nestjs/common';
@@ -47,8 +48,10 @@ export class CoreModule {
         HubConfigModule.forRoot(config),
         DbModule.forRoot(config.env.databaseUrl),
         StorageModule,
+        MetricsModule,
         AuditModule,
         QueueModule,
+        HealthModule,
       ],
       providers: options.bootstrap ? [ConfigApplyService, HubBootstrap] : [ConfigApplyService],
       exports: options.bootstrap ? [ConfigApplyService, HubBootstrap] : [ConfigApplyService],

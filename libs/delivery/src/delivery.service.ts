@@ -24,6 +24,7 @@ import {
   sendStoredInstances,
   wasAnswered,
 } from '@hub/dicom';
+import { DeliveryOutcomeLabel, HubMetrics } from '@hub/observability';
 import { RoutingService } from '@hub/routing';
 import { StorageService } from '@hub/storage';
 import { UnrecoverableError } from 'bullmq';
@@ -86,6 +87,7 @@ export class DeliveryService {
     private readonly routing: RoutingService,
     private readonly audit: AuditService,
     private readonly locks: NamedLockRepository,
+    private readonly metrics: HubMetrics,
     @Inject(HUB_CONFIG) private readonly config: HubConfig,
   ) {}
 
@@ -153,6 +155,7 @@ export class DeliveryService {
           state,
         },
       });
+      this.metrics.deliveryFinished(node.aeTitle, state, { delivered: 0, refused: 0 });
       return { state, delivered, failed: total - delivered };
     }
     // The node's limit across every forwarder, kept in MySQL: BullMQ's global concurrency holds it while
@@ -291,6 +294,17 @@ export class DeliveryService {
     this.logger.log(
       `transfer ${transfer.id} → ${node.aeTitle}: ${state}${arriving ? ' while receiving' : ''} (${delivered}/${total})`,
     );
+    const outcome: DeliveryOutcomeLabel = permanent
+      ? 'failed'
+      : retry
+        ? 'retry'
+        : state === 'delivering'
+          ? 'round'
+          : (state as DeliveryOutcomeLabel);
+    this.metrics.deliveryFinished(node.aeTitle, outcome, {
+      delivered: outcomes.filter((answer) => isStoredStatus(answer.status)).length,
+      refused: outcomes.filter((answer) => !isStoredStatus(answer.status) && wasAnswered(answer)).length,
+    });
     if (permanent) {
       throw new UnrecoverableError(associationError!.message);
     }

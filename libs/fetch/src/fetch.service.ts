@@ -11,6 +11,7 @@ import {
   TrustRepository,
 } from '@hub/db';
 import { AssociationFailedError, findStudies, formatStatus, isValidUid, moveStudy, scuTargetFor } from '@hub/dicom';
+import { HubMetrics } from '@hub/observability';
 import { StudyQueueProducer } from '@hub/queue';
 import { evaluateAgreement } from '@hub/routing';
 
@@ -65,6 +66,7 @@ export class FetchService {
     private readonly agreements: AgreementRepository,
     private readonly queue: StudyQueueProducer,
     private readonly audit: AuditService,
+    private readonly metrics: HubMetrics,
     @Inject(HUB_CONFIG) private readonly config: HubConfig,
   ) {}
 
@@ -236,6 +238,7 @@ export class FetchService {
         return this.finish(fetch, 'failed', { error: error.message });
       }
       await this.fetches.transition(fetch.id, ['querying', 'retrieving'], 'queued', { lastError: error.message });
+      this.metrics.fetchFinished('retry');
       throw error;
     }
   }
@@ -339,6 +342,7 @@ export class FetchService {
       },
     });
     this.logger.log(`fetch ${fetch.id}: ${state} (${completed} stored, ${failed} failed)`);
+    this.metrics.fetchFinished(state);
     return { state, completed, failed };
   }
 }

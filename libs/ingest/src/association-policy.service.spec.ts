@@ -2,6 +2,7 @@ import { AuditService } from '@hub/audit';
 import { HubConfig } from '@hub/config';
 import { DicomNode, NodeRepository, Trust, TrustRepository } from '@hub/db';
 import { AssociationRejectReason } from '@hub/dicom';
+import { HubMetrics } from '@hub/observability';
 import { QueryRetrieveService } from '@hub/query-retrieve';
 import { AssociationPolicyService } from './association-policy.service';
 import { InstanceIngestService } from './instance-ingest.service';
@@ -40,6 +41,7 @@ describe('AssociationPolicyService', () => {
   let audit: jest.Mocked<Pick<AuditService, 'record'>>;
   let ingest: jest.Mocked<Pick<InstanceIngestService, 'openSession'>>;
   let policy: AssociationPolicyService;
+  let metrics: HubMetrics;
 
   beforeEach(() => {
     nodes = {
@@ -62,12 +64,14 @@ describe('AssociationPolicyService', () => {
     };
     audit = { record: jest.fn().mockResolvedValue(undefined) };
     ingest = { openSession: jest.fn().mockReturnValue({}) };
+    metrics = new HubMetrics();
     policy = new AssociationPolicyService(
       nodes as unknown as NodeRepository,
       trusts as unknown as TrustRepository,
       audit as unknown as AuditService,
       ingest as unknown as InstanceIngestService,
       { openSession: jest.fn().mockReturnValue(undefined) } as unknown as QueryRetrieveService,
+      metrics,
       { hub: { aeTitle: 'IEP_HUB' } } as HubConfig,
     );
   });
@@ -103,11 +107,18 @@ describe('AssociationPolicyService', () => {
       '10.0.0.5',
       AssociationRejectReason.CallingAeNotRecognized,
     ],
-  ])('rejects %s and audits it', async (_, calling, called, address, reason) => {
+  ])('rejects %s, audits it and counts it by reason', async (_, calling, called, address, reason) => {
     expect(await ask(calling, called, address)).toEqual({ accept: false, reason });
     expect(audit.record).toHaveBeenCalledWith(
       'association-rejected',
       expect.objectContaining({ actor: { aeTitle: calling, address } }),
+    );
+    const label =
+      reason === AssociationRejectReason.CalledAeNotRecognized
+        ? 'called-ae-not-recognized'
+        : 'calling-ae-not-recognized';
+    expect(await metrics.render().then(({ body }) => body)).toContain(
+      `iehub_associations_rejected_total{reason="${label}"} 1`,
     );
   });
 

@@ -3,6 +3,7 @@ import { AuditOutcome, AuditService } from '@hub/audit';
 import { HUB_CONFIG, HubConfig } from '@hub/config';
 import { DicomNode, NodeRepository, Trust, TrustRepository } from '@hub/db';
 import { AssociationDecision, AssociationRejectReason, AssociationRequest, ScpHandler } from '@hub/dicom';
+import { HubMetrics } from '@hub/observability';
 import { QueryRetrieveService } from '@hub/query-retrieve';
 import { IngestDestination, InstanceIngestService } from './instance-ingest.service';
 
@@ -32,6 +33,7 @@ export class AssociationPolicyService implements ScpHandler {
     private readonly audit: AuditService,
     private readonly ingest: InstanceIngestService,
     private readonly queryRetrieve: QueryRetrieveService,
+    private readonly metrics: HubMetrics,
     @Inject(HUB_CONFIG) config: HubConfig,
   ) {
     this.hubAeTitle = config.hub.aeTitle;
@@ -142,6 +144,7 @@ export class AssociationPolicyService implements ScpHandler {
   }
 
   async tlsFailure(peerAddress: string, problem: string): Promise<void> {
+    this.metrics.associationRejected('tls-failure');
     await this.audit.record('tls-failure', {
       outcome: AuditOutcome.SeriousFailure,
       actor: { address: peerAddress },
@@ -150,12 +153,14 @@ export class AssociationPolicyService implements ScpHandler {
   }
 
   async overLimit(request: AssociationRequest, problem: string): Promise<void> {
+    this.metrics.associationRejected('local-limit-exceeded');
     // Reason 2 of source service-provider (presentation): local limit exceeded.
     await this.auditRejection(request, 2, `local limit exceeded: ${problem}`);
   }
 
   async protocolViolation(request: Partial<AssociationRequest> & { peerAddress: string }, problem: string) {
     this.logger.warn(`aborted connection from ${request.callingAeTitle ?? request.peerAddress}: ${problem}`);
+    this.metrics.associationRejected('protocol-violation');
     await this.audit.record('association-aborted', {
       outcome: AuditOutcome.SeriousFailure,
       actor: { aeTitle: request.callingAeTitle, address: request.peerAddress },
@@ -168,6 +173,11 @@ export class AssociationPolicyService implements ScpHandler {
     reason: AssociationRejectReason,
     description: string,
   ): Promise<AssociationDecision> {
+    this.metrics.associationRejected(
+      reason === AssociationRejectReason.CalledAeNotRecognized
+        ? 'called-ae-not-recognized'
+        : 'calling-ae-not-recognized',
+    );
     await this.auditRejection(request, reason, description);
     return { accept: false, reason };
   }

@@ -26,6 +26,7 @@ import {
   readDatasetHeader,
   uidForLog,
 } from '@hub/dicom';
+import { HubMetrics, InstanceOutcomeLabel, StorageSpaceMonitor } from '@hub/observability';
 import { StudyQueueProducer } from '@hub/queue';
 import { StorageService, TempFileReserve, TempFileWriter } from '@hub/storage';
 
@@ -96,6 +97,8 @@ export class InstanceIngestService {
     private readonly locks: NamedLockRepository,
     private readonly audit: AuditService,
     private readonly studyQueue: StudyQueueProducer,
+    private readonly metrics: HubMetrics,
+    private readonly space: StorageSpaceMonitor,
     @Inject(HUB_CONFIG) config: HubConfig,
   ) {
     this.hubAeTitle = config.hub.aeTitle;
@@ -106,7 +109,37 @@ export class InstanceIngestService {
   }
 
   openSession(context: IngestSessionContext): ScpSession {
+    this.metrics.associationOpened();
     return new IngestSession(this, context, this.storage.tempFileReserve());
+  }
+
+  /**
+   * The association's one log line (never one per instance): who called whom from where, what it stored and
+   * refused, how long it lasted and how it ended. It names AE titles and counts, never the patient.
+   */
+  logAssociationEnd(
+    context: IngestSessionContext,
+    summary: { stored: number; refused: number; bytes: number; studies: number; durationMs: number },
+    ending: 'released' | 'aborted' | 'closed',
+  ): void {
+    this.metrics.associationEnded(ending);
+    const line = {
+      msg: `association ${context.node.aeTitle} -> ${context.calledAeTitle} ${ending}: ${summary.stored} stored, ${summary.refused} refused`,
+      callingAe: context.node.aeTitle,
+      calledAe: context.calledAeTitle,
+      address: context.peerAddress,
+      instances: summary.stored,
+      refused: summary.refused,
+      bytes: summary.bytes,
+      studies: summary.studies,
+      durationMs: summary.durationMs,
+      outcome: ending,
+    };
+    if (ending === 'released') {
+      this.logger.log(line);
+    } else {
+      this.logger.warn(line);
+    }
   }
 
   /** Opens the temp file of a large instance and writes its Part-10 header first. */
@@ -131,6 +164,26 @@ export class InstanceIngestService {
   }
 
   async store(
+    context: IngestSessionContext,
+    request: StoreRequest,
+    data: ReceivedDataset,
+    studyIds: Map<string, StudyTally>,
+    tempFiles: TempFileReserve,
+  ): Promise<StoreOutcome> {
+    const started = process.hrtime.bigint();
+    const outcome = await this.storeOrAnswerRefusal(context, request, data, studyIds, tempFiles);
+    const label: InstanceOutcomeLabel =
+      outcome.status === DimseStatus.Success
+        ? 'stored'
+        : outcome.status === DimseStatus.OutOfResources
+          ? 'out-of-resources'
+          : 'refused';
+    const bytes = data.kind === 'memory' ? data.length : data.kind === 'spilled' ? data.fileSize : 0;
+    this.metrics.instanceReceived(context.node.aeTitle, label, bytes, Number(process.hrtime.bigint() - started) / 1e9);
+    return outcome;
+  }
+
+  private async storeOrAnswerRefusal(
     context: IngestSessionContext,
     request: StoreRequest,
     data: ReceivedDataset,
@@ -170,6 +223,11 @@ export class InstanceIngestService {
     }
     if (data.kind === 'malformed') {
       throw new Refusal(DimseStatus.CannotUnderstand, `malformed data set: ${data.problem}`);
+    }
+    // At or below the free-space floor nothing more is taken: the sender keeps the instance and retries later.
+    // A statfs that fails says nothing here; the write itself then fails and is refused the same way.
+    if ((await this.space.freeSpace().catch(() => undefined))?.belowFloor) {
+      throw new Refusal(DimseStatus.OutOfResources, 'storage below its free-space floor');
     }
     const header = await this.readHeader(request, data);
     this.checkIdentifiers(request, header);
@@ -550,6 +608,9 @@ class IngestSession implements ScpSession {
   private readonly tallies = new Map<string, StudyTally>();
   /** Refused since the last audit run. */
   private refused = 0;
+  private readonly openedAt = Date.now();
+  /** Every instance this association refused, for its log line (`refused` restarts at each audit run). */
+  private readonly totals = { refused: 0 };
   private readonly auditTimer: NodeJS.Timeout;
   private auditing: Promise<void> = Promise.resolve();
 
@@ -582,6 +643,7 @@ class IngestSession implements ScpSession {
     const outcome = await this.service.store(this.context, request, data, this.tallies, this.tempFiles);
     if (outcome.status !== DimseStatus.Success) {
       this.refused += 1;
+      this.totals.refused += 1;
     }
     return outcome;
   }
@@ -592,6 +654,18 @@ class IngestSession implements ScpSession {
 
   async end(how: 'released' | 'aborted' | 'closed'): Promise<void> {
     clearInterval(this.auditTimer);
+    const tallies = [...this.tallies.values()];
+    this.service.logAssociationEnd(
+      this.context,
+      {
+        stored: tallies.reduce((sum, tally) => sum + tally.stored, 0),
+        refused: this.totals.refused,
+        bytes: tallies.reduce((sum, tally) => sum + tally.bytes, 0),
+        studies: tallies.length,
+        durationMs: Date.now() - this.openedAt,
+      },
+      how,
+    );
     await this.tempFiles.release();
     await this.audit(how);
   }
