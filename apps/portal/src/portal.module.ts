@@ -5,6 +5,7 @@ import { LoadedConfig } from '@hub/config';
 import { CoreModule } from '@hub/core';
 import { DicomwebModule } from '@hub/dicomweb';
 import { FetchModule } from '@hub/fetch';
+import { FindItModule } from '@hub/find-it';
 import { GovernanceModule } from '@hub/governance';
 import { OperationsModule } from '@hub/operations';
 import { RoutingModule } from '@hub/routing';
@@ -14,8 +15,8 @@ import { AuditController } from './audit.controller';
 import { AuthController } from './auth.controller';
 import { DicomwebController, DicomwebCorsInterceptor } from './dicomweb.controller';
 import { FetchesController } from './fetches.controller';
+import { FindItController } from './find-it.controller';
 import { HealthController } from './health.controller';
-import { MetricsController } from './metrics.controller';
 import { OperationsController } from './operations.controller';
 import { QuarantineController } from './quarantine.controller';
 import { StudiesController } from './studies.controller';
@@ -38,10 +39,10 @@ export class PortalModule {
         RoutingModule,
         DicomwebModule,
         ViewerLinksModule,
+        FindItModule,
       ],
       controllers: [
         HealthController,
-        MetricsController,
         AuthController,
         TransfersController,
         QuarantineController,
@@ -54,6 +55,7 @@ export class PortalModule {
         DicomwebController,
         StudyLinksController,
         ViewerLinkOpenController,
+        FindItController,
       ],
       providers: [{ provide: APP_GUARD, useExisting: SessionGuard }, DicomwebCorsInterceptor],
     };

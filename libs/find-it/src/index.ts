@@ -1,0 +1,2 @@
+export * from './find-it.module';
+export * from './find-it.service';
