@@ -17,6 +17,7 @@ import { DicomwebController, DicomwebCorsInterceptor } from './dicomweb.controll
 import { FetchesController } from './fetches.controller';
 import { FindItController } from './find-it.controller';
 import { HealthController } from './health.controller';
+import { MetricsController } from './metrics.controller';
 import { OperationsController } from './operations.controller';
 import { QuarantineController } from './quarantine.controller';
 import { StudiesController } from './studies.controller';
@@ -43,6 +44,7 @@ export class PortalModule {
       ],
       controllers: [
         HealthController,
+        MetricsController,
         AuthController,
         TransfersController,
         QuarantineController,
