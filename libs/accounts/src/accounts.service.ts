@@ -67,11 +67,11 @@ export class AccountsService {
       sourceTrust: account.trust,
       detail: { username: user.username, change: 'created', role, trust: account.trust ?? null },
     });
-    return this.view(user, await this.trustCodes());
+    return this.view(user, await this.trusts.codesById());
   }
 
   async list(): Promise<AccountView[]> {
-    const codes = await this.trustCodes();
+    const codes = await this.trusts.codesById();
     return (await this.users.getAll()).map((user) => this.view(user, codes));
   }
 
@@ -87,7 +87,7 @@ export class AccountsService {
       actor: { user: actor },
       detail: { username, change: disabled ? 'disabled' : 'enabled' },
     });
-    return this.view({ ...user, disabled, ...(disabled ? {} : { lockedUntil: null }) }, await this.trustCodes());
+    return this.view({ ...user, disabled, ...(disabled ? {} : { lockedUntil: null }) }, await this.trusts.codesById());
   }
 
   /** Whether any enabled operator exists (the CLI says how to create the first). */
@@ -105,9 +105,5 @@ export class AccountsService {
       lastLoginAt: user.lastLoginAt?.toISOString() ?? null,
       createdAt: user.createdAt.toISOString(),
     };
-  }
-
-  private async trustCodes(): Promise<Map<string, string>> {
-    return new Map((await this.trusts.getAll()).map((trust) => [trust.id, trust.code]));
   }
 }

@@ -29,7 +29,7 @@ export class NodeDirectoryService {
   ) {}
 
   async list(): Promise<NodeView[]> {
-    const codes = new Map((await this.trusts.getAll()).map((trust) => [trust.id, trust.code]));
+    const codes = await this.trusts.codesById();
     return (await this.nodes.getAll())
       .map((node) => ({
         aeTitle: node.aeTitle,

@@ -35,7 +35,7 @@ export class AgreementAdminService {
   ) {}
 
   async list(caller: PortalCaller): Promise<AgreementView[]> {
-    const codes = await this.trustCodes();
+    const codes = await this.trusts.codesById();
     return (await this.agreements.getAll())
       .map((agreement) => mapAgreement(agreement, codes))
       .filter((view) => mayAccessExchange(caller.user, { sender: view.from, recipient: view.to }))
@@ -47,7 +47,7 @@ export class AgreementAdminService {
     if (!agreement) {
       throw new NotFoundException(`no agreement ${id}`);
     }
-    const codes = await this.trustCodes();
+    const codes = await this.trusts.codesById();
     if (agreement.suspended !== suspended) {
       await this.agreements.update(agreement.id, { suspended });
       const view = mapAgreement(agreement, codes);
@@ -60,10 +60,6 @@ export class AgreementAdminService {
       });
     }
     return mapAgreement({ ...agreement, suspended }, codes);
-  }
-
-  private async trustCodes(): Promise<Map<string, string>> {
-    return new Map((await this.trusts.getAll()).map((trust) => [trust.id, trust.code]));
   }
 }
 

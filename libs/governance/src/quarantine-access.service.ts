@@ -18,7 +18,7 @@ export class QuarantineAccessService {
   ) {}
 
   async list(caller: PortalCaller): Promise<QuarantinedStudyView[]> {
-    const codes = await this.trustCodes();
+    const codes = await this.trusts.codesById();
     const visible = (await this.quarantine.list()).filter((study) =>
       mayAccessExchange(caller.user, exchangeOf(study, codes)),
     );
@@ -48,16 +48,12 @@ export class QuarantineAccessService {
     if (!study) {
       throw new NotFoundException(`no study ${studyId}`);
     }
-    if (!mayAccessExchange(caller.user, exchangeOf(study, await this.trustCodes()))) {
+    if (!mayAccessExchange(caller.user, exchangeOf(study, await this.trusts.codesById()))) {
       throw new ForbiddenException(`study ${studyId} is not one of your trust's`);
     }
     if (this.restriction.isRestricted(study)) {
       await this.restriction.alertAccess(caller, study, how);
     }
-  }
-
-  private async trustCodes(): Promise<Map<string, string>> {
-    return new Map((await this.trusts.getAll()).map((trust) => [trust.id, trust.code]));
   }
 }
 

@@ -59,7 +59,7 @@ export class StudyRestrictionService {
   }
 
   private async subject(caller: PortalCaller, study: Study) {
-    const codes = new Map((await this.trusts.getAll()).map((trust) => [trust.id, trust.code]));
+    const codes = await this.trusts.codesById();
     return {
       actor: auditActor(caller),
       sourceTrust: codes.get(study.senderTrustId),

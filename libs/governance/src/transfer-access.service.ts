@@ -102,7 +102,7 @@ export class TransferAccessService {
     const from = optionalDate('from', query.from);
     const to = optionalDate('to', query.to);
     checkRange(from, to);
-    const codes = await this.trustCodes();
+    const codes = await this.trusts.codesById();
     const scope = trustScope(caller.user);
     let trust = optionalText('trust', query.trust, 16);
     if (scope !== null && trust !== undefined && trust !== scope) {
@@ -179,7 +179,7 @@ export class TransferAccessService {
     if (!transfer || !study) {
       throw new NotFoundException(`no transfer ${transferId}`);
     }
-    const codes = await this.trustCodes();
+    const codes = await this.trusts.codesById();
     const sender = codes.get(transfer.senderTrustId) ?? transfer.senderTrustId;
     const recipient = codes.get(transfer.recipientTrustId) ?? transfer.recipientTrustId;
     if (!mayAccessExchange(caller.user, { sender, recipient })) {
@@ -246,9 +246,5 @@ export class TransferAccessService {
         studyDescription: study?.studyDescription ?? null,
       },
     };
-  }
-
-  private async trustCodes(): Promise<Map<string, string>> {
-    return new Map((await this.trusts.getAll()).map((trust) => [trust.id, trust.code]));
   }
 }

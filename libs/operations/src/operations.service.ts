@@ -24,7 +24,7 @@ export class OperationsService {
   ) {}
 
   async overview(now = new Date()): Promise<OperationsView> {
-    const codes = new Map((await this.trusts.getAll()).map((trust) => [trust.id, trust.code]));
+    const codes = await this.trusts.codesById();
     const pushNodes = (await this.nodes.getAll()).filter((node) => node.active && node.receiveMode === 'push');
     const waiting = await this.transfers.getByStates(['queued', 'delivering']);
     const rounds = await this.events.search(

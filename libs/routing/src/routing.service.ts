@@ -267,7 +267,8 @@ export class RoutingService {
     return true;
   }
 
-  async trustCodes(): Promise<Map<string, string>> {
-    return new Map((await this.trusts.getAll()).map((trust) => [trust.id, trust.code]));
+  /** The trust directory (TrustRepository.codesById), for the services that name trusts through routing. */
+  trustCodes(): Promise<Map<string, string>> {
+    return this.trusts.codesById();
   }
 }

@@ -175,7 +175,7 @@ export class ViewerLinkService {
   /** Someone opened the link (the viewer page loads it first): audited with the link's id and the address. */
   async open(token: string, caller: LinkCaller, now = new Date()): Promise<OpenedLink> {
     const { study, ...opened } = await this.resolve(token, caller, now);
-    const codes = await this.trustCodes();
+    const codes = await this.trusts.codesById();
     const transfer = await this.transfers.getById(opened.transferId);
     await this.audit.record('viewer-link-opened', {
       outcome: AuditOutcome.Success,
@@ -209,7 +209,7 @@ export class ViewerLinkService {
     if (!study || !transfer) {
       throw new NotFoundException(`no study ${studyId} in a folder`);
     }
-    const trustCodes = await this.trustCodes();
+    const trustCodes = await this.trusts.codesById();
     const codes = {
       sender: trustCodes.get(transfer.senderTrustId),
       recipient: trustCodes.get(transfer.recipientTrustId),
@@ -234,10 +234,6 @@ export class ViewerLinkService {
       throw new ConflictException(`study ${studyId} is no longer available in its folder (${transfer.state})`);
     }
     return { study, transfer, codes };
-  }
-
-  private async trustCodes(): Promise<Map<string, string>> {
-    return new Map((await this.trusts.getAll()).map((trust) => [trust.id, trust.code]));
   }
 }
 

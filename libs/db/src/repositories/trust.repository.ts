@@ -14,6 +14,12 @@ export class TrustRepository {
     return (await this.repository.find({ order: { code: 'ASC' } })).map(mapTrust);
   }
 
+  /** The trust directory: each trust's code by its id (what audit subjects and views name a trust by). */
+  async codesById(): Promise<Map<string, string>> {
+    const rows = await this.repository.find({ select: { id: true, code: true } });
+    return new Map(rows.map((row) => [row.id, row.code]));
+  }
+
   async getById(id: string): Promise<Trust | null> {
     const row = await this.repository.findOneBy({ id });
     return row ? mapTrust(row) : null;
