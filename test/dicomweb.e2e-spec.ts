@@ -348,6 +348,15 @@ describe('DICOMweb at /dicomweb and secure viewer links', () => {
     }
   });
 
+  it('sends no CORS headers unless the configuration lists the origin', async () => {
+    const response = await request(hub.http!)
+      .get('/dicomweb/studies?PatientID=WEB0001')
+      .set(as.clinicianRA7)
+      .set('Origin', 'http://viewer.example')
+      .expect(200);
+    expect(response.headers['access-control-allow-origin']).toBeUndefined();
+  });
+
   describe('secure viewer links', () => {
     let token: string;
     let linkId: string;
@@ -457,3 +466,86 @@ describe('DICOMweb at /dicomweb and secure viewer links', () => {
     });
   });
 });
+
+describe('DICOMweb with CORS for a listed origin, and viewer links that need a log-in as well', () => {
+  let work: string;
+  let hub: TestHub;
+  let study: GeneratedStudy;
+  let clinician: Auth;
+  let studyId: string;
+
+  beforeAll(async () => {
+    work = mkdtempSync(path.join(tmpdir(), 'iehub-e2e-dicomweb-cors-'));
+    hub = await startTestHub({
+      apps: ['receiver', 'router', 'portal'],
+      stableStudySeconds: 1,
+      configure: (raw) => {
+        Object.assign(raw.trusts.find((trust) => trust.code === 'RA7')!.nodes[0], { receive: 'pull' });
+        Object.assign(raw, {
+          dicomweb: { corsOrigins: ['http://viewer.example'] },
+          viewerLinks: { requireLogin: true },
+        });
+      },
+    });
+    study = await makeStudy(path.join(work, 'study'), {
+      patientId: 'WEB0101',
+      patientName: 'CORS^DAN',
+      series: [{ kind: 'mr-small', count: 1 }],
+    });
+    expect((await storescu(HOST, hub.port, 'RVJ_PACS', 'RA7_EMER', study.files)).code).toBe(0);
+    studyId = await waitFor('the study filed', async () => {
+      const [row] = (await hub.dataSource.query(
+        `SELECT s.id FROM transfers t JOIN studies s ON s.id = t.study_id WHERE s.study_instance_uid = ?`,
+        [study.studyInstanceUid],
+      )) as Array<{ id: string }>;
+      return row?.id;
+    });
+    clinician = await hub.userSession('cors-clinician', 'clinician', 'RA7');
+  }, 120_000);
+
+  afterAll(async () => {
+    await hub?.destroy();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('answers a listed origin’s preflight and requests with CORS headers, and no other origin', async () => {
+    const preflight = await request(hub.http!)
+      .options('/dicomweb/studies')
+      .set('Origin', 'http://viewer.example')
+      .set('Access-Control-Request-Method', 'GET')
+      .set('Access-Control-Request-Headers', 'authorization')
+      .expect(204);
+    expect(preflight.headers['access-control-allow-origin']).toBe('http://viewer.example');
+    expect(preflight.headers['access-control-allow-headers']).toMatch(/Authorization/);
+    const other = await request(hub.http!)
+      .options('/dicomweb/studies')
+      .set('Origin', 'http://elsewhere.example')
+      .set('Access-Control-Request-Method', 'GET');
+    expect(other.headers['access-control-allow-origin']).toBeUndefined();
+    const found = await request(hub.http!)
+      .get('/dicomweb/studies?PatientID=WEB0101')
+      .set(clinician)
+      .set('Origin', 'http://viewer.example')
+      .expect(200);
+    expect(found.headers['access-control-allow-origin']).toBe('http://viewer.example');
+    expect(studyUidsOf(found.body as Json[])).toEqual([study.studyInstanceUid]);
+  });
+
+  it('opens a viewer link only for a logged-in user when the configuration says so', async () => {
+    const created = await request(hub.http!).post(`/api/studies/${studyId}/links`).set(clinician).send({}).expect(201);
+    const token = (created.body as { token: string }).token;
+    await request(hub.http!).get(`/api/viewer-links/${token}`).expect(401);
+    await request(hub.http!).get(`/dicomweb/links/${token}/studies`).expect(401);
+    await request(hub.http!).get(`/api/viewer-links/${token}`).set(clinician).expect(200);
+    const found = await request(hub.http!).get(`/dicomweb/links/${token}/studies`).set(clinician).expect(200);
+    expect(studyUidsOf(found.body as Json[])).toEqual([study.studyInstanceUid]);
+    const [opened] = (await hub.dataSource.query(
+      `SELECT actor_user AS user FROM audit_events WHERE event = 'viewer-link-opened' ORDER BY id DESC LIMIT 1`,
+    )) as Array<{ user: string }>;
+    expect(opened.user).toBe('cors-clinician');
+  });
+});
+
+function studyUidsOf(body: Json[]): string[] {
+  return body.map((study) => value(study, '0020000D') as string).sort();
+}
