@@ -8,6 +8,7 @@ import {
   routeDicomLibraryLog,
   useHubLogger,
 } from '@hub/observability';
+import { portalHttpsOptionsOrExit } from './https-options';
 
 const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
 
@@ -38,6 +39,8 @@ export async function startHubProcess(
   const logger = createHubLogger(config.env, options.name);
   routeDicomLibraryLog(logger);
   const monitoringPort = options.http ? 0 : (options.monitoringPort?.(config.hub) ?? 0);
+  // The portal's port speaks HTTPS when portal.tls names a certificate; monitoring ports stay plain HTTP.
+  const httpsOptions = options.http ? portalHttpsOptionsOrExit(config.hub) : undefined;
 
   @Module({
     imports: [
@@ -49,7 +52,7 @@ export async function startHubProcess(
   class HubProcessModule {}
 
   if (options.http || monitoringPort > 0) {
-    const app = await NestFactory.create(HubProcessModule, { bufferLogs: true });
+    const app = await NestFactory.create(HubProcessModule, { bufferLogs: true, httpsOptions });
     useHubLogger(app);
     app.enableShutdownHooks();
     options.configureHttp?.(app);
