@@ -1,4 +1,4 @@
-import { CoercionRuleInput, applyCoercion, splitPart10 } from '@hub/dicom';
+import { CoercionRule, applyCoercion, splitPart10 } from '@hub/dicom';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,7 +9,7 @@ import { TestHub, startTestHub } from './support/test-hub';
 import { waitFor } from './support/wait-for';
 
 const HOST = '127.0.0.1';
-const RA7_COERCION: CoercionRuleInput[] = [
+const RA7_COERCION: CoercionRule[] = [
   { op: 'prefix', tag: 'AccessionNumber', value: '{sender.code}-' },
   { op: 'set', tag: 'IssuerOfPatientID', value: '{sender.patientIdIssuer}' },
 ];

@@ -1,21 +1,14 @@
 // The typed shape of the hub configuration file (config/hub.example.yaml) and the environment.
 // The zod schema in hub-config.schema.ts is checked against these types, so the two cannot drift.
+import type { CoercionRule } from '@hub/dicom';
 
 export type FolderName = 'emergency' | 'elective';
 export const FOLDER_NAMES: readonly FolderName[] = ['emergency', 'elective'];
 
 export type ReceiveMode = 'push' | 'pull' | 'none';
 
-export interface CoercionRule {
-  op: 'set' | 'prefix' | 'copy' | 'remove';
-  /** DICOM keyword (PatientID) or tag in (gggg,eeee) / ggggeeee form. */
-  tag: string;
-  /** Template for set/prefix; source tag for copy. */
-  value?: string;
-  from?: string;
-  /** nhs-number: the new value must be a valid NHS number (10 digits, modulus 11), else the original stays. */
-  check?: 'nhs-number';
-}
+/** A coercion rule as the hub file states it: declared once, with the code that applies it. */
+export type { CoercionRule };
 
 export interface NodeConfig {
   aeTitle: string;

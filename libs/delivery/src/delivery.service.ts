@@ -15,7 +15,6 @@ import {
 } from '@hub/db';
 import {
   AssociationFailedError,
-  CoercionRuleInput,
   InstanceOutcome,
   coercionTransform,
   isOutOfResources,
@@ -193,7 +192,7 @@ export class DeliveryService {
     subject: DeliverySubject;
     now: Date;
   }): Promise<DeliveryResult> {
-    const rules = (recipient?.coercion ?? []) as CoercionRuleInput[];
+    const rules = recipient?.coercion ?? [];
     const coercionProblems = new Set<string>();
     const context = {
       sender: { code: sender?.code ?? '', patientIdIssuer: sender?.patientIdIssuer ?? '' },

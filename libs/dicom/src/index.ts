@@ -22,7 +22,7 @@ export {
   isValidNhsNumber,
   resolveTag,
   type CoercionContext,
-  type CoercionRuleInput,
+  type CoercionRule,
 } from './codec/coercion';
 
 // transport

@@ -1,6 +1,6 @@
 import {
   CoercionContext,
-  CoercionRuleInput,
+  CoercionRule,
   applyCoercion,
   coercionHeadLength,
   coercionScope,
@@ -25,7 +25,7 @@ export interface OutgoingInstance {
 export async function prepareInstance(
   path: string,
   transferSyntaxUid: string,
-  rules: CoercionRuleInput[],
+  rules: CoercionRule[],
   context: CoercionContext,
 ): Promise<OutgoingInstance> {
   const file = await open(path, 'r');
@@ -60,7 +60,7 @@ export async function prepareInstance(
 export async function readOutgoingInstance(
   path: string,
   transferSyntaxUid: string,
-  rules: CoercionRuleInput[],
+  rules: CoercionRule[],
   context: CoercionContext,
 ): Promise<Buffer> {
   const file = await readFile(path);

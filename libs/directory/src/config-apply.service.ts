@@ -64,7 +64,7 @@ export class ConfigApplyService {
         patientIdIssuer: wanted.patientIdIssuer,
         inboundEmergencyAe: wanted.inbound.emergency ?? null,
         inboundElectiveAe: wanted.inbound.elective ?? null,
-        coercion: wanted.coercion as unknown[],
+        coercion: wanted.coercion,
         active: true,
       };
       const current = existing.get(wanted.code);

@@ -10,13 +10,13 @@ import {
   Trust,
   TrustRepository,
 } from '@hub/db';
-import { CoercionContext, CoercionRuleInput, coerceAttributes } from '@hub/dicom';
+import { CoercionContext, CoercionRule, coerceAttributes } from '@hub/dicom';
 
 /** One study in a recipient's folders, with what the recipient's coercion makes of it. */
 export interface PullableStudy {
   transfer: Transfer;
   study: Study;
-  rules: CoercionRuleInput[];
+  rules: CoercionRule[];
   context: CoercionContext;
   /** Study-level attributes as the recipient sees them (after coercion), by keyword. */
   attributes: Record<string, string>;
@@ -81,7 +81,7 @@ export class PullCatalogService {
         const study = studies.get(transfer.studyId)!;
         const sender = trusts.get(transfer.senderTrustId);
         const viewer = viewerOf(transfer.recipientTrustId);
-        const rules = (viewer?.coercion ?? []) as CoercionRuleInput[];
+        const rules = viewer?.coercion ?? [];
         const context = {
           sender: { code: sender?.code ?? '', patientIdIssuer: sender?.patientIdIssuer ?? '' },
           recipient: { code: trusts.get(transfer.recipientTrustId)?.code ?? '' },

@@ -1,3 +1,4 @@
+import type { CoercionRule } from '@hub/config';
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 
 @Entity('trusts')
@@ -21,9 +22,9 @@ export class TrustEntity {
   @Column({ name: 'inbound_elective_ae', type: 'varchar', length: 16, nullable: true, unique: true })
   inboundElectiveAe: string | null;
 
-  /** Coercion rules applied to what this trust receives (JSON array of CoercionRule). */
+  /** Coercion rules applied to what this trust receives (a JSON array). */
   @Column({ type: 'json' })
-  coercion: unknown[];
+  coercion: CoercionRule[];
 
   /** False once the trust is removed from the configuration; its history stays. */
   @Column({ type: 'boolean', default: true })

@@ -3,11 +3,16 @@ import { ElementReader, MALFORMED } from './element-reader';
 import { datasetEncoding } from './transfer-syntax';
 import { UNDEFINED_LENGTH, hasShortLength, tagName } from './vr';
 
-export interface CoercionRuleInput {
+/** One coercion rule (a trust's `coercion[]` in the hub file; the one declaration of its shape). */
+export interface CoercionRule {
   op: 'set' | 'prefix' | 'copy' | 'remove';
+  /** DICOM keyword (PatientID) or tag in (gggg,eeee) / ggggeeee form. */
   tag: string;
+  /** Template for set/prefix: {sender.code}, {sender.patientIdIssuer}, {recipient.code}. */
   value?: string;
+  /** Source tag for copy. */
   from?: string;
+  /** nhs-number: the new value must be a valid NHS number (10 digits, modulus 11), else the original stays. */
   check?: 'nhs-number';
 }
 
@@ -121,7 +126,7 @@ interface CoercionPlan {
 
 /** What the rules change, given the original values; shared by data sets and query responses. */
 function planCoercion(
-  rules: CoercionRuleInput[],
+  rules: CoercionRule[],
   context: CoercionContext,
   valueOf: (tag: number) => string | undefined,
 ): CoercionPlan {
@@ -169,7 +174,7 @@ function planCoercion(
  */
 export function coerceAttributes(
   values: Record<string, string | null | undefined>,
-  rules: CoercionRuleInput[],
+  rules: CoercionRule[],
   context: CoercionContext,
 ): { values: Record<string, string>; problems: string[] } {
   const byTag = new Map<number, string>();
@@ -213,7 +218,7 @@ export function coerceAttributes(
 export function applyCoercion(
   dataset: Buffer,
   transferSyntaxUid: string,
-  rules: CoercionRuleInput[],
+  rules: CoercionRule[],
   context: CoercionContext,
 ): CoercionResult {
   if (rules.length === 0) {
@@ -266,7 +271,7 @@ export function applyCoercion(
  * The first tag the rules do not read or write: every element they touch is below it, so coercion
  * needs only the data set's top-level elements below this tag (0 when there is nothing to apply).
  */
-export function coercionScope(rules: CoercionRuleInput[]): number {
+export function coercionScope(rules: CoercionRule[]): number {
   let scope = 0;
   for (const rule of rules) {
     for (const spec of [rule.tag, rule.from]) {

@@ -1,4 +1,4 @@
-import { CoercionContext, CoercionRuleInput, applyCoercion, coercionScope } from '../codec/coercion';
+import { CoercionContext, CoercionRule, applyCoercion, coercionScope } from '../codec/coercion';
 import { ScuTarget } from './scu-association';
 import { StoreAssociation, StoreOptions } from './store-association';
 import { DatasetTransform, InstanceOutcome, StoredInstance } from './stored-instance';
@@ -34,7 +34,7 @@ export function sendStoredInstances(
  * the leading elements up to the highest tag the rules name are rewritten. None without rules.
  */
 export function coercionTransform(
-  rules: CoercionRuleInput[],
+  rules: CoercionRule[],
   context: CoercionContext,
   onProblem: (problem: string) => void,
 ): DatasetTransform | undefined {
