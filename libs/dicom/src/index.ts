@@ -13,6 +13,7 @@ export {
   formatStatus,
   isOutOfResources,
   isStoredStatus,
+  OUT_OF_RESOURCES_RANGE,
 } from './codec/dimse-status';
 export {
   applyCoercion,

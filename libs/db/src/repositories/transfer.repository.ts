@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import { OUT_OF_RESOURCES_RANGE } from '@hub/dicom';
 import { DataSource, EntityManager, Repository, SelectQueryBuilder } from 'typeorm';
 import { transitionState } from './state-transition';
 import { LIVE_TRANSFER_STATES, StudyEntity, TransferEntity, TransferState, TrustEntity } from '../entities';
@@ -362,7 +363,7 @@ export class TransferRepository {
   async getUndelivered(transferId: string, options: { notYetSent?: boolean } = {}): Promise<PendingInstance[]> {
     const worthSending = options.notYetSent
       ? "ti.state = 'pending'"
-      : `(ti.state = 'pending' OR (ti.state = 'failed' AND ti.last_status BETWEEN ${0xa700} AND ${0xa7ff}))`;
+      : `(ti.state = 'pending' OR (ti.state = 'failed' AND ti.last_status BETWEEN ${OUT_OF_RESOURCES_RANGE.first} AND ${OUT_OF_RESOURCES_RANGE.last}))`;
     return (await this.dataSource.query(
       `SELECT i.id, i.sop_class_uid AS sopClassUid, i.sop_instance_uid AS sopInstanceUid,
               i.transfer_syntax_uid AS transferSyntaxUid, i.storage_path AS storagePath

@@ -34,8 +34,10 @@ export function isStoredStatus(status: number | undefined): boolean {
 }
 
 /** 0xA7xx, Refused: Out of Resources: the peer may take it later, so it is retried (PS3.4 B.2.3). */
+export const OUT_OF_RESOURCES_RANGE = { first: 0xa700, last: 0xa7ff } as const;
+
 export function isOutOfResources(status: number | undefined): boolean {
-  return status !== undefined && (status & 0xff00) === 0xa700;
+  return status !== undefined && status >= OUT_OF_RESOURCES_RANGE.first && status <= OUT_OF_RESOURCES_RANGE.last;
 }
 
 export function formatStatus(status: number): string {
