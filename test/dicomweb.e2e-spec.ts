@@ -1,4 +1,4 @@
-import { CoercionRuleInput, applyCoercion, splitPart10 } from '@hub/dicom';
+import { CoercionRule, applyCoercion, splitPart10 } from '@hub/dicom';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { AddressInfo } from 'node:net';
@@ -8,10 +8,11 @@ import request from 'supertest';
 import { storescu } from './support/dcmtk';
 import { GeneratedStudy, TransferSyntaxUid, makeStudy } from './support/dicom-factory';
 import { TestHub, startTestHub } from './support/test-hub';
+import { startOrthanc } from './support/orthanc';
 import { waitFor } from './support/wait-for';
 
 const HOST = '127.0.0.1';
-const RA7_COERCION: CoercionRuleInput[] = [
+const RA7_COERCION: CoercionRule[] = [
   { op: 'prefix', tag: 'AccessionNumber', value: '{sender.code}-' },
   { op: 'set', tag: 'IssuerOfPatientID', value: '{sender.patientIdIssuer}' },
 ];
@@ -344,6 +345,44 @@ describe('DICOMweb at /dicomweb and secure viewer links', () => {
       const metadata = (await client.retrieveStudyMetadata({ studyInstanceUID: forRa7.studyInstanceUid })) as Json[];
       expect(metadata.map((m) => value(m, '00080050'))).toEqual(Array(4).fill('RVJ-ACC700'));
     } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
+  it('is read by Orthanc’s DICOMweb plugin, configured with the hub as a DICOMweb server', async () => {
+    const server = hub.http as unknown as Server;
+    await new Promise<void>((resolve) => server.listen(0, HOST, resolve));
+    const orthanc = await startOrthanc({
+      dir: mkdtempSync(path.join(work, 'orthanc-')),
+      aeTitle: 'ORTHANC',
+      dicomwebServers: {
+        hub: {
+          Url: `http://${HOST}:${(server.address() as AddressInfo).port}/dicomweb/`,
+          HttpHeaders: as.clinicianRA7,
+        },
+      },
+    });
+    try {
+      await orthanc.rest('POST', '/dicom-web/servers/hub/retrieve', {
+        Resources: [{ Study: forRa7.studyInstanceUid }],
+      });
+      const stats = await orthanc.rest<{ CountInstances: number }>('GET', '/statistics');
+      expect(stats.CountInstances).toBe(4);
+      const instances = await orthanc.rest<string[]>('GET', '/instances');
+      const tags = await Promise.all(
+        instances.map((id) => orthanc.rest<Record<string, string>>('GET', `/instances/${id}/simplified-tags`)),
+      );
+      // Orthanc holds what RA7 receives: RA7's coercion applied, the compressed series still compressed.
+      expect(new Set(tags.map((tag) => tag.AccessionNumber))).toEqual(new Set(['RVJ-ACC700']));
+      expect(tags.map((tag) => tag.SOPInstanceUID).sort()).toEqual(
+        forRa7.series.flatMap((s) => s.instances.map((i) => i.sopInstanceUid)).sort(),
+      );
+      const syntaxes = await Promise.all(
+        instances.map((id) => orthanc.rest<{ TransferSyntax: string }>('GET', `/instances/${id}/metadata?expand`)),
+      );
+      expect(syntaxes.filter((meta) => meta.TransferSyntax === TransferSyntaxUid['jpeg-ls'])).toHaveLength(2);
+    } finally {
+      await orthanc.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }
   });
