@@ -6,6 +6,7 @@ import request from 'supertest';
 import { StorescpHandle, freePort, startStorescp, storescu } from './support/dcmtk';
 import { DcmqrscpHandle, startDcmqrscp } from './support/dcmqrscp';
 import { GeneratedStudy, makeStudy } from './support/dicom-factory';
+import { OrthancHandle, startOrthanc } from './support/orthanc';
 import { TestHub, addTrustRba, ra7PushNodeAt, startTestHub } from './support/test-hub';
 import { waitFor } from './support/wait-for';
 
@@ -69,14 +70,14 @@ const qrNode = (aeTitle: string, port: number) => ({
 });
 
 /**
- * Find it for RA7: RVJ's archive and RBA's archive are dcmqrscp, RDZ's node accepts and never answers, and
+ * Find it for RA7: RVJ's archive is dcmqrscp and RBA's is Orthanc, RDZ's node accepts and never answers, and
  * RCX (no agreement with RA7) has a node that must never be asked. RVJ has also sent one study to RA7.
  */
 describe('Find it: where has this patient been imaged?', () => {
   let work: string;
   let hub: TestHub;
   let rvjArchive: DcmqrscpHandle;
-  let rbaArchive: DcmqrscpHandle;
+  let rbaArchive: OrthancHandle;
   let silent: Awaited<ReturnType<typeof silentListener>>;
   let unasked: Awaited<ReturnType<typeof silentListener>>;
   let recipient: StorescpHandle;
@@ -121,13 +122,13 @@ describe('Find it: where has this patient been imaged?', () => {
       aeTitle: 'RVJ_QR',
       moveDestinations: [{ aeTitle: 'IEP_HUB', host: HOST, port: hub.port }],
     });
-    rbaArchive = await startDcmqrscp({
+    rbaArchive = await startOrthanc({
       dir: mkdtempSync(path.join(work, 'rba-')),
       aeTitle: 'RBA_QR',
-      moveDestinations: [{ aeTitle: 'IEP_HUB', host: HOST, port: hub.port }],
+      modalities: { hub: ['IEP_HUB', HOST, hub.port] },
     });
     await hub.dataSource.query(`UPDATE nodes SET port = ? WHERE ae_title = 'RVJ_QR'`, [rvjArchive.port]);
-    await hub.dataSource.query(`UPDATE nodes SET port = ? WHERE ae_title = 'RBA_QR'`, [rbaArchive.port]);
+    await hub.dataSource.query(`UPDATE nodes SET port = ? WHERE ae_title = 'RBA_QR'`, [rbaArchive.dicomPort]);
 
     atRvj = await makeStudy(path.join(work, 'at-rvj'), {
       patientId: NHS_NUMBER,
@@ -146,7 +147,7 @@ describe('Find it: where has this patient been imaged?', () => {
     });
     expect((await storescu(HOST, rvjArchive.port, 'LOADER', 'RVJ_QR', atRvj.files)).code).toBe(0);
     expect(
-      (await storescu(HOST, rbaArchive.port, 'LOADER', 'RBA_QR', [...atRba.files, ...otherPatient.files])).code,
+      (await storescu(HOST, rbaArchive.dicomPort, 'LOADER', 'RBA_QR', [...atRba.files, ...otherPatient.files])).code,
     ).toBe(0);
     // RVJ has already sent its study to RA7 through the hub.
     expect((await storescu(HOST, hub.port, 'RVJ_PACS', 'RA7_EMER', atRvj.files)).code).toBe(0);
