@@ -75,6 +75,7 @@ export class StudyEntity {
   quarantineReason: string | null;
 
   /** Sensitive study (staff, public figure): hidden from clinicians, every access a Security Alert. */
+  @Index('idx_studies_restricted')
   @Column({ type: 'boolean', default: false })
   restricted: boolean;
 
