@@ -13,22 +13,13 @@ import {
   Trust,
   TrustRepository,
 } from '@hub/db';
-import {
-  AssociationFailedError,
-  InstanceOutcome,
-  coercionTransform,
-  isOutOfResources,
-  isStoredStatus,
-  scuTargetFor,
-  sendStoredInstances,
-  wasAnswered,
-} from '@hub/dicom';
+import { isStoredStatus, scuTargetFor, wasAnswered } from '@hub/dicom';
 import { DeliveryOutcomeLabel, HubMetrics } from '@hub/observability';
 import { RoutingService } from '@hub/routing';
 import { StorageService } from '@hub/storage';
 import { UnrecoverableError } from 'bullmq';
 import { ARRIVING_FEED_TIMING, ArrivingFeed } from './arriving-feed';
-import { OutcomeRecorder } from './outcome-recorder';
+import { sendAndRecord } from './send-and-record';
 
 /** Who and what a delivery's audit events name. */
 interface DeliverySubject {
@@ -192,8 +183,6 @@ export class DeliveryService {
     subject: DeliverySubject;
     now: Date;
   }): Promise<DeliveryResult> {
-    const rules = recipient?.coercion ?? [];
-    const coercionProblems = new Set<string>();
     const context = {
       sender: { code: sender?.code ?? '', patientIdIssuer: sender?.patientIdIssuer ?? '' },
       recipient: { code: recipient?.code ?? '' },
@@ -216,37 +205,29 @@ export class DeliveryService {
           return current.allowed ? undefined : current.reason;
         })
       : undefined;
-    const recorder = feed ?? new OutcomeRecorder(this.transfers, transfer.id, ARRIVING_FEED_TIMING.recordEveryMs);
-    let outcomes: InstanceOutcome[];
-    let associationError: AssociationFailedError | undefined;
-    try {
-      outcomes = await sendStoredInstances(scuTargetFor(node, this.config.hub), pending.map(toStored), {
-        // The recipient's coercion, on the copy that goes out; the stored file never changes.
-        transform: coercionTransform(rules, context, (problem) => coercionProblems.add(problem)),
-        more: feed?.next,
-        onOutcome: recorder.onOutcome,
-      });
-    } catch (error) {
-      if (!(error instanceof AssociationFailedError)) {
-        throw error;
-      }
-      associationError = error;
-      outcomes = error.outcomes;
-    }
+    const {
+      outcomes,
+      failure: associationError,
+      failureClass,
+    } = await sendAndRecord(this.transfers, {
+      transferId: transfer.id,
+      target: scuTargetFor(node, this.config.hub),
+      instances: pending.map(toStored),
+      coercion: { rules: recipient?.coercion ?? [], context },
+      recorder: feed,
+      recordEveryMs: ARRIVING_FEED_TIMING.recordEveryMs,
+      more: feed?.next,
+    });
 
-    if (coercionProblems.size > 0) {
-      await this.transfers.setFlag(transfer.id, [...coercionProblems].join('; '));
-    }
-    await recorder.finish();
     const { delivered, total } = await this.transfers.countByState(transfer.id);
     const failed = total - delivered;
     const convertedToImplicit = outcomes.filter((outcome) => outcome.sentAs !== undefined).length;
     // What this association offered the recipient: the first batch, and what the feed gave that went out (one
     // needing a context not negotiated here is left unanswered for the next association).
     const offered = outcomes.filter((outcome, index) => index < pending.length || wasAnswered(outcome)).length;
-    const permanent = associationError?.failure.kind === 'rejected' && associationError.failure.permanent;
-    const retry =
-      !permanent && (associationError !== undefined || outcomes.some((outcome) => isOutOfResources(outcome.status)));
+    // A permanent rejection fails at once; a transient failure (no connection, transient rejection, 0xA7xx) retries.
+    const permanent = failureClass === 'permanent';
+    const retry = failureClass === 'transient';
     // A round while the study arrives leaves the transfer delivering; a transient failure backs off as
     // for any delivery (what was refused only for now goes again in the last round).
     const state =

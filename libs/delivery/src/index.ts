@@ -1,1 +1,2 @@
 export * from './delivery.service';
+export * from './send-and-record';

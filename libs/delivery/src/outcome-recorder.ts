@@ -66,6 +66,8 @@ export class OutcomeRecorder {
           this.logger.warn(`transfer ${this.transferId}: answers kept for the next write: ${error.message}`),
         );
     }, ms);
+    // finish() clears it; a send that ends in an error of its own must not keep the process alive.
+    this.timer.unref();
   }
 
   private async write(): Promise<void> {

@@ -54,6 +54,7 @@ export {
 export { scuTargetFor, tlsMaterial } from './scu/scu-target';
 export { echo, type EchoResult } from './scu/echo-scu';
 export { findStudies, moveStudy } from './scu/query-retrieve-scu';
+export { classifyAssociationFailure, classifySend, classifyStatus, type FailureClass } from './scu/failure-class';
 export {
   AssociationFailedError,
   NOT_ANSWERED,

@@ -10,7 +10,16 @@ import {
   Trust,
   TrustRepository,
 } from '@hub/db';
-import { AssociationFailedError, findStudies, formatStatus, isValidUid, moveStudy, scuTargetFor } from '@hub/dicom';
+import {
+  AssociationFailedError,
+  classifyAssociationFailure,
+  findStudies,
+  formatStatus,
+  isStoredStatus,
+  isValidUid,
+  moveStudy,
+  scuTargetFor,
+} from '@hub/dicom';
 import { HubMetrics } from '@hub/observability';
 import { StudyQueueProducer } from '@hub/queue';
 import { evaluateAgreement } from '@hub/routing';
@@ -145,7 +154,8 @@ export class FetchService {
   /**
    * Runs one fetch: C-FIND the source for the study (by UID, or accession number and patient ID,
    * which must name exactly one study), then C-MOVE it to the hub AE. A source that cannot be
-   * reached throws, so the queue retries; on the last attempt (`lastAttempt`) the request fails.
+   * reached throws, so the queue retries; on the last attempt (`lastAttempt`), or when the source
+   * rejects the association permanently, the request fails.
    */
   async handleFetchStudy(fetchId: string, lastAttempt: boolean): Promise<FetchResult> {
     const fetch = await this.fetches.getById(fetchId);
@@ -215,7 +225,7 @@ export class FetchService {
       const completed = counts.completed + counts.warning;
       const total = completed + counts.failed;
       const state =
-        moved.status === 0 || (moved.status !== undefined && (moved.status & 0xf000) === 0xb000 && counts.failed === 0)
+        moved.status === 0 || (isStoredStatus(moved.status) && counts.failed === 0)
           ? 'completed'
           : completed > 0
             ? 'partially-completed'
@@ -234,7 +244,8 @@ export class FetchService {
       if (!(error instanceof AssociationFailedError)) {
         throw error;
       }
-      if (lastAttempt) {
+      // A permanent rejection fails at once: asking again cannot help (the job then ends, not retried).
+      if (lastAttempt || classifyAssociationFailure(error.failure) === 'permanent') {
         return this.finish(fetch, 'failed', { error: error.message });
       }
       await this.fetches.transition(fetch.id, ['querying', 'retrieving'], 'queued', { lastError: error.message });

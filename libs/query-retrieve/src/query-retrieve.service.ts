@@ -2,8 +2,8 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AuditOutcome, AuditService } from '@hub/audit';
 import { DicomPullPolicy, HUB_CONFIG, HubConfig, restrictedPatients } from '@hub/config';
 import { DicomNode, InstanceRecord, NodeRepository, TransferRepository, Trust } from '@hub/db';
+import { sendAndRecord } from '@hub/delivery';
 import {
-  AssociationFailedError,
   DimseStatus,
   InstanceOutcome,
   MoveOutcome,
@@ -11,16 +11,16 @@ import {
   QueryOutcome,
   QueryRetrieveSession,
   SubOperationCounts,
-  coercionTransform,
   formatStatus,
   isStoredStatus,
   matchesKey,
   scuTargetFor,
-  sendStoredInstances,
-  wasAnswered,
 } from '@hub/dicom';
 import { StorageService } from '@hub/storage';
 import { PullCatalogService, PullableStudy } from './pull-catalog.service';
+
+/** C-MOVE answers are written once its association has ended (or past the recorder's batch), as before. */
+const RECORD_AT_END_MS = 60 * 60 * 1000;
 
 /** The unique key of each query level (PS3.4 C.6.1.1). */
 const STUDY_KEYS_BY_LEVEL: Record<QueryIdentifier['level'], string> = {
@@ -196,7 +196,6 @@ export class QueryRetrieveService {
     progress: (counts: SubOperationCounts) => void,
   ): Promise<{ error?: string }> {
     const now = new Date();
-    const coercionProblems = new Set<string>();
     const onOutcome = (outcome: InstanceOutcome) => {
       counts.remaining--;
       if (outcome.status === 0) {
@@ -208,44 +207,23 @@ export class QueryRetrieveService {
       }
       progress({ ...counts });
     };
-    let outcomes: InstanceOutcome[];
-    let error: string | undefined;
-    try {
-      outcomes = await sendStoredInstances(
-        scuTargetFor(destination, this.config.hub),
-        instances.map((instance) => ({
-          id: instance.id,
-          sopClassUid: instance.sopClassUid,
-          sopInstanceUid: instance.sopInstanceUid,
-          transferSyntaxUid: instance.transferSyntaxUid,
-          path: this.storage.absolute(instance.storagePath),
-        })),
-        {
-          transform: coercionTransform(pullable.rules, pullable.context, (problem) => coercionProblems.add(problem)),
-          onOutcome,
-        },
-      );
-    } catch (caught) {
-      if (!(caught instanceof AssociationFailedError)) {
-        throw caught;
-      }
-      error = caught.message;
-      outcomes = caught.outcomes;
-    }
     const transferId = pullable.transfer.id;
-    if (coercionProblems.size > 0) {
-      await this.transfers.setFlag(transferId, [...coercionProblems].join('; '));
-    }
-    await this.transfers.recordOutcomes(
+    // Answers are recorded once the association has ended (the recorder writes early only past its batch).
+    const { outcomes, failure } = await sendAndRecord(this.transfers, {
       transferId,
-      outcomes.filter(wasAnswered).map((outcome) => ({
-        instanceId: outcome.id,
-        delivered: isStoredStatus(outcome.status),
-        status: outcome.status ?? null,
-        error: outcome.error ?? null,
+      target: scuTargetFor(destination, this.config.hub),
+      instances: instances.map((instance) => ({
+        id: instance.id,
+        sopClassUid: instance.sopClassUid,
+        sopInstanceUid: instance.sopInstanceUid,
+        transferSyntaxUid: instance.transferSyntaxUid,
+        path: this.storage.absolute(instance.storagePath),
       })),
-      now,
-    );
+      coercion: { rules: pullable.rules, context: pullable.context },
+      recordEveryMs: RECORD_AT_END_MS,
+      onOutcome,
+    });
+    const error = failure?.message;
     const { delivered, total } = await this.transfers.countByState(transferId);
     if (delivered === total && total > 0) {
       await this.transfers.transition(transferId, ['awaiting-pull', 'partially-delivered', 'failed'], 'delivered', {
