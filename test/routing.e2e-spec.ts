@@ -214,6 +214,7 @@ async function routeOutcome(hub: TestHub, studyId: string, runs = 1): Promise<Ro
       const mine = jobs.filter(
         (job) =>
           job.name === JobName.RouteStudy &&
+          'studyId' in job.data &&
           job.data.studyId === studyId &&
           !(job.returnvalue as { whileReceiving?: true } | null)?.whileReceiving &&
           (job.returnvalue as { studyState?: string } | null)?.studyState !== 'receiving',

@@ -2,14 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { ENV_CONFIG, EnvConfig } from '@hub/config';
 import { NodeRepository } from '@hub/db';
 import { DeliveryService } from '@hub/delivery';
-import {
-  DeliveryQueueJob,
-  JobName,
-  StudyQueueProducer,
-  deliveryBackoffMs,
-  deliveryQueueName,
-  redisOptions,
-} from '@hub/queue';
+import { jobItem, JobName, StudyQueueProducer, deliveryBackoffMs, deliveryQueueName, redisOptions } from '@hub/queue';
 import { startPeriodicTask } from '@hub/core';
 import { DelayedError, Job, Worker } from 'bullmq';
 
@@ -66,8 +59,8 @@ export class DeliveryWorkersAdapter implements OnApplicationBootstrap, OnApplica
     await Promise.all(this.workers.map((worker) => worker.close()));
   }
 
-  private async process(job: Job, token?: string): Promise<unknown> {
-    const item = { name: job.name, data: job.data as unknown } as DeliveryQueueJob;
+  async process(job: Job, token?: string): Promise<unknown> {
+    const item = jobItem('delivery', job);
     switch (item.name) {
       case JobName.DeliverTransfer: {
         const result = await this.delivery.handleDeliverTransfer(item.data.transferId);

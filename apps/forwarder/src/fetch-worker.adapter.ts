@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { ENV_CONFIG, EnvConfig } from '@hub/config';
 import { FetchService } from '@hub/fetch';
-import { FetchQueueJob, JobName, QUEUE_DEFAULT_JOB_OPTIONS, QueueName, redisOptions } from '@hub/queue';
+import { JobName, QUEUE_DEFAULT_JOB_OPTIONS, QueueName, jobItem, redisOptions } from '@hub/queue';
 import { Job, Worker } from 'bullmq';
 
 /** How many fetches one forwarder runs at once (each is one C-FIND then one C-MOVE association). */
@@ -35,8 +35,8 @@ export class FetchWorkerAdapter implements OnApplicationBootstrap, OnApplication
     await this.worker?.close();
   }
 
-  private async process(job: Job): Promise<unknown> {
-    const item = { name: job.name, data: job.data as unknown } as FetchQueueJob;
+  async process(job: Job): Promise<unknown> {
+    const item = jobItem(QueueName.Fetch, job);
     switch (item.name) {
       case JobName.FetchStudy: {
         const attempts = job.opts.attempts ?? QUEUE_DEFAULT_JOB_OPTIONS[QueueName.Fetch].attempts ?? 1;

@@ -1,6 +1,6 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { StudyCompletionService } from '@hub/ingest';
-import { JobName, StudyQueueJob, QueueName } from '@hub/queue';
+import { JobName, QueueName, jobItem } from '@hub/queue';
 import { ExpiryService, RoutingService } from '@hub/routing';
 import { DelayedError, Job } from 'bullmq';
 
@@ -16,7 +16,7 @@ export class StudyProcessor extends WorkerHost {
   }
 
   async process(job: Job, token?: string): Promise<unknown> {
-    const item = { name: job.name, data: job.data as unknown } as StudyQueueJob;
+    const item = jobItem(QueueName.Study, job);
     switch (item.name) {
       case JobName.CompleteStudy: {
         const result = await this.completion.handleCompleteStudy(item.data.studyId);

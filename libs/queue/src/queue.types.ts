@@ -1,4 +1,4 @@
-import { DefaultJobOptions } from 'bullmq';
+import { DefaultJobOptions, JobsOptions, Queue } from 'bullmq';
 
 // Stable names: these strings live in Redis. Changing one strands the jobs queued under the old
 // name, so a rename needs a migration plan (drain the old queue first).
@@ -54,10 +54,53 @@ export interface FetchStudyJob {
 }
 
 export type JobItem = CompleteStudyJob | RouteStudyJob | ExpireTransferJob | DeliverTransferJob | FetchStudyJob;
-export type FetchQueueJob = FetchStudyJob;
-export type StudyQueueJob = CompleteStudyJob | RouteStudyJob | ExpireTransferJob;
-export type DeliveryQueueJob = DeliverTransferJob;
 export type JobOf<N extends JobName> = Extract<JobItem, { name: N }>;
+
+/** The queues jobs go on: the study and fetch queues, and the per-node delivery queues (deliver-<nodeId>). */
+export type JobQueue = QueueName.Study | QueueName.Fetch | 'delivery';
+
+/** Which queue each job goes on: every job name has exactly one. */
+export const JOB_QUEUE = {
+  [JobName.CompleteStudy]: QueueName.Study,
+  [JobName.RouteStudy]: QueueName.Study,
+  [JobName.ExpireTransfer]: QueueName.Study,
+  [JobName.DeliverTransfer]: 'delivery',
+  [JobName.FetchStudy]: QueueName.Fetch,
+} as const satisfies Record<JobName, JobQueue>;
+
+/** The jobs of one queue, as a discriminated union on `name`. */
+export type JobsOn<Q extends JobQueue> = {
+  [N in JobName]: (typeof JOB_QUEUE)[N] extends Q ? JobOf<N> : never;
+}[JobName];
+export type StudyQueueJob = JobsOn<QueueName.Study>;
+export type FetchQueueJob = JobsOn<QueueName.Fetch>;
+export type DeliveryQueueJob = JobsOn<'delivery'>;
+
+/** A BullMQ queue that takes only its own jobs. */
+export type QueueOf<Q extends JobQueue> = Queue<JobsOn<Q>['data'], unknown, JobsOn<Q>['name']>;
+
+/** Adds a job to its queue with the payload its name requires: the one typed `add`. */
+export async function addJob<N extends JobName>(
+  queue: QueueOf<(typeof JOB_QUEUE)[N]>,
+  name: N,
+  data: JobOf<N>['data'],
+  options?: JobsOptions,
+): Promise<void> {
+  await (queue as unknown as Queue).add(name, data, options);
+}
+
+/**
+ * The job a worker took, as its queue's union, for a processor's exhaustive switch on `name`. A job
+ * of another queue (or a name no longer known) throws: it fails rather than being read as a payload
+ * it is not. This is the one place a job's untyped data becomes its payload type.
+ */
+export function jobItem<Q extends JobQueue>(queue: Q, job: { name: string; data: unknown }): JobsOn<Q> {
+  const owner = (JOB_QUEUE as Record<string, JobQueue | undefined>)[job.name];
+  if (owner !== queue) {
+    throw new Error(`unknown job ${job.name} on the ${queue} queue`);
+  }
+  return { name: job.name, data: job.data } as JobsOn<Q>;
+}
 
 const RETRIED: DefaultJobOptions = {
   attempts: 10,

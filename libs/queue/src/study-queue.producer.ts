@@ -7,6 +7,11 @@ import {
   JobName,
   QUEUE_DEFAULT_JOB_OPTIONS,
   QueueName,
+  QueueOf,
+  DeliveryQueueJob,
+  FetchQueueJob,
+  StudyQueueJob,
+  addJob,
   completeStudyDedupId,
   deliveryQueueName,
   jobKeys,
@@ -16,9 +21,9 @@ import { redisOptions } from './redis-connection';
 /** Puts work on the router's and forwarder's queues. Jobs are nudges: MySQL holds what is pending. */
 @Injectable()
 export class StudyQueueProducer implements OnModuleDestroy {
-  readonly queue: Queue;
-  readonly fetchQueue: Queue;
-  private readonly deliveryQueues = new Map<string, Queue>();
+  readonly queue: QueueOf<QueueName.Study>;
+  readonly fetchQueue: QueueOf<QueueName.Fetch>;
+  private readonly deliveryQueues = new Map<string, QueueOf<'delivery'>>();
   private readonly connection: ReturnType<typeof redisOptions>;
   private readonly prefix: string;
   private readonly quietMs: number;
@@ -26,12 +31,12 @@ export class StudyQueueProducer implements OnModuleDestroy {
   constructor(@Inject(ENV_CONFIG) env: EnvConfig, @Inject(HUB_CONFIG) config: HubConfig) {
     this.connection = redisOptions(env.redisUrl, 'producer');
     this.prefix = env.queuePrefix;
-    this.queue = new Queue(QueueName.Study, {
+    this.queue = new Queue<StudyQueueJob['data'], unknown, StudyQueueJob['name']>(QueueName.Study, {
       connection: this.connection,
       prefix: env.queuePrefix,
       defaultJobOptions: QUEUE_DEFAULT_JOB_OPTIONS[QueueName.Study],
     });
-    this.fetchQueue = new Queue(QueueName.Fetch, {
+    this.fetchQueue = new Queue<FetchQueueJob['data'], unknown, FetchQueueJob['name']>(QueueName.Fetch, {
       connection: this.connection,
       prefix: env.queuePrefix,
       defaultJobOptions: QUEUE_DEFAULT_JOB_OPTIONS[QueueName.Fetch],
@@ -44,7 +49,8 @@ export class StudyQueueProducer implements OnModuleDestroy {
    * that keeps receiving has exactly one completion job, due quietMs after the latest call.
    */
   async scheduleCompletion(studyId: string, delayMs = this.quietMs): Promise<void> {
-    await this.queue.add(
+    await addJob(
+      this.queue,
       JobName.CompleteStudy,
       { studyId },
       {
@@ -55,11 +61,12 @@ export class StudyQueueProducer implements OnModuleDestroy {
   }
 
   async scheduleRoute(studyId: string): Promise<void> {
-    await this.queue.add(JobName.RouteStudy, { studyId }, { deduplication: { id: jobKeys.routeStudy(studyId) } });
+    await addJob(this.queue, JobName.RouteStudy, { studyId }, { deduplication: { id: jobKeys.routeStudy(studyId) } });
   }
 
   async scheduleExpiry(transferId: string, expiresAt: Date): Promise<void> {
-    await this.queue.add(
+    await addJob(
+      this.queue,
       JobName.ExpireTransfer,
       { transferId },
       { jobId: jobKeys.expireTransfer(transferId), delay: Math.max(0, expiresAt.getTime() - Date.now()) },
@@ -77,7 +84,8 @@ export class StudyQueueProducer implements OnModuleDestroy {
   ): Promise<void> {
     const queue = this.deliveryQueueFor(node.id);
     await queue.setGlobalConcurrency(node.maxAssociations);
-    await queue.add(
+    await addJob(
+      queue,
       JobName.DeliverTransfer,
       { transferId: transfer.id },
       { deduplication: { id: jobKeys.deliverTransfer(transfer.id) }, priority: FOLDER_PRIORITY[transfer.folder] },
@@ -86,13 +94,18 @@ export class StudyQueueProducer implements OnModuleDestroy {
 
   /** Queues a fetch request for the forwarder (deduplicated while one is pending for it). */
   async scheduleFetch(fetchId: string): Promise<void> {
-    await this.fetchQueue.add(JobName.FetchStudy, { fetchId }, { deduplication: { id: jobKeys.fetchStudy(fetchId) } });
+    await addJob(
+      this.fetchQueue,
+      JobName.FetchStudy,
+      { fetchId },
+      { deduplication: { id: jobKeys.fetchStudy(fetchId) } },
+    );
   }
 
-  deliveryQueueFor(nodeId: string): Queue {
+  deliveryQueueFor(nodeId: string): QueueOf<'delivery'> {
     let queue = this.deliveryQueues.get(nodeId);
     if (!queue) {
-      queue = new Queue(deliveryQueueName(nodeId), {
+      queue = new Queue<DeliveryQueueJob['data'], unknown, DeliveryQueueJob['name']>(deliveryQueueName(nodeId), {
         connection: this.connection,
         prefix: this.prefix,
         defaultJobOptions: DELIVERY_JOB_OPTIONS,
