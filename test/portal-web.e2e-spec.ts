@@ -30,7 +30,7 @@ describe('portal: the web app at /', () => {
     expect(response.text).toMatch(/<div id="root"><\/div>/);
     const csp = response.headers['content-security-policy'] as string;
     const scriptSrc = csp.split(';').find((directive) => directive.trim().startsWith('script-src'));
-    expect(scriptSrc?.trim()).toBe("script-src 'self'");
+    expect(scriptSrc?.trim()).toBe("script-src 'self' 'wasm-unsafe-eval'");
     expect(csp).toMatch(/default-src 'self'/);
     expect(csp).toMatch(/frame-ancestors 'none'/);
     expect(response.headers['x-content-type-options']).toBe('nosniff');

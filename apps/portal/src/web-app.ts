@@ -42,7 +42,9 @@ export function configurePortalHttp(app: INestApplication, webBuild = findWebBui
       contentSecurityPolicy: {
         directives: {
           defaultSrc: ["'self'"],
-          scriptSrc: ["'self'"],
+          // 'wasm-unsafe-eval' lets the viewer compile its bundled image codecs (WebAssembly), nothing else.
+          scriptSrc: ["'self'", "'wasm-unsafe-eval'"],
+          workerSrc: ["'self'"],
           // The component kit sets CSS variables in a <style> element; scripts stay 'self' only.
           styleSrc: ["'self'", "'unsafe-inline'"],
           imgSrc: ["'self'", 'data:'],

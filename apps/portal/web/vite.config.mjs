@@ -25,5 +25,8 @@ export default defineConfig({
       },
     },
   },
-  server: { proxy: { '/api': 'http://127.0.0.1:8080' } },
+  // Cornerstone's image loader decodes in module workers, each codec a bundled WebAssembly file.
+  worker: { format: 'es' },
+  optimizeDeps: { exclude: ['@cornerstonejs/dicom-image-loader'] },
+  server: { proxy: { '/api': 'http://127.0.0.1:8080', '/dicomweb': 'http://127.0.0.1:8080' } },
 });

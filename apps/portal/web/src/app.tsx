@@ -1,6 +1,6 @@
 import { MantineProvider, createTheme } from '@mantine/core';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { useState } from 'react';
+import { Suspense, lazy, useState } from 'react';
 import { BrowserRouter, Navigate, Route, Routes } from 'react-router';
 import { ApiError } from './api/client';
 import { AgreementsPage } from './agreements/agreements-page';
@@ -18,6 +18,11 @@ import { SessionProvider, useSession } from './session/session-context';
 import { TransferDetailPage } from './transfers/transfer-detail-page';
 import { TransfersPage } from './transfers/transfers-page';
 import { UsersPage } from './users/users-page';
+
+// The viewer (Cornerstone3D and its codecs) is a chunk of its own, loaded only when a viewer page opens.
+const LinkViewerPage = lazy(() =>
+  import('./viewer/link-viewer-page').then((module) => ({ default: module.LinkViewerPage })),
+);
 
 // System fonts only: nothing is fetched from the internet at run time.
 const theme = createTheme({ primaryColor: 'blue', defaultRadius: 'sm' });
@@ -73,9 +78,25 @@ export function App() {
     <MantineProvider theme={theme}>
       <QueryClientProvider client={queryClient}>
         <BrowserRouter>
-          <SessionProvider>
-            <Gate />
-          </SessionProvider>
+          <Routes>
+            {/* A secure viewer link opens without a log-in: outside the session gate. */}
+            <Route
+              path="viewer/links/:token"
+              element={
+                <Suspense fallback={null}>
+                  <LinkViewerPage />
+                </Suspense>
+              }
+            />
+            <Route
+              path="*"
+              element={
+                <SessionProvider>
+                  <Gate />
+                </SessionProvider>
+              }
+            />
+          </Routes>
         </BrowserRouter>
       </QueryClientProvider>
     </MantineProvider>
