@@ -1,4 +1,5 @@
-import { CoercionRule, applyCoercion, splitPart10 } from '@hub/dicom';
+import { splitPart10 } from '@hub/dicom';
+import { CoercionRule, applyCoercion } from '@hub/coercion';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { AddressInfo } from 'node:net';

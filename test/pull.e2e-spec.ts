@@ -1,4 +1,5 @@
-import { CoercionRule, applyCoercion, splitPart10 } from '@hub/dicom';
+import { splitPart10 } from '@hub/dicom';
+import { CoercionRule, applyCoercion } from '@hub/coercion';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

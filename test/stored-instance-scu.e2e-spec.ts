@@ -1,4 +1,5 @@
-import { AssociationFailedError, applyCoercion, coercionScope, sendStoredInstances, splitPart10 } from '@hub/dicom';
+import { AssociationFailedError, sendStoredInstances, splitPart10 } from '@hub/dicom';
+import { applyCoercion, coercionScope } from '@hub/coercion';
 import { execFileSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeSync } from 'node:fs';
 import * as net from 'node:net';

@@ -2,8 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { applyCoercion, coercionHeadLength, coercionScope, isValidNhsNumber, resolveTag } from './coercion';
-import { buildPart10Header, splitPart10 } from './part10';
+import { buildPart10Header, leadingElementsLength, splitPart10 } from '@hub/dicom';
+import { applyCoercion, coercionScope, isValidNhsNumber, resolveTag } from './coercion';
 
 const CONTEXT = { sender: { code: 'RVJ', patientIdIssuer: 'RVJ-PAS' }, recipient: { code: 'RA7' } };
 const SOP_CLASS = '1.2.840.10008.5.1.4.1.1.7';
@@ -114,7 +114,7 @@ describe('applyCoercion', () => {
   });
 });
 
-describe('coercionHeadLength', () => {
+describe('leadingElementsLength (the head coercion reads)', () => {
   const rules = [
     { op: 'set' as const, tag: 'IssuerOfPatientID', value: '{sender.patientIdIssuer}' },
     { op: 'prefix' as const, tag: 'AccessionNumber', value: '{sender.code}-' },
@@ -132,7 +132,7 @@ describe('coercionHeadLength', () => {
   ])('coercing the head and sending the rest as stored equals coercing the whole (%s)', (_, option) => {
     const { bytes, ts } = dataset(option, '(0010,1000) LO [9434765919]');
     const scope = coercionScope(rules);
-    const head = coercionHeadLength(bytes, ts, scope, true)!;
+    const head = leadingElementsLength(bytes, ts, scope, true)!;
     expect(head).toBeGreaterThan(0);
     expect(head).toBeLessThan(bytes.length);
     const whole = applyCoercion(bytes, ts, rules, CONTEXT).dataset;
@@ -143,14 +143,14 @@ describe('coercionHeadLength', () => {
     expect(split.equals(whole)).toBe(true);
     // Any shorter prefix is not enough to tell; the head itself is, once the next element's tag is in.
     for (let cut = 0; cut < head + 4; cut += 1) {
-      expect(coercionHeadLength(bytes.subarray(0, cut), ts, scope, false)).toBeUndefined();
+      expect(leadingElementsLength(bytes.subarray(0, cut), ts, scope, false)).toBeUndefined();
     }
-    expect(coercionHeadLength(bytes.subarray(0, head + 8), ts, scope, false)).toBe(head);
+    expect(leadingElementsLength(bytes.subarray(0, head + 8), ts, scope, false)).toBe(head);
   });
 
   it('is empty for rules with nothing to apply, and for deflated data sets', () => {
-    expect(coercionHeadLength(Buffer.alloc(64), '1.2.840.10008.1.2.1', 0, false)).toBe(0);
-    expect(coercionHeadLength(Buffer.alloc(64), '1.2.840.10008.1.2.1.99', 0x00101001, false)).toBe(0);
+    expect(leadingElementsLength(Buffer.alloc(64), '1.2.840.10008.1.2.1', 0, false)).toBe(0);
+    expect(leadingElementsLength(Buffer.alloc(64), '1.2.840.10008.1.2.1.99', 0x00101001, false)).toBe(0);
   });
 });
 
@@ -167,5 +167,24 @@ describe('isValidNhsNumber and resolveTag', () => {
     expect(resolveTag('PatientID')).toEqual({ tag: 0x00100020, vr: 'LO' });
     expect(resolveTag('(0008,0050)')).toEqual({ tag: 0x00080050, vr: 'SH' });
     expect(resolveTag('PatientId')).toBeUndefined();
+  });
+});
+
+describe('applyCoercion on a malformed data set', () => {
+  it('refuses sequences nested deeper than the element reader allows (32), as every walk does', () => {
+    const sequence = (inner: Buffer) =>
+      Buffer.concat([
+        Buffer.from([0x08, 0x00, 0x15, 0x11, 0x53, 0x51, 0, 0, 0xff, 0xff, 0xff, 0xff]),
+        Buffer.from([0xfe, 0xff, 0x00, 0xe0, 0xff, 0xff, 0xff, 0xff]),
+        inner,
+        Buffer.from([0xfe, 0xff, 0x0d, 0xe0, 0, 0, 0, 0]),
+        Buffer.from([0xfe, 0xff, 0xdd, 0xe0, 0, 0, 0, 0]),
+      ]);
+    let nested = Buffer.from([0x10, 0x00, 0x20, 0x00, 0x4c, 0x4f, 2, 0, 0x49, 0x44]);
+    for (let depth = 0; depth < 33; depth++) {
+      nested = sequence(nested);
+    }
+    const rules = [{ op: 'set' as const, tag: 'PatientID', value: 'X' }];
+    expect(() => applyCoercion(nested, '1.2.840.10008.1.2.1', rules, CONTEXT)).toThrow(/nested deeper than 32/);
   });
 });

@@ -1,4 +1,5 @@
-import { aeTitleProblem, resolveTag } from '@hub/dicom';
+import { aeTitleProblem } from '@hub/dicom';
+import { resolveTag } from '@hub/coercion';
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { formatPath } from './config.error';

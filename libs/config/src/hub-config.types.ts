@@ -1,6 +1,6 @@
 // The typed shape of the hub configuration file (config/hub.example.yaml) and the environment.
 // The zod schema in hub-config.schema.ts is checked against these types, so the two cannot drift.
-import type { CoercionRule } from '@hub/dicom';
+import type { CoercionRule } from '@hub/coercion';
 
 export type FolderName = 'emergency' | 'elective';
 export const FOLDER_NAMES: readonly FolderName[] = ['emergency', 'elective'];

@@ -1,16 +1,14 @@
 import { TransferRepository } from '@hub/db';
 import {
   AssociationFailedError,
-  CoercionContext,
-  CoercionRule,
   FailureClass,
   InstanceFeed,
   InstanceOutcome,
   StoredInstance,
   classifySend,
-  coercionTransform,
   sendStoredInstances,
 } from '@hub/dicom';
+import { CoercionContext, CoercionRule, coercionTransform } from '@hub/coercion';
 import { OutcomeRecorder } from './outcome-recorder';
 
 /** Writes a transfer's answers as they come, and the rest once the association has ended. */

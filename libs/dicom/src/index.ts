@@ -1,7 +1,7 @@
 // The public surface of @hub/dicom: only what other libs and apps use. Everything else in codec/,
 // transport/, scp/ and scu/ is internal to the DICOM layer.
 
-// codec: encodings, identifiers, statuses, coercion
+// codec: encodings, identifiers, statuses
 export { aeTitleProblem } from './codec/ae-title';
 export { isValidUid, uidForLog } from './codec/uid';
 export { datasetEncoding } from './codec/transfer-syntax';
@@ -15,16 +15,10 @@ export {
   isStoredStatus,
   OUT_OF_RESOURCES_RANGE,
 } from './codec/dimse-status';
-export {
-  applyCoercion,
-  coerceAttributes,
-  coercionHeadLength,
-  coercionScope,
-  isValidNhsNumber,
-  resolveTag,
-  type CoercionContext,
-  type CoercionRule,
-} from './codec/coercion';
+// the element reader and VR table, for code that walks data sets outside this lib (coercion)
+export { ElementReader } from './codec/element-reader';
+export { UNDEFINED_LENGTH, hasShortLength, tagName } from './codec/vr';
+export { leadingElementsLength } from './codec/leading-elements';
 
 // transport
 export { routeDimseLog } from './transport/dimse-log';
@@ -58,10 +52,10 @@ export { classifyAssociationFailure, classifySend, classifyStatus, type FailureC
 export {
   AssociationFailedError,
   NOT_ANSWERED,
-  coercionTransform,
   sendStoredInstances,
   wasAnswered,
   type InstanceFeed,
+  type DatasetTransform,
   type InstanceOutcome,
   type StoredInstance,
 } from './scu/stored-instance-scu';

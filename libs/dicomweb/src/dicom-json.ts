@@ -1,4 +1,4 @@
-import { resolveTag } from '@hub/dicom';
+import { resolveTag } from '@hub/coercion';
 import { data as dcmjsData } from 'dcmjs';
 
 /** One attribute of the DICOM JSON model (PS3.18 F.2). */

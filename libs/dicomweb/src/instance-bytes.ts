@@ -1,11 +1,5 @@
-import {
-  CoercionContext,
-  CoercionRule,
-  applyCoercion,
-  coercionHeadLength,
-  coercionScope,
-  splitPart10,
-} from '@hub/dicom';
+import { leadingElementsLength, splitPart10 } from '@hub/dicom';
+import { CoercionContext, CoercionRule, applyCoercion, coercionScope } from '@hub/coercion';
 import { open, readFile } from 'node:fs/promises';
 
 /** The first read of a stored file: its meta group and, usually, every element a coercion touches. */
@@ -38,12 +32,12 @@ export async function prepareInstance(
     }
     let whole = first.length === size ? first : undefined;
     let parts = splitPart10(first);
-    let headLength = coercionHeadLength(parts.dataset, transferSyntaxUid, coercionScope(rules), whole !== undefined);
+    let headLength = leadingElementsLength(parts.dataset, transferSyntaxUid, coercionScope(rules), whole !== undefined);
     if (headLength === undefined) {
       // The coerced elements reach past the first read: a rare, large header; read it all.
       whole = await readFile(path);
       parts = splitPart10(whole);
-      headLength = coercionHeadLength(parts.dataset, transferSyntaxUid, coercionScope(rules), true) ?? 0;
+      headLength = leadingElementsLength(parts.dataset, transferSyntaxUid, coercionScope(rules), true) ?? 0;
     }
     const coerced = applyCoercion(parts.dataset.subarray(0, headLength), transferSyntaxUid, rules, context);
     return {

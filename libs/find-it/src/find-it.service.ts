@@ -11,7 +11,8 @@ import {
   Trust,
   TrustRepository,
 } from '@hub/db';
-import { AssociationFailedError, findStudies, isValidNhsNumber, scuTargetFor } from '@hub/dicom';
+import { AssociationFailedError, findStudies, scuTargetFor } from '@hub/dicom';
+import { isValidNhsNumber } from '@hub/coercion';
 import { StudyRestrictionService } from '@hub/governance';
 import { evaluateAgreement } from '@hub/routing';
 

@@ -10,7 +10,7 @@ import {
   Trust,
   TrustRepository,
 } from '@hub/db';
-import { CoercionContext, CoercionRule, coerceAttributes } from '@hub/dicom';
+import { CoercionContext, CoercionRule, coerceAttributes } from '@hub/coercion';
 
 /** One study in a recipient's folders, with what the recipient's coercion makes of it. */
 export interface PullableStudy {

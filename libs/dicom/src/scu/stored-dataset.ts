@@ -1,5 +1,5 @@
 import { FileHandle, open } from 'node:fs/promises';
-import { coercionHeadLength } from '../codec/coercion';
+import { leadingElementsLength } from '../codec/leading-elements';
 import { explicitToImplicitLittleEndian } from '../codec/implicit-vr';
 import { splitPart10 } from '../codec/part10';
 import { DatasetTransform, StoredInstance } from './stored-instance';
@@ -88,7 +88,7 @@ export async function prepareDataset(instance: StoredInstance, transform?: Datas
       // Read on until the head is known: usually at once, as coerced elements come before the pixels.
       let length: number | undefined;
       for (;;) {
-        length = coercionHeadLength(
+        length = leadingElementsLength(
           head,
           instance.transferSyntaxUid,
           transform.belowTag,

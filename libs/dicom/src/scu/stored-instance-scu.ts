@@ -1,7 +1,6 @@
-import { CoercionContext, CoercionRule, applyCoercion, coercionScope } from '../codec/coercion';
 import { ScuTarget } from './scu-association';
 import { StoreAssociation, StoreOptions } from './store-association';
-import { DatasetTransform, InstanceOutcome, StoredInstance } from './stored-instance';
+import { InstanceOutcome, StoredInstance } from './stored-instance';
 
 export * from './stored-instance';
 export type { StoreOptions };
@@ -27,26 +26,4 @@ export function sendStoredInstances(
   options: StoreOptions = {},
 ): Promise<InstanceOutcome[]> {
   return new StoreAssociation(target, instances, options).run();
-}
-
-/**
- * The recipient's coercion as the SCU applies it to each data set going out (push or C-MOVE): only
- * the leading elements up to the highest tag the rules name are rewritten. None without rules.
- */
-export function coercionTransform(
-  rules: CoercionRule[],
-  context: CoercionContext,
-  onProblem: (problem: string) => void,
-): DatasetTransform | undefined {
-  if (rules.length === 0) {
-    return undefined;
-  }
-  return {
-    belowTag: coercionScope(rules),
-    apply: (head, instance) => {
-      const result = applyCoercion(head, instance.transferSyntaxUid, rules, context);
-      result.problems.forEach(onProblem);
-      return result.dataset;
-    },
-  };
 }
