@@ -2,7 +2,7 @@ import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap }
 import { HUB_CONFIG, HubConfig } from '@hub/config';
 import { AssociationLimits, DicomListener, tlsMaterial } from '@hub/dicom';
 import { HubBootstrap } from '@hub/core';
-import { AssociationPolicyService } from '@hub/ingest';
+import { AssociationPolicyService } from '@hub/association-policy';
 import { HubHealthService } from '@hub/observability';
 import { connect } from 'node:net';
 

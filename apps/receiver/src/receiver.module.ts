@@ -1,7 +1,8 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { LoadedConfig } from '@hub/config';
 import { CoreModule } from '@hub/core';
-import { AssociationPolicyService, InstanceIngestService } from '@hub/ingest';
+import { AssociationPolicyService } from '@hub/association-policy';
+import { InstanceIngestService } from '@hub/ingest';
 import { QueryRetrieveModule } from '@hub/query-retrieve';
 import { DicomScpAdapter } from './dicom-scp.adapter';
 import { ReconcileAdapter } from './reconcile.adapter';

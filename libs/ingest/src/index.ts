@@ -1,3 +1,2 @@
-export * from './association-policy.service';
 export * from './instance-ingest.service';
 export * from './study-completion.service';

@@ -5,7 +5,7 @@ import { AssociationRejectReason } from '@hub/dicom';
 import { HubMetrics } from '@hub/observability';
 import { QueryRetrieveService } from '@hub/query-retrieve';
 import { AssociationPolicyService } from './association-policy.service';
-import { InstanceIngestService } from './instance-ingest.service';
+import { InstanceIngestService } from '@hub/ingest';
 
 const trust = (code: string, inbound: Partial<Trust> = {}): Trust => ({
   id: `${code}-id`,

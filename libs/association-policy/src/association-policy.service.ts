@@ -5,7 +5,7 @@ import { DicomNode, NodeRepository, Trust, TrustRepository } from '@hub/db';
 import { AssociationDecision, AssociationRejectReason, AssociationRequest, ScpHandler } from '@hub/dicom';
 import { HubMetrics } from '@hub/observability';
 import { QueryRetrieveService } from '@hub/query-retrieve';
-import { IngestDestination, InstanceIngestService } from './instance-ingest.service';
+import { IngestDestination, InstanceIngestService } from '@hub/ingest';
 
 const DIRECTORY_TTL_MS = 5000;
 
