@@ -1,3 +1,4 @@
+import { AccountsService } from '@hub/accounts';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { Server } from 'node:http';
 import { AddressInfo } from 'node:net';
@@ -139,6 +140,52 @@ describe('viewer in the browser, through a secure viewer link', () => {
       await page.goto(`${baseUrl}/viewer/links/${token}`);
       await page.getByText('This link does not open').waitFor();
       expect(await page.getByText(/revoked/).count()).toBeGreaterThan(0);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('makes a viewer link from the transfer page, whose text opens the study in another browser without a log-in', async () => {
+    const password = 'viewer-web-clinician-Secret-1';
+    await hub.app
+      .get(AccountsService)
+      .create({ username: 'viewer-web-clinician', password, role: 'clinician', trust: 'RA7' }, 'browser-test');
+    const [transfer] = (await hub.dataSource.query('SELECT id FROM transfers WHERE study_id = ?', [studyId])) as Array<{
+      id: string;
+    }>;
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    page.setDefaultTimeout(TIMEOUT_MS);
+    try {
+      await page.goto(`${baseUrl}/transfers/${transfer.id}`);
+      await page.getByLabel('Username').fill('viewer-web-clinician');
+      await page.getByLabel('Password', { exact: true }).fill(password);
+      await page.getByRole('button', { name: 'Log in' }).click();
+      await page.getByRole('button', { name: 'I acknowledge' }).click();
+      await page.getByRole('button', { name: 'Make a viewer link' }).click();
+      const field = page.getByRole('textbox', { name: 'Viewer link' });
+      await field.waitFor();
+      const link = await field.inputValue();
+      expect(link).toMatch(new RegExp(`^${baseUrl}/viewer/links/[A-Za-z0-9_-]{43}$`));
+      await page.getByRole('table', { name: 'Viewer links' }).getByRole('button', { name: 'Revoke' }).first().waitFor();
+
+      // Someone else (a GP), in a browser with no session at all.
+      const gp = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+      try {
+        const gpPage = await gp.newPage();
+        gpPage.setDefaultTimeout(TIMEOUT_MS);
+        await gpPage.goto(link);
+        await waitFor(
+          'the image drawn for the GP',
+          async () => {
+            const digest = await canvasDigest(gpPage);
+            return digest.lit > 1000 ? digest : undefined;
+          },
+          TIMEOUT_MS,
+        );
+      } finally {
+        await gp.close();
+      }
     } finally {
       await context.close();
     }

@@ -12,7 +12,8 @@ export class ApiError extends Error {
 }
 
 export function errorMessage(body: unknown, status: number): string {
-  const message = (body as Partial<ApiErrorBody> | null)?.message;
+  // A proxy or a server between the app and the hub may answer with another body, or none.
+  const message: unknown = (body as Partial<ApiErrorBody> | null)?.message;
   if (Array.isArray(message)) {
     return message.join('; ');
   }
@@ -47,6 +48,10 @@ export class ApiClient {
 
   post<T>(path: string, body?: unknown): Promise<T> {
     return this.request<T>('POST', path, body);
+  }
+
+  delete<T>(path: string): Promise<T> {
+    return this.request<T>('DELETE', path);
   }
 
   /** A file the API answers (e.g. a CSV export), as a Blob to hand to the browser's download. */

@@ -3,6 +3,7 @@ import { useEffect, type ReactNode } from 'react';
 import { Link, useParams } from 'react-router';
 import type { AuditEvent } from '../api/types';
 import { formatDateTime, formatDicomDate, outcomeLabel, timeLeft } from '../format';
+import { ViewerLinksPanel } from '../viewer/viewer-links-panel';
 import { anyInFlight } from './transfer-filters';
 import { TransferActionButtons } from './transfer-action-buttons';
 import { DeliveredProgress, FolderBadge, StateBadge } from './transfer-badges';
@@ -96,6 +97,7 @@ export function TransferDetailPage() {
         </Alert>
       )}
       <TransferActionButtons transfer={t} />
+      <ViewerLinksPanel studyId={t.studyId} recipient={t.recipient} />
       <SimpleGrid cols={{ base: 1, md: 2 }}>
         <Facts
           title="Transfer"
