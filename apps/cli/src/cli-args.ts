@@ -32,7 +32,8 @@ export type CliCommand =
   | { name: 'user disable' | 'user enable'; username: string }
   | { name: 'nodes list' }
   | { name: 'agreements list' }
-  | { name: 'echo'; aeTitle: string };
+  | { name: 'echo'; aeTitle: string }
+  | { name: 'db migrate' };
 
 export interface CliInvocation {
   command: CliCommand;
@@ -228,6 +229,11 @@ function buildProgram(on: OnCommand): Command {
   const agreements = program.command('agreements').description('sharing agreements between trusts');
   leaf(agreements, 'list', 'every agreement, its folders and whether it is in force now').action(
     (options: Options, command: Command) => on({ name: 'agreements list' }, command.optsWithGlobals()),
+  );
+
+  const db = program.command('db').description("the hub's database");
+  leaf(db, 'migrate', 'create the database if needed and run pending migrations (the migrate step)').action(
+    (options: Options, command: Command) => on({ name: 'db migrate' }, command.optsWithGlobals()),
   );
 
   leaf(program, 'echo', "C-ECHO a node from the hub's AE, as delivery reaches it (audited); exit 1 if it fails")

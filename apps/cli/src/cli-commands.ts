@@ -5,6 +5,8 @@ import { ConfigError, LoadedConfig, loadConfig, loadHubConfig } from '@hub/confi
 import { AccountsModule, AccountsService, CurrentUser } from '@hub/accounts';
 import { AuditVerifyService } from '@hub/audit';
 import { CoreModule } from '@hub/core';
+import { migrateDatabase } from '@hub/db';
+import { StudyQueueProducer } from '@hub/queue';
 import { ConfigApplyService, NodeDirectoryService } from '@hub/directory';
 import { FetchModule, FetchRequestError, FetchService } from '@hub/fetch';
 import { AgreementAdminService, GovernanceModule, TransferAccessService, TransferDetailView } from '@hub/governance';
@@ -51,6 +53,20 @@ export async function runCli(invocation: CliInvocation): Promise<number> {
     throw error;
   }
 
+  if (command.name === 'db migrate') {
+    // Before any module connects: with DATABASE_MIGRATE=skip the apps' own start would refuse a pending migration.
+    const ran = await migrateDatabase(config.env.databaseUrl);
+    const rows = ran.map((name) => ({ migration: name }));
+    process.stdout.write(
+      invocation.json
+        ? `${JSON.stringify(rows, null, 2)}\n`
+        : ran.length > 0
+          ? `${formatTable(rows, ['migration'])}\n`
+          : 'database schema up to date\n',
+    );
+    return 0;
+  }
+
   @Module({
     imports: [
       CoreModule.forRoot(config, { bootstrap: false }),
@@ -68,8 +84,19 @@ export async function runCli(invocation: CliInvocation): Promise<number> {
   try {
     return await run(app, config, invocation);
   } finally {
+    await queuesSettled(app);
     await app.close();
   }
+}
+
+/**
+ * A command that needs no queue can end before the producer's Redis connections are up; closing them then
+ * leaves BullMQ's start-up check to reject unhandled. Wait (briefly: Redis may be down) until they are.
+ */
+async function queuesSettled(app: INestApplicationContext): Promise<void> {
+  const producer = app.get(StudyQueueProducer);
+  const ready = Promise.allSettled([producer.queue.waitUntilReady(), producer.fetchQueue.waitUntilReady()]);
+  await Promise.race([ready, new Promise((resolve) => setTimeout(resolve, 3000).unref())]);
 }
 
 async function run(app: INestApplicationContext, config: LoadedConfig, invocation: CliInvocation): Promise<number> {
@@ -268,6 +295,8 @@ async function run(app: INestApplicationContext, config: LoadedConfig, invocatio
       );
       return 0;
     }
+    case 'db migrate':
+      return 0; // run above, before the modules connect
     case 'echo': {
       const result = await app.get(NodeEchoService).echo(command.aeTitle, { user: actor });
       print(

@@ -40,6 +40,7 @@ describe('loadEnvConfig', () => {
       redisUrl: 'redis://127.0.0.1:6379',
       queuePrefix: 'iehub',
       logLevel: 'log',
+      databaseMigrate: 'boot',
     });
   });
 
@@ -59,6 +60,7 @@ describe('loadEnvConfig', () => {
           DATABASE_URL: 'mariadb://hub:s3cret@db.internal:3307/hub',
           REDIS_URL: 'rediss://cache.internal:6380/2',
           LOG_LEVEL: 'DEBUG',
+          DATABASE_MIGRATE: 'skip',
           OTHER: '',
         },
         cwd,
@@ -69,6 +71,7 @@ describe('loadEnvConfig', () => {
       redisUrl: 'rediss://cache.internal:6380/2',
       queuePrefix: 'iehub',
       logLevel: 'debug',
+      databaseMigrate: 'skip',
     });
     expect(loadEnvConfig({ LOG_LEVEL: '', DATABASE_URL: ' ' }, cwd)).toMatchObject({
       logLevel: 'log',

@@ -108,8 +108,21 @@ export function loadEnvConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd(
     issues.push(`LOG_FORMAT: expected one of ${LOG_FORMATS.join(', ')}, got ${JSON.stringify(requestedFormat)}`);
   }
 
+  const databaseMigrate = (read('DATABASE_MIGRATE') ?? 'boot').toLowerCase();
+  if (databaseMigrate !== 'boot' && databaseMigrate !== 'skip') {
+    issues.push(`DATABASE_MIGRATE: expected boot or skip, got ${JSON.stringify(databaseMigrate)}`);
+  }
+
   if (issues.length > 0 || logLevel === undefined) {
     throw new ConfigError(issues, 'Invalid environment');
   }
-  return { hubConfigPath, databaseUrl, redisUrl, logLevel, queuePrefix, ...(logFormat ? { logFormat } : {}) };
+  return {
+    hubConfigPath,
+    databaseUrl,
+    redisUrl,
+    logLevel,
+    queuePrefix,
+    ...(logFormat ? { logFormat } : {}),
+    databaseMigrate: databaseMigrate === 'skip' ? 'skip' : 'boot',
+  };
 }

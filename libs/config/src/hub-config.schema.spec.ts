@@ -81,8 +81,20 @@ describe('parseHubConfig', () => {
       lockoutMinutes: 15,
       sessionIdleMinutes: 30,
       sessionMaxHours: 12,
+      loginFailuresPerAddress: 10,
+      loginFailureWindowMinutes: 15,
+      trustProxy: false,
     });
     expect(config.restrictedPatientIds).toEqual([]);
+  });
+
+  it('takes the reverse proxies the portal trusts as names, addresses, subnets or a hop count, and names a bad one', () => {
+    for (const trustProxy of [true, 1, 'loopback', '10.1.2.3', ['10.1.0.0/16', 'fd00::/8']]) {
+      expect(parseHubConfig({ ...rawConfig(), portal: { trustProxy } }).portal.trustProxy).toEqual(trustProxy);
+    }
+    expect(() => parseHubConfig({ ...rawConfig(), portal: { trustProxy: ['10.1.2.3', 'proxy.local'] } })).toThrow(
+      /portal\.trustProxy\[1\]: not loopback, linklocal, uniquelocal, an IP address or a subnet: "proxy\.local"/,
+    );
   });
 
   it('defaults a folder left empty and the agreements list, and keeps fractional retention', () => {

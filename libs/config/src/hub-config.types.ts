@@ -186,4 +186,11 @@ export interface EnvConfig {
   logFormat?: 'json' | 'pretty';
   /** Prefix of every BullMQ key in Redis; lets several hubs (or test runs) share one Redis. */
   queuePrefix: string;
+  /**
+   * DATABASE_MIGRATE. boot (default): each app creates the database and runs pending migrations as it starts.
+   * skip: migrations are a separate step (`hub db migrate`, the compose `migrate` service) under an account
+   * that may change the schema; the apps, on an account with only SELECT/INSERT/UPDATE/DELETE, refuse to start
+   * while one is pending.
+   */
+  databaseMigrate?: 'boot' | 'skip';
 }

@@ -46,7 +46,7 @@ export class CoreModule {
       global: true,
       imports: [
         HubConfigModule.forRoot(config),
-        DbModule.forRoot(config.env.databaseUrl),
+        DbModule.forRoot(config.env.databaseUrl, config.env.databaseMigrate),
         StorageModule,
         MetricsModule,
         AuditModule,

@@ -39,21 +39,78 @@ export async function ensureDatabaseExists(databaseUrl: string): Promise<void> {
   }
 }
 
+/** A database whose schema is behind this version, met with DATABASE_MIGRATE=skip: waiting will not fix it. */
+export class MigrationsPendingError extends Error {}
+
+/** Whether the apps run migrations as they start (boot) or a separate step has (skip): DATABASE_MIGRATE. */
+export type DatabaseMigrate = 'boot' | 'skip';
+
 /**
- * Creates the database if needed, connects and runs pending migrations. Several apps may start at
- * once against a new database, so migrations run under a MySQL named lock.
+ * Connects to the database. boot: creates it if needed and runs pending migrations (several apps may start at
+ * once against a new database, so under a MySQL named lock). skip: only checks that none is pending, so an
+ * account without schema rights can run the apps once the migrate step has.
  */
-export async function openDatabase(databaseUrl: string, options = dataSourceOptions(databaseUrl)): Promise<DataSource> {
-  await ensureDatabaseExists(databaseUrl);
+export async function openDatabase(
+  databaseUrl: string,
+  options = dataSourceOptions(databaseUrl),
+  migrate: DatabaseMigrate = 'boot',
+): Promise<DataSource> {
+  if (migrate === 'boot') {
+    await ensureDatabaseExists(databaseUrl);
+  }
   const dataSource = new DataSource(options);
   await dataSource.initialize();
+  try {
+    if (migrate === 'boot') {
+      await runMigrationsLocked(dataSource);
+    } else {
+      await assertMigrated(dataSource);
+    }
+  } catch (error) {
+    await dataSource.destroy();
+    throw error;
+  }
+  return dataSource;
+}
+
+/** The migrate step: creates the database if needed and runs pending migrations; returns the names it ran. */
+export async function migrateDatabase(databaseUrl: string): Promise<string[]> {
+  await ensureDatabaseExists(databaseUrl);
+  const dataSource = new DataSource(dataSourceOptions(databaseUrl));
+  await dataSource.initialize();
+  try {
+    return (await runMigrationsLocked(dataSource)).map((migration) => migration.name);
+  } finally {
+    await dataSource.destroy();
+  }
+}
+
+async function runMigrationsLocked(dataSource: DataSource) {
   const lockHolder = dataSource.createQueryRunner();
   try {
     await lockHolder.query("SELECT GET_LOCK('image_exchange_hub_migrations', 120)");
-    await dataSource.runMigrations({ transaction: 'each' });
+    return await dataSource.runMigrations({ transaction: 'each' });
   } finally {
     await lockHolder.query("SELECT RELEASE_LOCK('image_exchange_hub_migrations')");
     await lockHolder.release();
   }
-  return dataSource;
+}
+
+async function assertMigrated(dataSource: DataSource): Promise<void> {
+  let applied: string[] = [];
+  try {
+    applied = ((await dataSource.query('SELECT name FROM migrations')) as Array<{ name: string }>).map(
+      (row) => row.name,
+    );
+  } catch {
+    // No migrations table yet: nothing has run.
+  }
+  const pending = dataSource.migrations.map((migration) => migration.name ?? migration.constructor.name);
+  const missing = pending.filter((name) => !applied.includes(name));
+  if (missing.length > 0) {
+    throw new MigrationsPendingError(
+      `DATABASE_MIGRATE=skip, but ${missing.length} migration(s) have not run on this database (first: ${missing[0]}): ` +
+        'run the migrate step first (node dist/apps/cli/src/main.js db migrate, or docker compose run --rm migrate)',
+    );
+  }
 }

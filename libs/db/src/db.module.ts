@@ -1,6 +1,6 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { dataSourceOptions, openDatabase } from './data-source';
+import { DatabaseMigrate, MigrationsPendingError, dataSourceOptions, openDatabase } from './data-source';
 import { ENTITIES } from './entities';
 import { AgreementRepository } from './repositories/agreement.repository';
 import { AuditEventRepository } from './repositories/audit-event.repository';
@@ -30,17 +30,21 @@ const REPOSITORIES = [
   ViewerLinkRepository,
 ];
 
-/** MySQL through TypeORM: creates the database when missing and runs migrations at start-up. */
+/** MySQL through TypeORM: creates the database when missing and runs migrations at start-up (or checks them). */
 @Global()
 @Module({})
 export class DbModule {
-  static forRoot(databaseUrl: string): DynamicModule {
+  static forRoot(databaseUrl: string, migrate: DatabaseMigrate = 'boot'): DynamicModule {
     return {
       module: DbModule,
       imports: [
         TypeOrmModule.forRootAsync({
-          useFactory: () => dataSourceOptions(databaseUrl),
-          dataSourceFactory: (options) => openDatabase(databaseUrl, options),
+          // A database that is down is retried (Nest's default); a schema left behind is not.
+          useFactory: () => ({
+            ...dataSourceOptions(databaseUrl),
+            toRetry: (error: unknown) => !(error instanceof MigrationsPendingError),
+          }),
+          dataSourceFactory: (options) => openDatabase(databaseUrl, options, migrate),
         }),
         TypeOrmModule.forFeature(ENTITIES),
       ],
