@@ -245,7 +245,14 @@ describe('portal: log-in, roles, restricted studies, audit search and export', (
         username: 'gov',
         role: 'governance',
         trust: null,
-        permissions: ['transfers:read', 'quarantine:read', 'agreements:read', 'audit:read', 'fetches:read'],
+        permissions: [
+          'transfers:read',
+          'quarantine:read',
+          'agreements:read',
+          'audit:read',
+          'fetches:read',
+          'dicomweb:read',
+        ],
       });
     });
 
