@@ -105,7 +105,14 @@ describe('portal: the web app at /', () => {
       username: 'perm-clinician',
       role: 'clinician',
       trust: 'RA7',
-      permissions: ['transfers:read', 'fetches:read', 'fetches:request'],
+      permissions: [
+        'transfers:read',
+        'fetches:read',
+        'fetches:request',
+        'dicomweb:read',
+        'viewer-links:manage',
+        'find-it:search',
+      ],
     });
   });
 
