@@ -16,6 +16,7 @@ import type {
 } from '@hub/governance';
 import type { NodeEchoView, OperationsView } from '@hub/operations';
 import type { QuarantinedStudyView, TransferCancelView, TransferRetryView } from '@hub/routing';
+import type { ApiError } from '../apps/portal/src/api-error.filter';
 import type * as Web from '../apps/portal/web/src/api/types';
 
 /** true only when A and B are assignable both ways. */
@@ -45,7 +46,9 @@ export const webApiTypesMatchTheServer: [
   Same<Web.NodeEcho, NodeEchoView>,
   Same<Web.TransferPage, TransferPage>,
   Same<Web.TransferSort, TransferSort>,
+  Same<Web.ApiErrorBody, ApiError>,
 ] = [
+  true,
   true,
   true,
   true,

@@ -1,7 +1,11 @@
 import { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { completeDocument } from './openapi-contract';
 
-/** Serves the portal's OpenAPI document at /api/docs (UI) and /api/docs-json. */
+/**
+ * Serves the portal's OpenAPI document at /api/docs (UI) and /api/docs-json, with every body's schema and the
+ * one error shape (openapi-contract.ts).
+ */
 export function setupPortalDocs(app: INestApplication): void {
   const document = SwaggerModule.createDocument(
     app,
@@ -21,5 +25,5 @@ export function setupPortalDocs(app: INestApplication): void {
       })
       .build(),
   );
-  SwaggerModule.setup('api/docs', app, document);
+  SwaggerModule.setup('api/docs', app, completeDocument(document));
 }

@@ -1,5 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { AccountsModule, SessionGuard } from '@hub/accounts';
 import { LoadedConfig } from '@hub/config';
 import { CoreModule } from '@hub/core';
@@ -11,6 +11,7 @@ import { OperationsModule } from '@hub/operations';
 import { RoutingModule } from '@hub/routing';
 import { ViewerLinksModule } from '@hub/viewer-links';
 import { AgreementsController } from './agreements.controller';
+import { ApiErrorFilter } from './api-error.filter';
 import { AuditController } from './audit.controller';
 import { AuthController } from './auth.controller';
 import { DicomwebController, DicomwebCorsInterceptor } from './dicomweb.controller';
@@ -59,7 +60,11 @@ export class PortalModule {
         ViewerLinkOpenController,
         FindItController,
       ],
-      providers: [{ provide: APP_GUARD, useExisting: SessionGuard }, DicomwebCorsInterceptor],
+      providers: [
+        { provide: APP_GUARD, useExisting: SessionGuard },
+        { provide: APP_FILTER, useClass: ApiErrorFilter },
+        DicomwebCorsInterceptor,
+      ],
     };
   }
 }

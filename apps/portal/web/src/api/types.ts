@@ -116,10 +116,11 @@ export interface TransferDetail extends TransferListItem {
 }
 
 /** Nest's error body: every 4xx/5xx of the API. */
+/** Every error the API answers has this shape (the server's ApiErrorFilter). */
 export interface ApiErrorBody {
   statusCode: number;
-  message: string | string[];
-  error?: string;
+  error: string;
+  message: string;
 }
 
 export interface QuarantinedStudy {
