@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { ENV_CONFIG, EnvConfig } from '@hub/config';
 import { NodeRepository } from '@hub/db';
 import { DeliveryService } from '@hub/delivery';
@@ -15,7 +15,7 @@ const LIMITS_EVERY_MS = 5000;
  * process, and a node that is down holds up only its own queue. Shutdown lets active deliveries finish.
  */
 @Injectable()
-export class DeliveryWorkersAdapter implements OnApplicationBootstrap, OnApplicationShutdown {
+export class DeliveryWorkersAdapter implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(DeliveryWorkersAdapter.name);
   private readonly workers: Worker[] = [];
   private stopAsserting?: () => void;
@@ -54,7 +54,8 @@ export class DeliveryWorkersAdapter implements OnApplicationBootstrap, OnApplica
     this.logger.log(`delivering to ${pushNodes.length} push node(s)`);
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Before the global modules close: running deliveries finish while their slots, queues and database remain. */
+  async onModuleDestroy(): Promise<void> {
     this.stopAsserting?.();
     await Promise.all(this.workers.map((worker) => worker.close()));
   }

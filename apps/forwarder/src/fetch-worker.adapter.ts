@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { ENV_CONFIG, EnvConfig } from '@hub/config';
 import { FetchService } from '@hub/fetch';
 import { JobName, QUEUE_DEFAULT_JOB_OPTIONS, QueueName, jobItem, redisOptions } from '@hub/queue';
@@ -9,7 +9,7 @@ const FETCH_CONCURRENCY = 2;
 
 /** The fetch queue's worker: one thin switch, each job handled by FetchService. */
 @Injectable()
-export class FetchWorkerAdapter implements OnApplicationBootstrap, OnApplicationShutdown {
+export class FetchWorkerAdapter implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(FetchWorkerAdapter.name);
   private worker?: Worker;
 
@@ -31,7 +31,8 @@ export class FetchWorkerAdapter implements OnApplicationBootstrap, OnApplication
     }
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Before the global modules close: a running fetch finishes while its queue and database remain. */
+  async onModuleDestroy(): Promise<void> {
     await this.worker?.close();
   }
 

@@ -1,4 +1,4 @@
-import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { HUB_CONFIG, HubConfig } from '@hub/config';
 import { AssociationLimits, DicomListener, tlsMaterial } from '@hub/dicom';
 import { HubBootstrap } from '@hub/core';
@@ -8,7 +8,7 @@ import { connect } from 'node:net';
 
 /** The receiver's DICOM port: opens after start-up, and is the first thing to close on shutdown. */
 @Injectable()
-export class DicomScpAdapter implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class DicomScpAdapter implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly listener: DicomListener;
 
   constructor(
@@ -56,7 +56,11 @@ export class DicomScpAdapter implements OnApplicationBootstrap, BeforeApplicatio
     return this.listener.tlsPort;
   }
 
-  async beforeApplicationShutdown(): Promise<void> {
+  /**
+   * The first of the shutdown hooks (Nest destroys the app's own modules before the global ones): stop accepting,
+   * let running associations finish (bounded), while the queues and the database they store into are still open.
+   */
+  async onModuleDestroy(): Promise<void> {
     await this.listener.close();
   }
 }

@@ -1,4 +1,5 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { OnModuleDestroy } from '@nestjs/common';
 import { StudyCompletionService } from '@hub/ingest';
 import { JobName, QueueName, jobItem } from '@hub/queue';
 import { ExpiryService, RoutingService } from '@hub/routing';
@@ -6,13 +7,21 @@ import { DelayedError, Job } from 'bullmq';
 
 /** The study queue: one thin switch, each job name handled by one service method. */
 @Processor(QueueName.Study)
-export class StudyProcessor extends WorkerHost {
+export class StudyProcessor extends WorkerHost implements OnModuleDestroy {
   constructor(
     private readonly completion: StudyCompletionService,
     private readonly routing: RoutingService,
     private readonly expiry: ExpiryService,
   ) {
     super();
+  }
+
+  /**
+   * The running job finishes before the global modules (queues, database) close; @nestjs/bullmq would close the
+   * worker only after them, at application shutdown.
+   */
+  async onModuleDestroy(): Promise<void> {
+    await this.worker.close();
   }
 
   async process(job: Job, token?: string): Promise<unknown> {

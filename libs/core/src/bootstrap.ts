@@ -9,6 +9,7 @@ import {
   useHubLogger,
 } from '@hub/observability';
 import { portalHttpsOptionsOrExit } from './https-options';
+import { closeOnSignals } from './shutdown';
 
 const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
 
@@ -54,13 +55,13 @@ export async function startHubProcess(
   if (options.http || monitoringPort > 0) {
     const app = await NestFactory.create(HubProcessModule, { bufferLogs: true, httpsOptions });
     useHubLogger(app);
-    app.enableShutdownHooks();
+    closeOnSignals(app);
     options.configureHttp?.(app);
     await app.listen(options.http ? config.hub.hub.httpPort : monitoringPort, config.hub.hub.bindAddress);
     return app;
   }
   const app = await NestFactory.createApplicationContext(HubProcessModule, { bufferLogs: true });
   useHubLogger(app);
-  app.enableShutdownHooks();
+  closeOnSignals(app);
   return app;
 }

@@ -2,3 +2,4 @@ export * from './bootstrap';
 export * from './core.module';
 export * from './periodic-task';
 export * from './https-options';
+export * from './shutdown';
