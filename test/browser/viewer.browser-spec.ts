@@ -65,7 +65,11 @@ describe('viewer in the browser, through a secure viewer link', () => {
     study = await makeStudy(path.join(work, 'study'), {
       patientId: 'VIEW0001',
       patientName: 'VIEW^ANNA',
-      series: [{ kind: 'mr-small', count: 3, transferSyntax: 'jpeg-ls' }],
+      series: [
+        { kind: 'mr-small', count: 3, transferSyntax: 'jpeg-ls' },
+        { kind: 'sr', count: 1 },
+        { kind: 'pdf', count: 1 },
+      ],
     });
     expect((await storescu(HOST, hub.port, 'RVJ_PACS', 'RA7_EMER', study.files, ['-xt'])).code).toBe(0);
     studyId = await waitFor('the study filed for RA7', async () => {
@@ -186,6 +190,38 @@ describe('viewer in the browser, through a secure viewer link', () => {
       } finally {
         await gp.close();
       }
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('shows a structured report as text and opens an encapsulated PDF as a PDF', async () => {
+    const created = await request(hub.http!).post(`/api/studies/${studyId}/links`).set(clinician).send({}).expect(201);
+    const { url } = created.body as { url: string };
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    page.setDefaultTimeout(TIMEOUT_MS);
+    try {
+      await page.goto(`${baseUrl}${url}`);
+      await page.getByRole('button', { name: /Series 2 SR \(1\)/ }).click();
+      const report = page.getByRole('article', { name: 'Diagnostic Imaging Report' });
+      await report.waitFor();
+      expect(await report.textContent()).toMatch(/Finding: Synthetic report 1: no acute intracranial abnormality\./);
+      await page.getByRole('button', { name: /Series 3 DOC \(1\)/ }).click();
+      const pdfLink = page.getByRole('link', { name: 'Open Request form (PDF)' });
+      await pdfLink.waitFor();
+      const href = (await pdfLink.getAttribute('href'))!;
+      const pdf = await request(hub.http!)
+        .get(href)
+        .buffer(true)
+        .parse((res, callback) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () => callback(null, Buffer.concat(chunks)));
+        })
+        .expect(200);
+      expect(pdf.headers['content-type']).toBe('application/pdf');
+      expect((pdf.body as Buffer).subarray(0, 5).toString('latin1')).toBe('%PDF-');
     } finally {
       await context.close();
     }

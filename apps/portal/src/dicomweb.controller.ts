@@ -243,6 +243,25 @@ export class DicomwebController {
     await this.sendParts(response, 'application/octet-stream', parts);
   }
 
+  @Get(at('studies/:study/series/:series/instances/:instance/rendered'))
+  async rendered(
+    @Req() request: DicomwebRequest,
+    @Res() response: ServerResponse,
+    @Param('study') study: string,
+    @Param('series') series: string,
+    @Param('instance') instance: string,
+  ) {
+    const target = { studyInstanceUid: study, seriesInstanceUid: series, sopInstanceUid: instance };
+    const caller = await this.caller(request);
+    const [selected] = await this.dicomweb.select(caller, target);
+    const document = await this.dicomweb.renderedDocument(selected);
+    await this.dicomweb.auditRetrieve(caller, [selected], 'rendered', target);
+    response.statusCode = 200;
+    response.setHeader('Content-Type', document.contentType);
+    response.setHeader('Content-Disposition', 'inline');
+    response.end(document.body);
+  }
+
   private async search(
     request: DicomwebRequest,
     response: ServerResponse,
@@ -307,11 +326,13 @@ export class DicomwebController {
     const bearer = typeof header === 'string' && header.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
     const token = (request as unknown as { params?: { token?: string } }).params?.token;
     if (token !== undefined) {
-      const user = bearer ? await this.sessions.authenticate(bearer).catch(() => undefined) : undefined;
+      const user = bearer
+        ? await this.sessions.authenticate(bearer, new Date(), { noticeRequired: true }).catch(() => undefined)
+        : undefined;
       const link = await this.links.resolve(token, { user, address });
       return { user, address, link: { id: link.linkId, studyId: link.studyId, transferId: link.transferId } };
     }
-    const user = await this.sessions.authenticate(bearer);
+    const user = await this.sessions.authenticate(bearer, new Date(), { noticeRequired: true });
     if (!hasPermission(user, 'dicomweb:read')) {
       throw new ForbiddenException(`your role (${user.role}) may not read DICOMweb`);
     }

@@ -221,7 +221,7 @@ export interface AuditEventMap {
     detail: {
       studyId: string;
       transferId: string;
-      what: 'instances' | 'metadata' | 'frames' | 'bulkdata';
+      what: 'instances' | 'metadata' | 'frames' | 'bulkdata' | 'rendered';
       seriesInstanceUid?: string;
       sopInstanceUid?: string;
       instances: number;

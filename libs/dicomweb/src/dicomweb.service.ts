@@ -1,4 +1,4 @@
-import { Injectable, NotFoundException } from '@nestjs/common';
+import { Injectable, NotAcceptableException, NotFoundException } from '@nestjs/common';
 import { AuditOutcome, AuditService } from '@hub/audit';
 import { InstanceRecord } from '@hub/db';
 import { matchesKey } from '@hub/dicom';
@@ -260,11 +260,39 @@ export class DicomwebService {
     ];
   }
 
+  /**
+   * WADO-RS rendered, for encapsulated documents only (a PDF report, a scanned request form): the document as
+   * its own media type, for the browser to show. Images are not rendered (the viewer decodes them).
+   */
+  async renderedDocument(selected: Selected): Promise<{ contentType: string; body: Buffer }> {
+    const { pullable, instance } = selected;
+    const bytes = await readOutgoingInstance(
+      this.storage.absolute(instance.storagePath),
+      instance.transferSyntaxUid,
+      pullable.rules,
+      pullable.context,
+    );
+    const parsed = DicomMessage.readFile(toArrayBuffer(bytes), { ignoreErrors: true });
+    const document = (parsed.dict['00420011']?.Value ?? []).filter(
+      (value): value is ArrayBuffer => value instanceof ArrayBuffer,
+    );
+    const mimeType = String(parsed.dict['00420012']?.Value?.[0] ?? '').trim();
+    if (document.length === 0 || !/^[a-z]+\/[a-z0-9.+-]+$/i.test(mimeType)) {
+      throw new NotAcceptableException('only encapsulated documents are rendered here');
+    }
+    let body = Buffer.concat(document.map((value) => Buffer.from(value)));
+    // The value is padded to an even length with one NUL.
+    if (mimeType === 'application/pdf' && body.length > 0 && body[body.length - 1] === 0) {
+      body = body.subarray(0, body.length - 1);
+    }
+    return { contentType: mimeType, body };
+  }
+
   /** One audit event (DICOM Instances Accessed) per study retrieved from, with who, from where and how much. */
   async auditRetrieve(
     caller: DicomwebCaller,
     selected: Selected[],
-    what: 'instances' | 'metadata' | 'frames' | 'bulkdata',
+    what: 'instances' | 'metadata' | 'frames' | 'bulkdata' | 'rendered',
     target: WadoTarget,
   ): Promise<void> {
     const byTransfer = new Map<string, { pullable: PullableStudy; count: number }>();

@@ -1,7 +1,8 @@
-import { Alert, Button, Group, Loader, Paper, Stack, Text, Title } from '@mantine/core';
+import { Alert, Anchor, Button, Group, Loader, Paper, Stack, Text, Title } from '@mantine/core';
 import { useEffect, useRef, useState } from 'react';
 import { createStackViewer, imageIdsFor, initCornerstone, setViewerHeaders } from './cornerstone';
-import { type SeriesSummary, listSeries, seriesMetadata } from './dicomweb';
+import { type DicomJson, type SeriesSummary, first, listSeries, seriesMetadata } from './dicomweb';
+import { reportLines, reportTitle } from './report-text';
 
 /**
  * One study in the browser: its series to choose from, and the chosen series as a stack (drag for
@@ -15,6 +16,8 @@ export function StudyViewer(props: { root: string; studyInstanceUid: string; hea
   const [current, setCurrent] = useState<string | null>(null);
   const [status, setStatus] = useState<string>('Loading the study…');
   const [error, setError] = useState<string | null>(null);
+  /** Reports and documents are read, not viewed as a stack: their instances when the series holds them. */
+  const [documents, setDocuments] = useState<DicomJson[] | null>(null);
 
   useEffect(() => {
     let cancelled = false;
@@ -49,6 +52,12 @@ export function StudyViewer(props: { root: string; studyInstanceUid: string; hea
     void (async () => {
       try {
         const metadata = await seriesMetadata(root, studyInstanceUid, current, props.headers);
+        const readable = metadata.filter((instance) => instance['0040A730'] || instance['00420011']);
+        setDocuments(readable.length > 0 ? readable : null);
+        if (readable.length > 0) {
+          setStatus(`${readable.length} document${readable.length === 1 ? '' : 's'}`);
+          return;
+        }
         await shown.show(imageIdsFor(root, studyInstanceUid, metadata));
         setStatus(`${metadata.length} image${metadata.length === 1 ? '' : 's'}`);
       } catch (caught) {
@@ -81,7 +90,14 @@ export function StudyViewer(props: { root: string; studyInstanceUid: string; hea
             {error}
           </Alert>
         )}
-        <Paper withBorder>
+        {documents?.map((document) => (
+          <DocumentView
+            key={String(first(document, '00080018'))}
+            document={document}
+            renderedUrl={`${root}/studies/${studyInstanceUid}/series/${String(first(document, '0020000E'))}/instances/${String(first(document, '00080018'))}/rendered`}
+          />
+        ))}
+        <Paper withBorder style={{ display: documents ? 'none' : undefined }}>
           <div
             ref={element}
             role="img"
@@ -95,5 +111,41 @@ export function StudyViewer(props: { root: string; studyInstanceUid: string; hea
         </Text>
       </Stack>
     </Group>
+  );
+}
+
+/** An SR report as text, or an encapsulated document (a PDF) to open in the browser's own reader. */
+function DocumentView({ document, renderedUrl }: { document: DicomJson; renderedUrl: string }) {
+  if (document['00420011']) {
+    const title = String(first(document, '00420010') ?? 'Document');
+    const type = String(first(document, '00420012') ?? '');
+    return (
+      <Paper withBorder p="md">
+        <Anchor href={renderedUrl} target="_blank" rel="noopener">
+          {`Open ${title}${type === 'application/pdf' ? ' (PDF)' : ''}`}
+        </Anchor>
+      </Paper>
+    );
+  }
+  return (
+    <Paper withBorder p="md" role="article" aria-label={reportTitle(document)}>
+      <Title order={3} size="h4">
+        {reportTitle(document)}
+      </Title>
+      {reportLines(document).map((line, index) => (
+        <Text key={index} size="sm" pl={line.depth * 16}>
+          {line.text ? (
+            <>
+              <Text span fw={600} size="sm">{`${line.name}: `}</Text>
+              {line.text}
+            </>
+          ) : (
+            <Text span fw={600} size="sm">
+              {line.name}
+            </Text>
+          )}
+        </Text>
+      ))}
+    </Paper>
   );
 }
