@@ -4,7 +4,7 @@
 // fresh checkout and every later one starts at once. `node scripts/hub.js --build-only` just brings dist up to date.
 'use strict';
 const { execFileSync } = require('node:child_process');
-const { mkdirSync, readdirSync, rmSync, statSync } = require('node:fs');
+const { existsSync, mkdirSync, readdirSync, rmSync, statSync } = require('node:fs');
 const path = require('node:path');
 
 const ROOT = path.resolve(__dirname, '..');
@@ -39,7 +39,8 @@ function newestSource() {
       }
     }
   };
-  SOURCE_DIRS.forEach(walk);
+  // An install may carry only dist (no sources): then there is nothing to be newer than it.
+  SOURCE_DIRS.filter((dir) => existsSync(dir)).forEach(walk);
   return newest;
 }
 
