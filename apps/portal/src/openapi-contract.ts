@@ -153,6 +153,9 @@ function dicomwebBody(path: string): Body {
   if (/\/(studies|series|instances)$/.test(path) || path.endsWith('/metadata')) {
     return { media: 'application/dicom+json', description: 'matches, as DICOM JSON', inline: DICOM_JSON };
   }
+  if (path.endsWith('/rendered')) {
+    return { media: 'application/pdf', description: 'the encapsulated document, as its own media type' };
+  }
   if (path.includes('/frames/') || path.includes('/bulkdata/')) {
     return {
       media: 'multipart/related; type="application/octet-stream"',
