@@ -14,6 +14,14 @@ async function main(argv: string[]): Promise<number> {
   return runCli(parsed.run);
 }
 
+// `npm run hub -- transfers list | head`: the reader has gone, which is no failure of the command.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') {
+    process.exit(0);
+  }
+  throw error;
+});
+
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: Error & { response?: { message?: string } }) => {
