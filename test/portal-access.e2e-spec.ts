@@ -227,6 +227,31 @@ describe('portal: log-in, roles, restricted studies, audit search and export', (
   });
 
   describe('log-in', () => {
+    it('serves no patient data to a session until its user acknowledges the access notice', async () => {
+      await hub.userSession('notice-late', 'operator');
+      // A second session of the same user, as a script would open one: its own acknowledgement is needed.
+      const { AccountsService } = await import('@hub/accounts');
+      await hub.app
+        .get(AccountsService)
+        .create({ username: 'notice-script', password: 'notice-script-password-1', role: 'operator' }, 'test');
+      const login = await request(hub.http!)
+        .post('/api/auth/login')
+        .send({ username: 'notice-script', password: 'notice-script-password-1' })
+        .expect(200);
+      const session = { Authorization: `Bearer ${(login.body as { token: string }).token}` };
+      expect((login.body as { notice: string }).notice).toMatch(/audited/);
+      for (const path of ['/api/transfers', '/api/audit', '/api/quarantine', '/api/operations', '/dicomweb/studies']) {
+        const refused = await request(hub.http!).get(path).set(session);
+        expect({ path, status: refused.status }).toEqual({ path, status: 403 });
+        expect((refused.body as { message: string }).message).toMatch(/^acknowledge the access notice first/);
+      }
+      await request(hub.http!).get('/api/auth/me').set(session).expect(200);
+      await request(hub.http!).post('/api/auth/notice-acknowledgement').set(session).expect(204);
+      await request(hub.http!).get('/api/transfers').set(session).expect(200);
+      await request(hub.http!).get('/dicomweb/studies').set(session).expect(200);
+      expect(await audited('access-notice-acknowledged', 'actor_user = ?', ['notice-script'])).toHaveLength(1);
+    });
+
     it('answers with a token and the notice that access is audited, and audits the log-in', async () => {
       await hub.userSession('notice-user', 'governance');
       const response = await request(hub.http!)

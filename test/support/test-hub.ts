@@ -133,8 +133,8 @@ export interface TestHub {
   deliveryJobs(states: JobType[]): Promise<Job[]>;
   stop(): Promise<void>;
   /**
-   * Creates a portal account (as the CLI would) and logs it in through the API; returns its
-   * Authorization header. Needs the portal app.
+   * Creates a portal account (as the CLI would), logs it in through the API and acknowledges the access
+   * notice; returns its Authorization header. Needs the portal app.
    */
   userSession(username: string, role: Role, trust?: string): Promise<{ Authorization: string }>;
   /** Removes the run's queue keys and storage (call once, at the end of a spec). */
@@ -240,7 +240,10 @@ export async function startTestHub(options: TestHubOptions): Promise<TestHub> {
       const password = `${username}-password-${randomBytes(6).toString('hex')}`;
       await app.get(AccountsService).create({ username, password, role, trust }, 'test');
       const response = await request(http!).post('/api/auth/login').send({ username, password }).expect(200);
-      return { Authorization: `Bearer ${(response.body as { token: string }).token}` };
+      const session = { Authorization: `Bearer ${(response.body as { token: string }).token}` };
+      // As the web app does after showing it: without this the session reaches no patient data (403).
+      await request(http!).post('/api/auth/notice-acknowledgement').set(session).expect(204);
+      return session;
     },
     async destroy() {
       await stop();

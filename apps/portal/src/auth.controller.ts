@@ -2,6 +2,7 @@ import { Body, Controller, Get, HttpCode, Post, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
 import {
   AuthUser,
+  BeforeNotice,
   ClientAddress,
   CurrentUser,
   LoginResult,
@@ -40,6 +41,7 @@ export class AuthController {
   }
 
   @ApiBearerAuth()
+  @BeforeNotice()
   @Post('logout')
   @HttpCode(204)
   async logout(
@@ -50,16 +52,25 @@ export class AuthController {
     await this.sessions.logout(token, user, address);
   }
 
-  /** Records that the user acknowledged the audit notice the log-in returned; the web app asks for it before any data. */
+  /**
+   * Records that the user acknowledged the audit notice the log-in returned. Until then the session reaches no
+   * patient data: every route but these four answers 403. Scripts call it once after logging in.
+   */
   @ApiBearerAuth()
+  @BeforeNotice()
   @Post('notice-acknowledgement')
   @HttpCode(204)
-  async acknowledgeNotice(@AuthUser() user: CurrentUser, @ClientAddress() address?: string): Promise<void> {
-    await this.sessions.acknowledgeNotice(user, address);
+  async acknowledgeNotice(
+    @AuthUser() user: CurrentUser,
+    @SessionToken() token: string,
+    @ClientAddress() address?: string,
+  ): Promise<void> {
+    await this.sessions.acknowledgeNotice(user, token, address);
   }
 
   /** Changes the caller's own password (the current one must be given); ends their other sessions. */
   @ApiBearerAuth()
+  @BeforeNotice()
   @Post('password')
   @HttpCode(204)
   @ApiBody({ schema: { properties: { currentPassword: { type: 'string' }, newPassword: { type: 'string' } } } })
@@ -79,6 +90,7 @@ export class AuthController {
   }
 
   @ApiBearerAuth()
+  @BeforeNotice()
   @Get('me')
   me(@AuthUser() user: CurrentUser) {
     return { username: user.username, role: user.role, trust: user.trustCode, permissions: permissionsOf(user.role) };

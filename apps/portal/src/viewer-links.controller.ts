@@ -61,7 +61,9 @@ export class ViewerLinkOpenController {
   async open(@Param('token') token: string, @Req() request: AuthenticatedRequest): Promise<OpenedLink> {
     const header = request.headers.authorization;
     const bearer = typeof header === 'string' && header.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
-    const user = bearer ? await this.sessions.authenticate(bearer).catch(() => undefined) : undefined;
+    const user = bearer
+      ? await this.sessions.authenticate(bearer, new Date(), { noticeRequired: true }).catch(() => undefined)
+      : undefined;
     return this.links.open(token, { user, address: request.ip });
   }
 }

@@ -3,6 +3,7 @@ import { PERMISSIONS, Permission, Role } from './role-policy';
 
 export const ROLES_KEY = 'hub:roles';
 export const PUBLIC_KEY = 'hub:public';
+export const BEFORE_NOTICE_KEY = 'hub:before-notice';
 
 /** Only these roles may call the handler (or every handler of the controller). */
 export const Roles = (...roles: Role[]) => SetMetadata(ROLES_KEY, roles);
@@ -12,6 +13,12 @@ export const Can = (permission: Permission) => Roles(...PERMISSIONS[permission])
 
 /** No log-in needed (health, log-in itself). Everything else needs a session. */
 export const Public = () => SetMetadata(PUBLIC_KEY, true);
+
+/**
+ * Callable in a session whose user has not yet acknowledged the access notice (who am I, log out, the
+ * acknowledgement itself, a password change): they carry no patient data. Every other route refuses with 403.
+ */
+export const BeforeNotice = () => SetMetadata(BEFORE_NOTICE_KEY, true);
 
 /** What the session guard attaches to the request. */
 export interface AuthenticatedRequest {

@@ -1,4 +1,4 @@
-import { BadRequestException, Inject, Injectable, UnauthorizedException } from '@nestjs/common';
+import { BadRequestException, ForbiddenException, Inject, Injectable, UnauthorizedException } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { AuditOutcome, AuditService } from '@hub/audit';
 import { HUB_CONFIG, HubConfig } from '@hub/config';
@@ -25,6 +25,9 @@ export interface LoginResult {
 const NOTICE_SHA256 = createHash('sha256').update(ACCESS_NOTICE).digest('hex');
 
 const LOGIN_REFUSED = 'invalid username or password';
+/** The 403 for a session whose user has not acknowledged the access notice yet. */
+export const NOTICE_NOT_ACKNOWLEDGED =
+  'acknowledge the access notice first: POST /api/auth/notice-acknowledgement (the log-in answer carries the notice)';
 // The idle clock is refreshed at most this often, so a busy session is not one write per request.
 const TOUCH_EVERY_MS = 30_000;
 
@@ -111,6 +114,7 @@ export class SessionService {
       createdAt: now,
       lastSeenAt: now,
       expiresAt,
+      noticeAcknowledgedAt: null,
     });
     await this.users.markLoggedIn(account.id, now);
     await this.sessions.deleteExpired(now);
@@ -140,8 +144,14 @@ export class SessionService {
     });
   }
 
-  /** The user has read the access notice and acknowledged it; the web app shows no patient data before this. */
-  async acknowledgeNotice(user: CurrentUser, address?: string): Promise<void> {
+  /**
+   * The user has read the access notice and acknowledged it: from now on this session may reach patient data
+   * (until then every route but a few @BeforeNotice ones answers 403).
+   */
+  async acknowledgeNotice(user: CurrentUser, token: string, address?: string, now = new Date()): Promise<void> {
+    if (!(await this.sessions.acknowledgeNotice(hashSessionToken(token), now))) {
+      return; // this session's acknowledgement is on record already
+    }
     await this.audit.record('access-notice-acknowledged', {
       outcome: AuditOutcome.Success,
       actor: { user: user.username, address },
@@ -181,8 +191,15 @@ export class SessionService {
     });
   }
 
-  /** The user behind a bearer token, or 401 when the token is unknown, expired, idle too long or its user disabled. */
-  async authenticate(token: string | undefined, now = new Date()): Promise<CurrentUser> {
+  /**
+   * The user behind a bearer token, or 401 when the token is unknown, expired, idle too long or its user
+   * disabled; with `noticeRequired`, 403 while the session's user has not acknowledged the access notice.
+   */
+  async authenticate(
+    token: string | undefined,
+    now = new Date(),
+    options: { noticeRequired?: boolean } = {},
+  ): Promise<CurrentUser> {
     const session = token ? await this.sessions.get(hashSessionToken(token)) : null;
     const idleMs = this.config.portal.sessionIdleMinutes * 60_000;
     if (!session || session.expiresAt <= now || session.lastSeenAt.getTime() + idleMs <= now.getTime()) {
@@ -198,6 +215,9 @@ export class SessionService {
     }
     if (now.getTime() - session.lastSeenAt.getTime() >= TOUCH_EVERY_MS) {
       await this.sessions.touch(session.tokenHash, now);
+    }
+    if (options.noticeRequired && !session.noticeAcknowledgedAt) {
+      throw new ForbiddenException(NOTICE_NOT_ACKNOWLEDGED);
     }
     return { id: user.id, username: user.username, role: user.role, trustCode: await this.trustCodeOf(user) };
   }

@@ -66,4 +66,8 @@ export class UserSessionEntity {
   @Index('idx_user_sessions_expires')
   @Column({ name: 'expires_at', type: 'datetime', precision: 3 })
   expiresAt: Date;
+
+  /** When the user acknowledged the access notice in this session; until then no patient data is served. */
+  @Column({ name: 'notice_acknowledged_at', type: 'datetime', precision: 3, nullable: true })
+  noticeAcknowledgedAt: Date | null;
 }

@@ -6,6 +6,7 @@ import { TransferCancelled1795700000000 } from './1795700000000-TransferCancelle
 import { NodeTls1795800000000 } from './1795800000000-NodeTls';
 import { TransferListIndex1795950000000 } from './1795950000000-TransferListIndex';
 import { ViewerLinks1796000000000 } from './1796000000000-ViewerLinks';
+import { SessionNotice1796500000000 } from './1796500000000-SessionNotice';
 
 /** Every migration, oldest first. A new migration is generated from data-source.ts and added here. */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   NodeTls1795800000000,
   TransferListIndex1795950000000,
   ViewerLinks1796000000000,
+  SessionNotice1796500000000,
 ];

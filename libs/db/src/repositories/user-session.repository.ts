@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { LessThanOrEqual, Repository } from 'typeorm';
+import { IsNull, LessThanOrEqual, Repository } from 'typeorm';
 import { UserSessionEntity } from '../entities';
 
 export type UserSession = UserSessionEntity;
@@ -15,6 +15,15 @@ export class UserSessionRepository {
 
   async get(tokenHash: string): Promise<UserSession | null> {
     return this.repository.findOneBy({ tokenHash });
+  }
+
+  /** Records the access notice's acknowledgement in the session; false when it was acknowledged already. */
+  async acknowledgeNotice(tokenHash: string, at: Date): Promise<boolean> {
+    const result = await this.repository.update(
+      { tokenHash, noticeAcknowledgedAt: IsNull() },
+      { noticeAcknowledgedAt: at },
+    );
+    return (result.affected ?? 0) > 0;
   }
 
   async touch(tokenHash: string, at: Date): Promise<void> {
