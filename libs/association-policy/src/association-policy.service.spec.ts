@@ -122,6 +122,47 @@ describe('AssociationPolicyService', () => {
     );
   });
 
+  it.each([
+    [
+      'a calling AE in another case',
+      'rvj_pacs',
+      'RA7_EMER',
+      AssociationRejectReason.CallingAeNotRecognized,
+      'calling AE not recognized: "rvj_pacs" differs only in case from the configured "RVJ_PACS" (AE titles are case-sensitive)',
+    ],
+    [
+      'a called inbound AE in another case',
+      'RVJ_PACS',
+      'Ra7_Emer',
+      AssociationRejectReason.CalledAeNotRecognized,
+      'called AE not recognized: "Ra7_Emer" differs only in case from the configured "RA7_EMER" (AE titles are case-sensitive)',
+    ],
+    [
+      "the hub's AE in another case, from a node that only pulls",
+      'RVJ_VIEW',
+      'iep_hub',
+      AssociationRejectReason.CallingAeNotRecognized,
+      'calling AE is not allowed to send: "iep_hub" differs only in case from the configured "IEP_HUB" (AE titles are case-sensitive)',
+    ],
+  ])(
+    'matches AE titles case-sensitively: rejects %s, naming the configured spelling',
+    async (_, calling, called, reason, why) => {
+      expect(await ask(calling, called)).toEqual({ accept: false, reason });
+      expect(audit.record).toHaveBeenCalledWith(
+        'association-rejected',
+        expect.objectContaining({ detail: expect.objectContaining({ reason: why }) }),
+      );
+    },
+  );
+
+  it('names no spelling for a title that matches nothing in any case', async () => {
+    await ask('NOBODY', 'RA7_EMER');
+    expect(audit.record).toHaveBeenCalledWith(
+      'association-rejected',
+      expect.objectContaining({ detail: expect.objectContaining({ reason: 'calling AE not recognized' }) }),
+    );
+  });
+
   it('lets a pulling node that cannot send call the hub AE, for query/retrieve', async () => {
     const decision = await ask('RVJ_VIEW', 'IEP_HUB');
     expect(decision.accept).toBe(true);

@@ -46,7 +46,9 @@ export class AssociationPolicyService implements ScpHandler {
     // The hub AE serves query/retrieve to nodes that receive, and stores to sources of a fetch.
     const mayCall = node && (node.canSend || (callsHub && (node.receiveMode !== 'none' || node.queryRetrieve)));
     if (!node || !mayCall) {
-      const reason = node ? 'calling AE is not allowed to send' : 'calling AE not recognized';
+      const reason = node
+        ? `calling AE is not allowed to send${callsHub ? '' : caseOnlyDifference(request.calledAeTitle, [this.hubAeTitle])}`
+        : `calling AE not recognized${caseOnlyDifference(request.callingAeTitle, directory.nodes.keys())}`;
       return this.reject(request, AssociationRejectReason.CallingAeNotRecognized, reason);
     }
     if (node.tlsSubject !== null) {
@@ -72,7 +74,12 @@ export class AssociationPolicyService implements ScpHandler {
     } else {
       const inbound = directory.inbound.get(request.calledAeTitle);
       if (!inbound) {
-        return this.reject(request, AssociationRejectReason.CalledAeNotRecognized, 'called AE not recognized');
+        const known = [this.hubAeTitle, ...directory.inbound.keys()];
+        return this.reject(
+          request,
+          AssociationRejectReason.CalledAeNotRecognized,
+          `called AE not recognized${caseOnlyDifference(request.calledAeTitle, known)}`,
+        );
       }
       destination = { kind: 'trust', ...inbound };
     }
@@ -195,6 +202,20 @@ export class AssociationPolicyService implements ScpHandler {
       },
     });
   }
+}
+
+/**
+ * AE titles match case-sensitively (PS3.8; see docs/conformance.md), and configuration validation refuses
+ * two titles that differ only in case: so a title that matches one configured title ignoring case can only
+ * be a peer's spelling mistake, named in the rejection so that its administrator sees what to fix.
+ */
+function caseOnlyDifference(title: string, configured: Iterable<string>): string {
+  for (const candidate of configured) {
+    if (candidate !== title && candidate.toUpperCase() === title.toUpperCase()) {
+      return `: "${title}" differs only in case from the configured "${candidate}" (AE titles are case-sensitive)`;
+    }
+  }
+  return '';
 }
 
 /**
