@@ -24,9 +24,14 @@ export class NodeRepository {
     return row ? mapNode(row) : null;
   }
 
+  /**
+   * The node with exactly this AE title. The column's collation compares ignoring case (which keeps two
+   * titles differing only in case out of the table), but AE titles match case-sensitively, as the
+   * association policy matches them: "ra7_pacs" is not RA7_PACS.
+   */
   async getByAeTitle(aeTitle: string): Promise<DicomNode | null> {
     const row = await this.repository.findOneBy({ aeTitle });
-    return row ? mapNode(row) : null;
+    return row && row.aeTitle === aeTitle ? mapNode(row) : null;
   }
 
   async create(values: DicomNodeValues): Promise<DicomNode> {
