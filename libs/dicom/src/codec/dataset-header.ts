@@ -3,6 +3,7 @@ import { datasetEncoding } from './transfer-syntax';
 import { trimUid } from './uid';
 import { ElementReader, NEED_MORE, OK } from './element-reader';
 import { UNDEFINED_LENGTH, VR_SQ, tagName } from './vr';
+import { decodeText } from './character-set';
 
 /** How many leading bytes of a data set the caller buffers for one scan. */
 export const HEADER_SCAN_LIMIT = 1 << 20;
@@ -34,23 +35,26 @@ export type HeaderResult =
 // 'both' for VRs whose leading spaces are insignificant too (CS, IS, SH, LO; PS3.5 table 6.2-1).
 type Trim = 'uid' | 'trailing' | 'both';
 
-const TARGETS = new Map<number, { key: keyof DatasetHeader; trim: Trim }>([
+/** Values of these VRs are text in the data set's character set; the others are ASCII. */
+type Text = 'text' | 'person-name';
+
+const TARGETS = new Map<number, { key: keyof DatasetHeader; trim: Trim; text?: Text }>([
   [0x00080005, { key: 'specificCharacterSet', trim: 'both' }],
   [0x00080016, { key: 'sopClassUid', trim: 'uid' }],
   [0x00080018, { key: 'sopInstanceUid', trim: 'uid' }],
   [0x00080020, { key: 'studyDate', trim: 'trailing' }],
   [0x00080030, { key: 'studyTime', trim: 'trailing' }],
-  [0x00080050, { key: 'accessionNumber', trim: 'both' }],
+  [0x00080050, { key: 'accessionNumber', trim: 'both', text: 'text' }],
   [0x00080060, { key: 'modality', trim: 'both' }],
-  [0x00081030, { key: 'studyDescription', trim: 'both' }],
-  [0x00100010, { key: 'patientName', trim: 'trailing' }],
-  [0x00100020, { key: 'patientId', trim: 'both' }],
-  [0x00100021, { key: 'issuerOfPatientId', trim: 'both' }],
+  [0x00081030, { key: 'studyDescription', trim: 'both', text: 'text' }],
+  [0x00100010, { key: 'patientName', trim: 'trailing', text: 'person-name' }],
+  [0x00100020, { key: 'patientId', trim: 'both', text: 'text' }],
+  [0x00100021, { key: 'issuerOfPatientId', trim: 'both', text: 'text' }],
   [0x00100030, { key: 'patientBirthDate', trim: 'trailing' }],
   [0x00100040, { key: 'patientSex', trim: 'both' }],
   [0x0020000d, { key: 'studyInstanceUid', trim: 'uid' }],
   [0x0020000e, { key: 'seriesInstanceUid', trim: 'uid' }],
-  [0x00200010, { key: 'studyId', trim: 'both' }],
+  [0x00200010, { key: 'studyId', trim: 'both', text: 'text' }],
   [0x00200011, { key: 'seriesNumber', trim: 'both' }],
   [0x00200013, { key: 'instanceNumber', trim: 'both' }],
 ]);
@@ -105,12 +109,18 @@ function scanTopLevel(reader: ElementReader, header: DatasetHeader): number {
     if (length > reader.end - valueStart) {
       return reader.short(`value of ${tagName(tag)} at offset ${pos} (length ${length}) overruns the data set`);
     }
-    header[target.key] = decode(reader.buf, valueStart, valueStart + length, target.trim);
+    header[target.key] = decode(reader.buf, valueStart, valueStart + length, target, header.specificCharacterSet);
     pos = valueStart + length;
   }
 }
 
-function decode(buf: Buffer, start: number, end: number, trim: Trim): string {
+function decode(
+  buf: Buffer,
+  start: number,
+  end: number,
+  { trim, text }: { trim: Trim; text?: Text },
+  characterSet: string | undefined,
+): string {
   if (trim === 'uid') {
     return trimUid(buf.toString('latin1', start, end));
   }
@@ -121,6 +131,10 @@ function decode(buf: Buffer, start: number, end: number, trim: Trim): string {
     while (start < end && buf[start] === 0x20) {
       start++;
     }
+  }
+  if (text) {
+    // (0008,0005) comes first (tags ascend), so every text value is read in the set it declares.
+    return decodeText(buf.subarray(start, end), characterSet, { personName: text === 'person-name' });
   }
   return buf.toString('latin1', start, end);
 }
@@ -181,8 +195,9 @@ function scanDeflated(prefix: Buffer, complete: boolean): HeaderResult {
 
 /**
  * Reads the identifying attributes from the start of a raw data set (no preamble, no file meta), as it
- * arrives in C-STORE PDVs. complete=false means more bytes follow the prefix. Never throws; values are
- * latin1 decoded (Buffer.from(value, 'latin1') gives back the exact bytes) and returned unvalidated.
+ * arrives in C-STORE PDVs. complete=false means more bytes follow the prefix. Never throws; text values
+ * (SH, LO, PN) are decoded per the data set's Specific Character Set (character-set.ts), the others
+ * (ASCII by definition) as latin1; all are returned unvalidated.
  */
 export function readDatasetHeader(prefix: Buffer, tsUid: string, opts: { complete: boolean }): HeaderResult {
   try {
