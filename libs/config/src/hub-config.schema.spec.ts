@@ -157,8 +157,20 @@ describe('parseHubConfig', () => {
     raw.trusts[1].inbound.emergency = 'iep_hub';
 
     expect(issuesOf(raw)).toEqual([
-      'trusts[1].inbound.emergency: duplicate AE title "iep_hub" (also hub.aeTitle as "IEP_HUB")',
+      'trusts[1].inbound.emergency: AE title "iep_hub" differs only in case from hub.aeTitle "IEP_HUB" ' +
+        '(AE titles match case-sensitively; two spellings of one title are too easily confused)',
       'trusts[1].nodes[0].aeTitle: duplicate AE title "RVJ_PACS" (also trusts[0].nodes[0].aeTitle)',
+    ]);
+  });
+
+  it('refuses two nodes whose AE titles differ only in case, and takes a lower-case title of its own', () => {
+    const raw = rawConfig();
+    raw.trusts[0].nodes[0].aeTitle = 'rvj_pacs';
+    expect(parseHubConfig(raw).trusts[0].nodes[0].aeTitle).toBe('rvj_pacs');
+    raw.trusts[1].nodes[0].aeTitle = 'Rvj_Pacs';
+    expect(issuesOf(raw)).toEqual([
+      'trusts[1].nodes[0].aeTitle: AE title "Rvj_Pacs" differs only in case from trusts[0].nodes[0].aeTitle "rvj_pacs" ' +
+        '(AE titles match case-sensitively; two spellings of one title are too easily confused)',
     ]);
   });
 

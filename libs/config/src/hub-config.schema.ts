@@ -440,7 +440,8 @@ function crossFileProblems(raw: unknown): Problem[] {
     return problems;
   }
 
-  // Case-insensitive: some PACS upper-case AE titles, and a near-duplicate could send a study to the wrong trust.
+  // AE titles match case-sensitively (PS3.8; docs/conformance.md), but two that differ only in case are
+  // refused here: a peer's case slip would otherwise reach another node, or another trust.
   const aeTitles = new Map<string, { path: Path; title: string }>();
   const claimAeTitle = (value: unknown, path: Path) => {
     if (typeof value !== 'string' || aeTitleProblem(value)) {
@@ -452,8 +453,14 @@ function crossFileProblems(raw: unknown): Problem[] {
       aeTitles.set(title.toUpperCase(), { path, title });
       return;
     }
-    const spelled = first.title === title ? '' : ` as "${first.title}"`;
-    problems.push({ path, message: `duplicate AE title "${title}" (also ${formatPath(first.path)}${spelled})` });
+    problems.push({
+      path,
+      message:
+        first.title === title
+          ? `duplicate AE title "${title}" (also ${formatPath(first.path)})`
+          : `AE title "${title}" differs only in case from ${formatPath(first.path)} "${first.title}" ` +
+            '(AE titles match case-sensitively; two spellings of one title are too easily confused)',
+    });
   };
 
   claimAeTitle(asRecord(root.hub)?.aeTitle, ['hub', 'aeTitle']);
