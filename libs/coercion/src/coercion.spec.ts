@@ -101,6 +101,44 @@ describe('applyCoercion', () => {
     expect(kept.dataset.equals(invalid.bytes)).toBe(true);
   });
 
+  describe("in the data set's character set", () => {
+    const dumpUtf8 = (bytes: Buffer, ts: string) => {
+      dumpOf(bytes, ts);
+      return execFileSync('dcmdump', ['+U8', path.join(dir, 'out.dcm')]).toString('utf8');
+    };
+
+    it('writes a Latin-1 value in ISO_IR 100, and prefixes a Latin-1 value as text', () => {
+      const { bytes, ts } = dataset('+te', '(0008,0005) CS [ISO_IR 100]');
+      const named = applyCoercion(bytes, ts, [{ op: 'set', tag: 'PatientName', value: 'MÜLLER^RENÉE' }], CONTEXT);
+      expect(named.problems).toEqual([]);
+      expect(named.dataset.includes(Buffer.from('M\xdcLLER^REN\xc9E', 'latin1'))).toBe(true);
+      expect(dumpUtf8(named.dataset, ts)).toMatch(/\(0010,0010\) PN \[MÜLLER\^RENÉE\]/);
+      const prefixed = applyCoercion(named.dataset, ts, [{ op: 'prefix', tag: 'PatientName', value: 'Ä-' }], CONTEXT);
+      // dcmdump +U8 shows the text converted (and (0008,0005) as ISO_IR 192); without it, what the file says.
+      expect(dumpOf(prefixed.dataset, ts)).toMatch(/\(0008,0005\) CS \[ISO_IR 100\]/);
+      const dump = dumpUtf8(prefixed.dataset, ts);
+      expect(dump).toMatch(/\(0010,0010\) PN \[Ä-MÜLLER\^RENÉE\]/);
+    });
+
+    it('declares ISO_IR 192 for a value the default repertoire cannot hold', () => {
+      const { bytes, ts } = dataset('+ti');
+      const result = applyCoercion(bytes, ts, [{ op: 'set', tag: 'PatientName', value: 'ŻÓŁĆ^ŁUKASZ' }], CONTEXT);
+      expect(result.problems).toEqual([]);
+      expect(dumpOf(result.dataset, ts)).toMatch(/\(0008,0005\) CS \[ISO_IR 192\]/);
+      const dump = dumpUtf8(result.dataset, ts);
+      expect(dump).toMatch(/\(0010,0010\) PN \[ŻÓŁĆ\^ŁUKASZ\]/);
+    });
+
+    it('keeps the original, and says so, when a value does not fit a set the data set already uses', () => {
+      const { bytes, ts } = dataset('+te', '(0008,0005) CS [ISO_IR 100]');
+      const result = applyCoercion(bytes, ts, [{ op: 'set', tag: 'PatientName', value: '山田^太郎' }], CONTEXT);
+      expect(result.problems).toEqual([
+        '(0010,0010): the new value has characters ISO_IR 100 cannot hold, original kept',
+      ]);
+      expect(result.dataset.equals(bytes)).toBe(true);
+    });
+  });
+
   it('sends a deflated data set unchanged and says so', () => {
     const bytes = Buffer.from([1, 2, 3, 4]);
     const result = applyCoercion(

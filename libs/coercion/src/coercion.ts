@@ -1,5 +1,15 @@
 import { data as dcmjsData } from 'dcmjs';
-import { ElementReader, UNDEFINED_LENGTH, datasetEncoding, hasShortLength, tagName } from '@hub/dicom';
+import {
+  CHARACTER_SET_VRS,
+  ElementReader,
+  UNDEFINED_LENGTH,
+  characterSetTerms,
+  datasetEncoding,
+  decodeText,
+  encodeText,
+  hasShortLength,
+  tagName,
+} from '@hub/dicom';
 
 /** One coercion rule (a trust's `coercion[]` in the hub file; the one declaration of its shape). */
 export interface CoercionRule {
@@ -87,8 +97,10 @@ function topLevelElements(buffer: Buffer, explicit: boolean): Element[] {
   return elements;
 }
 
-function encodeElement(tag: number, vr: string, value: string, explicit: boolean): Buffer {
-  let bytes = Buffer.from(value, 'latin1');
+const SPECIFIC_CHARACTER_SET = 0x00080005;
+
+function encodeElement(tag: number, vr: string, value: Buffer, explicit: boolean): Buffer {
+  let bytes = value;
   if (bytes.length % 2 === 1) {
     bytes = Buffer.concat([bytes, Buffer.from([vr === 'UI' ? 0x00 : 0x20])]);
   }
@@ -228,23 +240,37 @@ export function applyCoercion(
   }
   // tag → replacement bytes (null = removed); values read from the original data set.
   const elements = topLevelElements(dataset, encoding.explicitVr);
-  const valueOf = (tag: number): string | undefined => {
+  const raw = (tag: number): Buffer | undefined => {
     const element = elements.find((candidate) => candidate.tag === tag);
-    return element
-      ? dataset.toString('latin1', element.valueStart, element.valueStart + element.valueLength).replace(/[\0 ]+$/, '')
+    return element?.valueStart !== undefined
+      ? dataset.subarray(element.valueStart, element.valueStart + element.valueLength)
       : undefined;
   };
+  // Text is read and written in the data set's own character set, not as bytes.
+  const characterSet = raw(SPECIFIC_CHARACTER_SET)
+    ?.toString('latin1')
+    .replace(/[\0 ]+$/, '');
+  const valueOf = (tag: number): string | undefined => {
+    const bytes = raw(tag);
+    const vr = vrOfTag(tag);
+    const text =
+      bytes && vr && CHARACTER_SET_VRS.has(vr)
+        ? decodeText(bytes, characterSet, { personName: vr === 'PN' })
+        : bytes?.toString('latin1');
+    return text?.replace(/[\0 ]+$/, '');
+  };
   const { changes, vrs, problems } = planCoercion(rules, context, valueOf);
-  if (changes.size === 0) {
+  const encoded = encodeChanges(changes, vrs, characterSet, problems);
+  if (encoded.size === 0) {
     return { dataset, problems };
   }
   const parts: Buffer[] = [];
-  const pending = [...changes.keys()].sort((a, b) => a - b);
+  const pending = [...encoded.keys()].sort((a, b) => a - b);
   let cursor = 0;
   const emit = (tag: number) => {
-    const value = changes.get(tag);
+    const value = encoded.get(tag);
     if (value !== null && value !== undefined) {
-      parts.push(encodeElement(tag, vrs.get(tag)!, value, encoding.explicitVr));
+      parts.push(encodeElement(tag, value.vr, value.bytes, encoding.explicitVr));
     }
   };
   for (const element of elements) {
@@ -263,6 +289,51 @@ export function applyCoercion(
     emit(tag);
   }
   return { dataset: Buffer.concat(parts), problems };
+}
+
+function vrOfTag(tag: number): string | undefined {
+  const hex = tag.toString(16).toUpperCase().padStart(8, '0');
+  return dictionary.dictionary[`(${hex.slice(0, 4)},${hex.slice(4)})`]?.vr?.split('|')[0];
+}
+
+/**
+ * The changes as bytes: text in the data set's character set. A value that does not fit it is written
+ * in UTF-8 with (0008,0005) set to ISO_IR 192 when the data set is in the default repertoire (whose
+ * every other value is then already valid UTF-8); in any other set the original stays, with a problem.
+ */
+function encodeChanges(
+  changes: Map<number, string | null>,
+  vrs: Map<number, string>,
+  characterSet: string | undefined,
+  problems: string[],
+): Map<number, { vr: string; bytes: Buffer } | null> {
+  const defaultRepertoire = characterSetTerms(characterSet).every((term) => term === '' || term === 'ISO_IR 6');
+  const encoded = new Map<number, { vr: string; bytes: Buffer } | null>();
+  let toUtf8 = false;
+  for (const [tag, value] of changes) {
+    const vr = vrs.get(tag)!;
+    if (value === null) {
+      encoded.set(tag, null);
+      continue;
+    }
+    if (!CHARACTER_SET_VRS.has(vr)) {
+      encoded.set(tag, { vr, bytes: Buffer.from(value, 'latin1') });
+      continue;
+    }
+    const bytes = encodeText(value, characterSet, { personName: vr === 'PN' });
+    if (bytes) {
+      encoded.set(tag, { vr, bytes });
+    } else if (defaultRepertoire) {
+      toUtf8 = true;
+      encoded.set(tag, { vr, bytes: Buffer.from(value, 'utf8') });
+    } else {
+      problems.push(`${tagName(tag)}: the new value has characters ${characterSet} cannot hold, original kept`);
+    }
+  }
+  if (toUtf8) {
+    encoded.set(SPECIFIC_CHARACTER_SET, { vr: 'CS', bytes: Buffer.from('ISO_IR 192', 'latin1') });
+  }
+  return encoded;
 }
 
 /**

@@ -6,6 +6,7 @@ export { aeTitleProblem } from './codec/ae-title';
 export { isValidUid, uidForLog } from './codec/uid';
 export { datasetEncoding } from './codec/transfer-syntax';
 export { HEADER_SCAN_LIMIT, readDatasetHeader, type DatasetHeader } from './codec/dataset-header';
+export { CHARACTER_SET_VRS, characterSetTerms, decodeText, encodeText } from './codec/character-set';
 export { buildPart10Header, splitPart10 } from './codec/part10';
 export {
   AssociationRejectReason,
