@@ -181,7 +181,8 @@ describe('CLI: nodes, agreements, echo, and transfers by study with their last e
     // Not spawnSync: storescp at debug level needs its output read while it answers.
     const answered = await hubCliAsync(hub, configFile, ['echo', 'RBA_PACS', '--as', 'echo-check']);
     expect(answered).toMatchObject({ code: 0, stderr: '' });
-    expect(answered.stdout).toMatch(new RegExp(`RBA_PACS\\s+127\\.0\\.0\\.1\\s+${rbaPacs.port}\\s+success`));
+    // With the hub's calling AE, the one the node must allow.
+    expect(answered.stdout).toMatch(new RegExp(`RBA_PACS\\s+127\\.0\\.0\\.1\\s+${rbaPacs.port}\\s+IEP_HUB\\s+success`));
     await rbaPacs.waitForLog(/Received Echo Request/);
     expect(rbaPacs.log()).toMatch(/IEP_HUB/);
 

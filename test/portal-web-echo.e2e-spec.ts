@@ -79,7 +79,14 @@ describe('portal: C-ECHO a node', () => {
     await request(hub.http!).post('/api/operations/nodes/bad..title..far..too..long/echo').set(operator).expect(404);
 
     const answer = await echo();
-    expect(answer).toMatchObject({ aeTitle: 'RA7_PACS', ok: true, result: 'success', status: 0 });
+    // The answer names the hub's calling AE: the one the node must allow.
+    expect(answer).toMatchObject({
+      aeTitle: 'RA7_PACS',
+      callingAeTitle: 'IEP_HUB',
+      ok: true,
+      result: 'success',
+      status: 0,
+    });
     expect(answer.roundTripMs).toBeGreaterThanOrEqual(0);
     expect(answer.roundTripMs).toBeLessThan(5000);
     // storescp saw the hub's AE title and a C-ECHO.
@@ -109,7 +116,7 @@ describe('portal: C-ECHO a node', () => {
     try {
       await pointRa7At(refusing.port);
       const rejected = await echo();
-      expect(rejected).toMatchObject({ ok: false, result: 'rejected' });
+      expect(rejected).toMatchObject({ ok: false, result: 'rejected', callingAeTitle: 'IEP_HUB' });
       expect(rejected.message).toMatch(/association rejected/);
     } finally {
       await refusing.stop();

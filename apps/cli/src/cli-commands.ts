@@ -301,7 +301,7 @@ async function run(app: INestApplicationContext, config: LoadedConfig, invocatio
       const result = await app.get(NodeEchoService).echo(command.aeTitle, { user: actor });
       print(
         [result as unknown as Record<string, unknown>],
-        ['aeTitle', 'host', 'port', 'result', 'roundTripMs', 'message'],
+        ['aeTitle', 'host', 'port', 'callingAeTitle', 'result', 'roundTripMs', 'message'],
       );
       return result.ok ? 0 : 1;
     }

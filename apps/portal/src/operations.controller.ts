@@ -34,6 +34,10 @@ export class OperationsController {
         aeTitle: { type: 'string' },
         host: { type: 'string' },
         port: { type: 'integer' },
+        callingAeTitle: {
+          type: 'string',
+          description: "the hub's AE title, which it calls from: the node must allow it",
+        },
         ok: { type: 'boolean' },
         result: {
           type: 'string',
@@ -48,6 +52,7 @@ export class OperationsController {
         aeTitle: 'RA7_PACS',
         host: '10.1.2.3',
         port: 104,
+        callingAeTitle: 'IEP_HUB',
         ok: false,
         result: 'refused',
         status: null,

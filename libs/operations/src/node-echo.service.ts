@@ -9,6 +9,11 @@ export interface NodeEchoView {
   aeTitle: string;
   host: string;
   port: number;
+  /**
+   * The hub's own AE title (hub.aeTitle), which it calls from when it pushes, queries and retrieves: the
+   * AE the node must allow as a calling AE.
+   */
+  callingAeTitle: string;
   ok: boolean;
   /** success, a status other than success, or how the association failed. */
   result: 'success' | 'status' | 'refused' | 'rejected' | 'aborted' | 'timeout' | 'network' | 'not-answered';
@@ -37,7 +42,7 @@ export class NodeEchoService {
     }
     // As delivery reaches the node (over DICOM TLS when it requires it), so the echo tests that same path.
     const result = await cEcho(scuTargetFor(node, this.config.hub));
-    const view = toView(node, result, now);
+    const view = toView(node, this.config.hub.aeTitle, result, now);
     const trust = await this.trusts.getById(node.trustId);
     await this.audit.record('node-echoed', {
       outcome: view.ok ? AuditOutcome.Success : AuditOutcome.SeriousFailure,
@@ -56,8 +61,19 @@ export class NodeEchoService {
   }
 }
 
-function toView(node: { aeTitle: string; host: string; port: number }, result: EchoResult, now: Date): NodeEchoView {
-  const base = { aeTitle: node.aeTitle, host: node.host, port: node.port, roundTripMs: result.roundTripMs };
+function toView(
+  node: { aeTitle: string; host: string; port: number },
+  callingAeTitle: string,
+  result: EchoResult,
+  now: Date,
+): NodeEchoView {
+  const base = {
+    aeTitle: node.aeTitle,
+    host: node.host,
+    port: node.port,
+    callingAeTitle,
+    roundTripMs: result.roundTripMs,
+  };
   const checkedAt = now.toISOString();
   if (result.kind === 'answered') {
     const ok = result.status === 0;

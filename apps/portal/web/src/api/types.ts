@@ -249,6 +249,8 @@ export interface NodeEcho {
   aeTitle: string;
   host: string;
   port: number;
+  /** The hub's AE title, which it calls from: the one the node must allow. */
+  callingAeTitle: string;
   ok: boolean;
   result: 'success' | 'status' | 'refused' | 'rejected' | 'aborted' | 'timeout' | 'network' | 'not-answered';
   status: number | null;

@@ -15,3 +15,13 @@ const FAILED_AS: Record<NodeEcho['result'], string> = {
 export function echoSummary(echo: Pick<NodeEcho, 'result' | 'roundTripMs'>): string {
   return `${FAILED_AS[echo.result] ?? echo.result} in ${echo.roundTripMs} ms`;
 }
+
+/**
+ * For a node that rejected or aborted the hub's association (most often because it does not know the hub's
+ * calling AE), which AE it must allow; undefined otherwise.
+ */
+export function echoAdvice(echo: Pick<NodeEcho, 'result' | 'callingAeTitle'>): string | undefined {
+  return echo.result === 'rejected' || echo.result === 'aborted'
+    ? `The hub calls as ${echo.callingAeTitle}: the node must allow that calling AE.`
+    : undefined;
+}

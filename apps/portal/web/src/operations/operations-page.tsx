@@ -7,7 +7,7 @@ import { formatBytes, formatDateTime, waitedFor } from '../format';
 import { usePageTitle } from '../layout/page-title';
 import { useSession } from '../session/session-context';
 import { FolderBadge } from '../transfers/transfer-badges';
-import { echoSummary } from './echo-result';
+import { echoAdvice, echoSummary } from './echo-result';
 import { useNodeEcho } from './operations-queries';
 
 interface Health {
@@ -47,7 +47,7 @@ function EchoCell({ node }: { node: PushNodeView }) {
           </Text>
         ) : (
           <Text size="sm" c="red.8" role="alert" maw={320}>
-            {echoSummary(echo.data)}: {echo.data.message}
+            {echoSummary(echo.data)}: {echo.data.message} {echoAdvice(echo.data)}
           </Text>
         ))}
       {echo.error && (
