@@ -20,10 +20,10 @@ const SHOTS = path.join(__dirname, '..', '..', 'test-output', 'browser');
 const HOST = '127.0.0.1';
 
 const EXPECTED_LINKS: Record<Role, string[]> = {
-  operator: ['Transfers', 'Quarantine', 'Agreements', 'Audit', 'Fetches', 'Users', 'Operations'],
-  'trust-admin': ['Transfers', 'Quarantine', 'Agreements', 'Fetches'],
+  operator: ['Transfers', 'Quarantine', 'Agreements', 'Audit', 'Find it', 'Fetches', 'Users', 'Operations'],
+  'trust-admin': ['Transfers', 'Quarantine', 'Agreements', 'Find it', 'Fetches'],
   governance: ['Transfers', 'Quarantine', 'Agreements', 'Audit', 'Fetches'],
-  clinician: ['Transfers', 'Fetches'],
+  clinician: ['Transfers', 'Find it', 'Fetches'],
 };
 
 const USERS: Record<Role, { username: string; trust?: string }> = {

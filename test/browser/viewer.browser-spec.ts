@@ -63,7 +63,7 @@ describe('viewer in the browser, through a secure viewer link', () => {
       },
     });
     study = await makeStudy(path.join(work, 'study'), {
-      patientId: 'VIEW0001',
+      patientId: '9434765870',
       patientName: 'VIEW^ANNA',
       series: [
         { kind: 'mr-small', count: 3, transferSyntax: 'jpeg-ls' },
@@ -222,6 +222,53 @@ describe('viewer in the browser, through a secure viewer link', () => {
         .expect(200);
       expect(pdf.headers['content-type']).toBe('application/pdf');
       expect((pdf.body as Buffer).subarray(0, 5).toString('latin1')).toBe('%PDF-');
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('finds the patient by NHS number, and View opens the study the hub holds for the trust', async () => {
+    const password = 'find-web-clinician-Secret-1';
+    await hub.app
+      .get(AccountsService)
+      .create({ username: 'find-web-clinician', password, role: 'clinician', trust: 'RA7' }, 'browser-test');
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    page.setDefaultTimeout(TIMEOUT_MS);
+    try {
+      await page.goto(`${baseUrl}/find-it`);
+      await page.getByLabel('Username').fill('find-web-clinician');
+      await page.getByLabel('Password', { exact: true }).fill(password);
+      await page.getByRole('button', { name: 'Log in' }).click();
+      await page.getByRole('button', { name: 'I acknowledge' }).click();
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Find it' }).click();
+      await page.getByLabel('NHS number').fill('9434765870');
+      await page.getByRole('button', { name: 'Find', exact: true }).click();
+      const atHub = page.getByRole('table', { name: 'Studies at the hub' });
+      await atHub.waitFor();
+      expect(await atHub.getByRole('row').count()).toBe(2);
+      expect(await atHub.textContent()).toMatch(/RVJ → RA7/);
+      // RVJ shares with RA7 but has no query/retrieve node here: asked of nothing, and said so.
+      const rvj = page.getByRole('region', { name: 'Answer of RVJ' });
+      expect(await rvj.textContent()).toMatch(/Not queryable/);
+      const [viewer] = await Promise.all([
+        context.waitForEvent('page'),
+        atHub.getByRole('button', { name: 'View' }).click(),
+      ]);
+      viewer.setDefaultTimeout(TIMEOUT_MS);
+      await waitFor(
+        'the image drawn in the viewer View opened',
+        async () => {
+          const digest = await canvasDigest(viewer);
+          return digest.lit > 1000 ? digest : undefined;
+        },
+        TIMEOUT_MS,
+      );
+      const [searched] = (await hub.dataSource.query(
+        `SELECT patient_id AS patientId FROM audit_events WHERE event = 'find-it-searched' AND actor_user = ?`,
+        ['find-web-clinician'],
+      )) as Array<{ patientId: string }>;
+      expect(searched.patientId).toBe('9434765870');
     } finally {
       await context.close();
     }

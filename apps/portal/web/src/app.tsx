@@ -6,6 +6,7 @@ import { ApiError } from './api/client';
 import { AgreementsPage } from './agreements/agreements-page';
 import { AuditPage } from './audit/audit-page';
 import { FetchesPage } from './fetches/fetches-page';
+import { FindItPage } from './find-it/find-it-page';
 import { AppLayout } from './layout/app-layout';
 import { homePathFor } from './layout/nav-links';
 import { NotFoundPage } from './layout/not-found-page';
@@ -62,6 +63,7 @@ function Gate() {
         {session.can('quarantine:read') && <Route path="quarantine" element={<QuarantinePage />} />}
         {session.can('agreements:read') && <Route path="agreements" element={<AgreementsPage />} />}
         {session.can('audit:read') && <Route path="audit" element={<AuditPage />} />}
+        {session.can('find-it:search') && <Route path="find-it" element={<FindItPage />} />}
         {session.can('fetches:read') && <Route path="fetches" element={<FetchesPage />} />}
         {session.can('users:manage') && <Route path="users" element={<UsersPage />} />}
         {session.can('operations:read') && <Route path="operations" element={<OperationsPage />} />}

@@ -1,7 +1,7 @@
 import type { Permission } from '../api/types';
 
 export interface NavItem {
-  label: 'Transfers' | 'Quarantine' | 'Agreements' | 'Audit' | 'Fetches' | 'Users' | 'Operations';
+  label: 'Transfers' | 'Quarantine' | 'Agreements' | 'Audit' | 'Find it' | 'Fetches' | 'Users' | 'Operations';
   path: string;
   /** The server's permission that makes the page usable; the server still checks every request. */
   permission: Permission;
@@ -14,6 +14,7 @@ export const NAV_ITEMS: readonly NavItem[] = [
   { label: 'Quarantine', path: '/quarantine', permission: 'quarantine:read', built: 'yes' },
   { label: 'Agreements', path: '/agreements', permission: 'agreements:read', built: 'yes' },
   { label: 'Audit', path: '/audit', permission: 'audit:read', built: 'yes' },
+  { label: 'Find it', path: '/find-it', permission: 'find-it:search', built: 'yes' },
   { label: 'Fetches', path: '/fetches', permission: 'fetches:read', built: 'yes' },
   { label: 'Users', path: '/users', permission: 'users:manage', built: 'yes' },
   { label: 'Operations', path: '/operations', permission: 'operations:read', built: 'yes' },
