@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
@@ -205,6 +206,22 @@ describe('CLI: nodes, agreements, echo, and transfers by study with their last e
       { actor: `cli:${userInfo().username}`, outcome: 8, result: 'refused' },
     ]);
   });
+
+  it("runs through npm run hub's launcher (scripts/hub.js), which compiles only when the sources are newer", () => {
+    const launched = spawnSync(
+      process.execPath,
+      [path.resolve(__dirname, '..', 'scripts', 'hub.js'), 'nodes', 'list'],
+      {
+        env: { ...process.env, HUB_CONFIG: configFile, DATABASE_URL: hub.databaseUrl, QUEUE_PREFIX: hub.queuePrefix },
+        encoding: 'utf8',
+        timeout: 120_000,
+      },
+    );
+    expect(launched.status).toBe(0);
+    expect(launched.stdout).toMatch(/^aeTitle\s+trust/);
+    // Just built (global set-up), so nothing to compile, unless a source changed since (a shared working tree).
+    expect(launched.stderr).toMatch(/^(hub: compiling the server code[^\n]*\n)?$/);
+  }, 150_000);
 
   it('help for each command; unknown commands, options and extra arguments are usage errors (exit 2)', () => {
     const help = cli(['transfers', 'show', '--help']);

@@ -3,12 +3,13 @@ import * as path from 'node:path';
 import type { TestHub } from './test-hub';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const LAUNCHER = path.join(ROOT, 'scripts', 'hub.js');
+// Global set-up brought dist up to date through scripts/hub.js (what `npm run hub` runs); the specs run the build
+// directly, so that a source edited during a run cannot make one command recompile inside a test's time.
+const CLI_MAIN = path.join(ROOT, 'dist', 'apps', 'cli', 'src', 'main.js');
 
 /**
- * The operator's CLI as a person runs it (`npm run hub -- …`, i.e. scripts/hub.js running the build), on the
- * hub's database and config file, with `input` on its stdin (e.g. a password). Global set-up has brought dist up
- * to date.
+ * The operator's CLI as a person runs it (`npm run hub -- …` runs this build), on the hub's database and config
+ * file, with `input` on its stdin (e.g. a password).
  */
 export function hubCli(
   hub: Pick<TestHub, 'databaseUrl' | 'queuePrefix'>,
@@ -17,7 +18,7 @@ export function hubCli(
   input?: string,
   env: Record<string, string | undefined> = {},
 ) {
-  const result = spawnSync(process.execPath, [LAUNCHER, ...args], {
+  const result = spawnSync(process.execPath, [CLI_MAIN, ...args], {
     cwd: ROOT,
     env: {
       ...process.env,
@@ -42,7 +43,7 @@ export function hubCliAsync(
   configFile: string,
   args: string[],
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [LAUNCHER, ...args], {
+  const child = spawn(process.execPath, [CLI_MAIN, ...args], {
     cwd: ROOT,
     env: { ...process.env, HUB_CONFIG: configFile, DATABASE_URL: hub.databaseUrl, QUEUE_PREFIX: hub.queuePrefix },
     stdio: ['ignore', 'pipe', 'pipe'],
