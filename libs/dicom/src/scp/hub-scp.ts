@@ -23,6 +23,7 @@ import { datasetEncoding } from '../codec/transfer-syntax';
 import { AssociateRqProblem, checkAssociateRq, encodeAbort, encodeAssociateRj } from '../transport/associate-rq';
 import { AssociationLimits } from './association-limits';
 import { chooseTransferSyntax, isStorageSopClass, VERIFICATION_SOP_CLASS } from './transfer-syntax-choice';
+import { encodeIdentifier, readIdentifierText } from '../codec/character-set-identifier';
 import {
   QueryRetrieveSession,
   SubOperationCounts,
@@ -140,6 +141,9 @@ export class HubScp extends BridgedScp {
   private phase: Phase = 'awaiting-request';
   /** Gives back this association's place under the limits. */
   private releaseSlot?: () => void;
+  /** The raw identifier of the C-FIND/C-MOVE being received, and of the last one received. */
+  private identifierParts: Buffer[] = [];
+  private identifier?: Buffer;
 
   constructor(socket: Socket, options: HubScpOptions) {
     // The library closes a connection that sends no PDU within associationTimeout (ARTIM) and one idle for
@@ -166,6 +170,7 @@ export class HubScp extends BridgedScp {
       storeCommand: (presentationContextId, command) => this.storeCommand(presentationContextId, command),
       storeData: (value, last) => this.storeData(value, last),
       library: (pdu) => this.toLibrary(pdu),
+      libraryData: (value, last) => this.identifierData(value, last),
       violation: (problem) => this.protocolViolation(problem),
     });
     this.readPdus(socket);
@@ -258,10 +263,8 @@ export class HubScp extends BridgedScp {
       callback([response]);
     };
     const queryRetrieve = this.session?.queryRetrieve;
-    const query = toQueryIdentifier(
-      queryModelOf(request.getAffectedSopClassUid()),
-      (request.getDataset()?.getElements() ?? {}) as Record<string, unknown>,
-    );
+    const { elements, specificCharacterSet, transferSyntaxUid } = this.identifierOf(request);
+    const query = toQueryIdentifier(queryModelOf(request.getAffectedSopClassUid()), elements);
     if (!queryRetrieve) {
       final(DimseStatus.UnableToProcess, 'query not available on this association');
       return;
@@ -276,7 +279,13 @@ export class HubScp extends BridgedScp {
         query,
         (identifier) => {
           const response = responses.CFindResponse.fromRequest(request);
-          response.setDataset(new Dataset({ ...identifier, QueryRetrieveLevel: query.level }));
+          // Written by the hub, not dcmjs: in the caller's character set when every value fits it, else UTF-8.
+          const encoded = encodeIdentifier(
+            { ...identifier, QueryRetrieveLevel: query.level },
+            specificCharacterSet,
+            transferSyntaxUid,
+          );
+          response.setDataset(new EncodedDataset(encoded.dataset, transferSyntaxUid));
           response.setStatus(DimseStatus.Pending);
           callback([response]);
         },
@@ -318,7 +327,7 @@ export class HubScp extends BridgedScp {
     ).trim();
     const query = toQueryIdentifier(
       queryModelOf(request.getAffectedSopClassUid()),
-      (request.getDataset()?.getElements() ?? {}) as Record<string, unknown>,
+      this.identifierOf(request).elements,
     );
     if (!queryRetrieve) {
       respond(DimseStatus.UnableToProcess, none, 'retrieve not available on this association');
@@ -344,6 +353,41 @@ export class HubScp extends BridgedScp {
         },
       )
       .catch((error: Error) => this.internalError(error));
+  }
+
+  /** A fragment of a C-FIND/C-MOVE identifier, before the library reads it. */
+  private identifierData(value: Buffer, last: boolean): void {
+    this.identifierParts.push(Buffer.from(value));
+    if (last) {
+      this.identifier = Buffer.concat(this.identifierParts);
+      this.identifierParts = [];
+    }
+  }
+
+  /**
+   * The request's keys: the library's, with the text keys decoded again from the raw identifier per
+   * its Specific Character Set (the library reads one set only, and reports every set as ISO_IR 192).
+   */
+  private identifierOf(request: CFindRequest | CMoveRequest): {
+    elements: Record<string, unknown>;
+    specificCharacterSet?: string;
+    transferSyntaxUid: string;
+  } {
+    const dataset = request.getDataset();
+    const transferSyntaxUid = dataset?.getTransferSyntaxUid() ?? constants.TransferSyntax.ImplicitVRLittleEndian;
+    const elements = (dataset?.getElements() ?? {}) as Record<string, unknown>;
+    const raw = this.identifier;
+    this.identifier = undefined;
+    if (!raw) {
+      return { elements, transferSyntaxUid };
+    }
+    try {
+      const { specificCharacterSet, text } = readIdentifierText(raw, transferSyntaxUid);
+      return { elements: { ...elements, ...text }, specificCharacterSet, transferSyntaxUid };
+    } catch (error) {
+      this.logger.warn(`identifier from ${this.callingAeTitle}: ${(error as Error).message}`);
+      return { elements, transferSyntaxUid };
+    }
   }
 
   override cCancelRequest(): void {
@@ -639,4 +683,18 @@ function normalizeAddress(address: string | undefined): string {
     return 'unknown';
   }
   return address.startsWith('::ffff:') ? address.slice(7) : address;
+}
+
+/** A data set the hub has already encoded: the library sends its bytes as they are. */
+class EncodedDataset extends Dataset {
+  constructor(
+    private readonly encoded: Buffer,
+    transferSyntaxUid: string,
+  ) {
+    super({}, transferSyntaxUid);
+  }
+
+  override getDenaturalizedDataset(): Buffer {
+    return this.encoded;
+  }
 }

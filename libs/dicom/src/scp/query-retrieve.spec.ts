@@ -18,6 +18,17 @@ describe('matchesKey (PS3.4 C.2.2.2)', () => {
     ['ModalitiesInStudy', 'US', 'CT\\MR', false],
     ['AccessionNumber', 'RVJ-*', 'RVJ-ACC1', true],
     ['AccessionNumber', 'A.C', 'ABC', false],
+    // On decoded text: wildcards over non-ASCII characters, case folded for names in any script.
+    ['PatientName', 'ŻÓŁĆ*', 'ŻÓŁĆ^ŁUKASZ=山田^太郎', true],
+    ['PatientName', 'żółć*', 'ŻÓŁĆ^ŁUKASZ=山田^太郎', true],
+    ['PatientName', 'M?LLER^REN?E', 'MÜLLER^RENÉE', true],
+    ['PatientName', 'müller^renée', 'MÜLLER^RENÉE', true],
+    ['PatientID', 'müller', 'MÜLLER', false],
+    ['PatientName', '山田*', 'Yamada^Tarou=山田^太郎=やまだ^たろう', true],
+    ['PatientName', 'やまだ^たろう', 'Yamada^Tarou=山田^太郎=やまだ^たろう', true],
+    ['PatientName', '?田^太郎', 'Yamada^Tarou=山田^太郎=やまだ^たろう', true],
+    ['PatientName', '太郎*', 'Yamada^Tarou=山田^太郎=やまだ^たろう', false],
+    ['PatientName', '*=山田^太郎=*', 'Yamada^Tarou=山田^太郎=やまだ^たろう', true],
   ])('%s key %j against %j → %s', (keyword, key, value, expected) => {
     expect(matchesKey(keyword, key, value)).toBe(expected);
   });

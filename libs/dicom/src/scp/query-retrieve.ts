@@ -135,7 +135,9 @@ function keyText(value: unknown): string | undefined {
 /**
  * DICOM attribute matching (PS3.4 C.2.2.2) of one stored value against one key: empty key is
  * universal; a backslash list is a UID list; `*` and `?` are wildcards; `a-b` is a range for dates
- * and times; otherwise single value matching. Person names match without regard to case.
+ * and times; otherwise single value matching, on decoded text (wildcards match characters, not bytes).
+ * Person names match without regard to case, and a key without '=' matches the whole name or any one
+ * of its component groups (alphabetic, ideographic, phonetic).
  */
 export function matchesKey(keyword: string, key: string, value: string | null | undefined): boolean {
   if (key === '' || key === '*') {
@@ -155,13 +157,22 @@ export function matchesKey(keyword: string, key: string, value: string | null | 
   if (key.includes('\\')) {
     return key.split('\\').some((part) => matchesKey(keyword, part, value));
   }
-  const caseless = keyword === 'PatientName' || keyword.endsWith('PhysicianName');
+  const personName = keyword === 'PatientName' || keyword.endsWith('PhysicianName');
+  if (personName && !key.includes('=') && actual.includes('=')) {
+    // A key of one component group may match the alphabetic, ideographic or phonetic group of the name.
+    return [actual, ...actual.split('=')].some((group) => matchesText(key, group, true));
+  }
+  return matchesText(key, actual, personName);
+}
+
+/** Single value or wildcard matching on decoded text: '?' is one character, whatever its script. */
+function matchesText(key: string, actual: string, caseless: boolean): boolean {
   if (key.includes('*') || key.includes('?')) {
     const pattern = key
       .replace(/[.+^${}()|[\]\\]/g, '\\$&')
       .replace(/\*/g, '.*')
       .replace(/\?/g, '.');
-    return new RegExp(`^${pattern}$`, caseless ? 'is' : 's').test(actual);
+    return new RegExp(`^${pattern}$`, caseless ? 'isu' : 'su').test(actual);
   }
   return caseless ? actual.toLowerCase() === key.toLowerCase() : actual === key;
 }

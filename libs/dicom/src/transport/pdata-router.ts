@@ -8,6 +8,11 @@ export interface PDataHandlers {
   storeData(value: Buffer, last: boolean): void;
   /** P-DATA-TF PDUs of every other message, in order, for dcmjs-dimse. */
   library(pdu: Buffer): void;
+  /**
+   * A data set fragment of a message the library gets (a C-FIND or C-MOVE identifier), seen before the
+   * library sees its PDU: the raw bytes, which the library decodes in one character set only.
+   */
+  libraryData?(value: Buffer, last: boolean): void;
   /** The peer broke the protocol inside a C-STORE: the association must be aborted. */
   violation(problem: string): void;
 }
@@ -77,6 +82,9 @@ export class PDataRouter {
         case 'passthrough':
         case 'library-data':
           forLibrary.push(item);
+          if (state.kind === 'library-data' && !command) {
+            this.handlers.libraryData?.(value, last);
+          }
           if (state.kind === 'library-data' && last && !command) {
             this.state = { kind: 'idle' };
           } else if (state.kind === 'library-data' && command) {
