@@ -241,7 +241,12 @@ export class HubScp extends BridgedScp {
   }
 
   override abort(): void {
+    // A peer that aborts may wait for the acceptor to close the transport (PS3.8 9.2.3, AA-3): left open,
+    // the library's idle check fired idleMs later and logged a "Connection timeout" for an association
+    // already audited as aborted. It closes now, which also stops the library's timers.
+    this.phase = 'closing';
     void this.finish('aborted');
+    this.connection.destroy();
   }
 
   override cEchoRequest(request: CEchoRequest, callback: (response: responses.CEchoResponse) => void): void {

@@ -65,6 +65,9 @@ export function openAssociation(
       source: rejection.source,
       message: `${peer}: association ${describeRejection(rejection.result, rejection.source, rejection.reason)}`,
     };
+    // Nothing more can come: the library only half-closes (FIN), so a peer that keeps its side open
+    // would hold the rejection back until a timeout. It is reported now.
+    ScuNetwork.of(client)?.socket.destroy();
   });
   client.on('networkError', (error: Error) => {
     failure ??= networkFailure(peer, error.message, timeouts);
