@@ -20,10 +20,13 @@ const HOST = '127.0.0.1';
 const TIMEOUT_MS = 30_000;
 
 /** A digest of the viewport's canvas: how many pixels are not black, and the sum of their red channel. */
-async function canvasDigest(page: Page): Promise<{ lit: number; sum: number }> {
+async function canvasDigest(
+  page: Page,
+  selector = '[aria-label="Image viewport"] canvas',
+): Promise<{ lit: number; sum: number }> {
   // Runs in the page (a string, so this file needs no DOM types).
   return page.evaluate<{ lit: number; sum: number }>(`(() => {
-    const canvas = document.querySelector('[aria-label="Image viewport"] canvas');
+    const canvas = document.querySelector(${JSON.stringify(selector)});
     if (!canvas || canvas.width === 0) {
       return { lit: 0, sum: 0 };
     }
@@ -112,6 +115,15 @@ describe('viewer in the browser, through a secure viewer link', () => {
         async () => {
           before = await canvasDigest(page);
           return before.lit > 1000 ? before : undefined;
+        },
+        TIMEOUT_MS,
+      );
+      // The series list shows each image series' middle image.
+      await waitFor(
+        'the thumbnail drawn',
+        async () => {
+          const thumbnail = await canvasDigest(page, 'canvas[aria-label="Thumbnail of series 1"]');
+          return thumbnail.lit > 100 ? thumbnail : undefined;
         },
         TIMEOUT_MS,
       );

@@ -1,6 +1,6 @@
 // Cornerstone3D set up once per page: the core, the DICOM image loader (its codecs run in web workers,
 // bundled, nothing from a CDN) and the tools a reader expects on a stack: window/level, pan, zoom, scroll.
-import { RenderingEngine, Enums as CoreEnums, init as initCore, type Types } from '@cornerstonejs/core';
+import { RenderingEngine, Enums as CoreEnums, init as initCore, utilities, type Types } from '@cornerstonejs/core';
 import dicomImageLoader, { init as initLoader } from '@cornerstonejs/dicom-image-loader';
 import {
   PanTool,
@@ -84,4 +84,14 @@ export function createStackViewer(element: HTMLDivElement) {
       engine.destroy();
     },
   };
+}
+
+/** Draws one image, fitted, on a small canvas: a series' thumbnail. */
+export async function drawThumbnail(canvas: HTMLCanvasElement, imageId: string): Promise<void> {
+  await initCornerstone();
+  const { width, height } = canvas.getBoundingClientRect();
+  await utilities.loadImageToCanvas({ canvas, imageId, thumbnail: true });
+  // The loader sizes the canvas to the image; the list keeps it small.
+  canvas.style.width = `${width}px`;
+  canvas.style.height = `${height}px`;
 }

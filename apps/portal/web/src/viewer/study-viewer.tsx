@@ -1,6 +1,6 @@
 import { Alert, Anchor, Button, Group, Loader, Paper, Stack, Text, Title } from '@mantine/core';
 import { useEffect, useRef, useState } from 'react';
-import { createStackViewer, imageIdsFor, initCornerstone, setViewerHeaders } from './cornerstone';
+import { createStackViewer, drawThumbnail, imageIdsFor, initCornerstone, setViewerHeaders } from './cornerstone';
 import { type DicomJson, type SeriesSummary, first, listSeries, seriesMetadata } from './dicomweb';
 import { reportLines, reportTitle } from './report-text';
 
@@ -74,14 +74,18 @@ export function StudyViewer(props: { root: string; studyInstanceUid: string; hea
         </Title>
         {series === null && !error && <Loader size="sm" aria-label="Loading series" />}
         {series?.map((item) => (
-          <Button
-            key={item.seriesInstanceUid}
-            variant={item.seriesInstanceUid === current ? 'filled' : 'light'}
-            onClick={() => setCurrent(item.seriesInstanceUid)}
-            aria-pressed={item.seriesInstanceUid === current}
-          >
-            {`Series ${item.seriesNumber ?? '?'} ${item.modality} (${item.instances})`}
-          </Button>
+          <Stack key={item.seriesInstanceUid} gap={4}>
+            {!DOCUMENT_MODALITIES.has(item.modality) && (
+              <SeriesThumbnail root={root} studyInstanceUid={studyInstanceUid} series={item} headers={props.headers} />
+            )}
+            <Button
+              variant={item.seriesInstanceUid === current ? 'filled' : 'light'}
+              onClick={() => setCurrent(item.seriesInstanceUid)}
+              aria-pressed={item.seriesInstanceUid === current}
+            >
+              {`Series ${item.seriesNumber ?? '?'} ${item.modality} (${item.instances})`}
+            </Button>
+          </Stack>
         ))}
       </Stack>
       <Stack gap="xs" style={{ flex: 1 }}>
@@ -147,5 +151,37 @@ function DocumentView({ document, renderedUrl }: { document: DicomJson; rendered
         </Text>
       ))}
     </Paper>
+  );
+}
+
+const DOCUMENT_MODALITIES = new Set(['SR', 'DOC', 'KO', 'PR']);
+
+/** The series' middle image, small, drawn once its metadata is in. */
+function SeriesThumbnail(props: {
+  root: string;
+  studyInstanceUid: string;
+  series: SeriesSummary;
+  headers?: Record<string, string>;
+}) {
+  const canvas = useRef<HTMLCanvasElement>(null);
+  const { root, studyInstanceUid, series, headers } = props;
+  useEffect(() => {
+    void (async () => {
+      const metadata = await seriesMetadata(root, studyInstanceUid, series.seriesInstanceUid, headers);
+      const ids = imageIdsFor(root, studyInstanceUid, metadata);
+      if (canvas.current && ids.length > 0) {
+        await drawThumbnail(canvas.current, ids[Math.floor(ids.length / 2)]);
+      }
+    })().catch(() => undefined);
+  }, [root, studyInstanceUid, series.seriesInstanceUid, headers]);
+  return (
+    <canvas
+      ref={canvas}
+      width={128}
+      height={128}
+      aria-label={`Thumbnail of series ${series.seriesNumber ?? '?'}`}
+      role="img"
+      style={{ width: 128, height: 128, background: 'black' }}
+    />
   );
 }
