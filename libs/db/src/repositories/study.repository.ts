@@ -108,7 +108,7 @@ export class StudyRepository {
         });
   }
 
-    async getByState(state: StudyState): Promise<Study[]> {
+  async getByState(state: StudyState): Promise<Study[]> {
     return this.repository.find({ where: { state }, order: { completedAt: 'ASC' } });
   }
 
