@@ -16,6 +16,8 @@ describe('C-FIND identifiers in their character sets', () => {
       '\\ISO 2022 IR 87',
       '\\ISO 2022 IR 87',
     ],
+    ['Latin-1 values, an unknown set asked for', { PatientName: 'MÜLLER' }, 'KOI8-R', 'ISO_IR 192'],
+    ['ASCII values, an unknown set asked for', { PatientName: 'MULLER' }, 'KOI8-R', undefined],
     ['a UID is no text', { StudyInstanceUID: '1.2.3', PatientID: 'P1' }, 'ISO_IR 100', 'ISO_IR 100'],
   ])('%s', (_name, values, requested, expected) => {
     expect(responseCharacterSet(values, requested)).toBe(expected);

@@ -1,5 +1,5 @@
 import { data as dcmjsData } from 'dcmjs';
-import { CHARACTER_SET_VRS, characterSetTerms, decodeText, encodeText } from './character-set';
+import { CHARACTER_SET_VRS, characterSetTerms, decodeText, encodeText, isKnownCharacterSet } from './character-set';
 import { ElementReader } from './element-reader';
 import { datasetEncoding } from './transfer-syntax';
 import { UNDEFINED_LENGTH, hasShortLength, tagName } from './vr';
@@ -96,7 +96,8 @@ export function responseCharacterSet(
         !vr || !CHARACTER_SET_VRS.has(vr) || encodeText(value, characterSet, { personName: vr === 'PN' }) !== undefined
       );
     });
-  const declared = characterSetTerms(requested).length > 0 ? requested : undefined;
+  // A set the hub does not know is not one it can write in.
+  const declared = characterSetTerms(requested).length > 0 && isKnownCharacterSet(requested) ? requested : undefined;
   if (fits(declared)) {
     return declared;
   }
