@@ -101,6 +101,8 @@ export function openAssociation(
   });
   const opened = ScuNetwork.of(client)!;
   opened.socket.setNoDelay(true);
+  // The library's own log lines name the peer (before the A-ASSOCIATE-RQ they read " -> Connection error").
+  opened.label(peer);
   if (proposal) {
     opened.propose(proposal, MAX_PRESENTATION_CONTEXTS);
   }
@@ -112,8 +114,11 @@ export function openAssociation(
   });
 }
 
-/** The library's network error in words, with the peer named (its own messages leave the AE title out). */
-function networkFailure(peer: string, message: string, timeouts: ScuTimeouts): AssociationFailure {
+/**
+ * The library's network error in words, with the peer named (its own messages leave the AE title out):
+ * "connection refused", "timeout" and "connection dropped" each as what it is.
+ */
+export function networkFailure(peer: string, message: string, timeouts: ScuTimeouts): AssociationFailure {
   if (/ECONNREFUSED/.test(message)) {
     return { kind: 'refused', message: `${peer}: connection refused (nothing listening)` };
   }
@@ -131,5 +136,5 @@ function networkFailure(peer: string, message: string, timeouts: ScuTimeouts): A
   if (/ECONNRESET|EPIPE|closed/i.test(message)) {
     return { kind: 'network', message: `${peer}: connection dropped by the peer (${message.replace(/^.*?: /, '')})` };
   }
-  return { kind: 'network', message: `${peer}: ${message.replace(/^\s*->\s*/, '')}` };
+  return { kind: 'network', message: `${peer}: ${message.replace(/^[^>]*->\s*/, '')}` };
 }

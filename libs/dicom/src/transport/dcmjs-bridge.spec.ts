@@ -34,6 +34,8 @@ describe('dcmjs-dimse bridge', () => {
       expect(Array.isArray(scp.pending)).toBe(true);
       expect(scp.connected).toBe(false);
       expect('dimseStream' in scp).toBe(true);
+      // Its log lines start with logId, which ScuNetwork.label sets.
+      expect(scp.logId).toBe('');
     } finally {
       socket.destroy();
     }

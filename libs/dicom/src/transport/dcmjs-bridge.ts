@@ -30,6 +30,8 @@ export const DCMJS_DIMSE_VERSION = '0.3.3';
 /** Private members of the library's Network (the base of Scp, and what a Client opens). */
 interface NetworkInternals {
   socket: Socket;
+  /** The name the library puts at the start of its log lines. */
+  logId: string;
   connected: boolean;
   connectedTime: number;
   lastPduTime?: number;
@@ -98,6 +100,11 @@ export class ScuNetwork {
 
   get socket(): Socket {
     return this.network.socket;
+  }
+
+  /** What the library's log lines name this association by (it sets the called AE only once it asks). */
+  label(text: string): void {
+    this.network.logId = text;
   }
 
   /** Something went out or came in: keeps the library's PDU timeout from firing. */
