@@ -12,7 +12,7 @@ import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import request from 'supertest';
-import { StorescpHandle, freePort, sleep, startStorescp, storescu } from './support/dcmtk';
+import { StorescpHandle, freePort, movescu, sleep, startStorescp, storescu } from './support/dcmtk';
 import { GeneratedStudy, makeStudy } from './support/dicom-factory';
 import { RawPeer, VERIFICATION, IMPLICIT_LE, abortPdu, associateRq } from './support/raw-pdu';
 import { TestHub, startTestHub } from './support/test-hub';
@@ -350,6 +350,58 @@ describe('honest association errors (storescp and raw peers)', () => {
           'calling AE not recognized: "rvj_pacs" differs only in case from the configured "RVJ_PACS" (AE titles are case-sensitive)',
         code: 3,
       });
+    });
+  });
+
+  describe('pull: a C-MOVE destination that rejects the hub for good', () => {
+    let hub: TestHub;
+    let destination: Awaited<ReturnType<typeof peerAnswering>>;
+
+    afterAll(async () => {
+      await hub?.destroy();
+      await destination?.close();
+    });
+
+    it('is asked once, not once per study, and the C-MOVE ends with its rejection', async () => {
+      destination = await peerAnswering(associateRj(1, 1, 3));
+      hub = await startTestHub({
+        apps: ['receiver', 'router'],
+        stableStudySeconds: 1,
+        configure: (raw) => {
+          Object.assign(raw.trusts.find((trust) => trust.code === 'RA7')!.nodes[0], {
+            receive: 'pull',
+            port: destination.port,
+          });
+        },
+      });
+      const studies: string[] = [];
+      for (const name of ['first', 'second']) {
+        const pulled = await makeStudy(path.join(work, `pull-${name}`), {
+          patientId: 'AER0100',
+          patientName: 'TEST^PULLED',
+          series: [{ kind: 'mr-small', count: 2 }],
+        });
+        expect((await storescu(HOST, hub.port, 'RVJ_PACS', 'RA7_EMER', pulled.files)).code).toBe(0);
+        studies.push(pulled.studyInstanceUid);
+      }
+      await waitFor('both studies awaiting pull', async () => {
+        const rows = (await hub.dataSource.query(
+          `SELECT t.state FROM transfers t JOIN studies s ON s.id = t.study_id WHERE s.study_instance_uid IN (?, ?)`,
+          studies,
+        )) as Array<{ state: string }>;
+        return rows.length === 2 && rows.every((row) => row.state === 'awaiting-pull') ? rows : undefined;
+      });
+      const moved = await movescu(HOST, hub.port, 'RA7_PACS', 'IEP_HUB', 'RA7_PACS', 'PATIENT', ['PatientID=AER0100'], {
+        patientRoot: true,
+      });
+      // One rejected association: the second study's would be rejected the same way (permanent).
+      expect(destination.connectedAt).toHaveLength(1);
+      expect(moved.finalStatus).toBe(0xa702);
+      expect(moved.failed).toBe(4);
+      // Its error comment names the peer and the rejection (cut at 64 characters, an LO).
+      expect(moved.stderr + moved.stdout).toContain(
+        `[RA7_PACS@127.0.0.1:${destination.port}: association rejected permanent by the]`,
+      );
     });
   });
 });

@@ -5,6 +5,7 @@ import { DicomNode, InstanceRecord, NodeRepository, TransferRepository, Trust } 
 import { sendAndRecord } from '@hub/delivery';
 import {
   DimseStatus,
+  FailureClass,
   InstanceOutcome,
   MoveOutcome,
   QueryIdentifier,
@@ -169,6 +170,10 @@ export class QueryRetrieveService {
       }
       const result = await this.sendGroup(caller, destination, pullable, instances, counts, progress);
       associationFailure ??= result.error;
+      // A destination that rejects the hub for good would reject each next association the same way.
+      if (result.failureClass === 'permanent') {
+        break;
+      }
     }
     const status =
       counts.failed === 0 && counts.remaining === 0
@@ -194,7 +199,7 @@ export class QueryRetrieveService {
     instances: InstanceRecord[],
     counts: SubOperationCounts,
     progress: (counts: SubOperationCounts) => void,
-  ): Promise<{ error?: string }> {
+  ): Promise<{ error?: string; failureClass?: FailureClass }> {
     const now = new Date();
     const onOutcome = (outcome: InstanceOutcome) => {
       counts.remaining--;
@@ -209,7 +214,7 @@ export class QueryRetrieveService {
     };
     const transferId = pullable.transfer.id;
     // Answers are recorded once the association has ended (the recorder writes early only past its batch).
-    const { outcomes, failure } = await sendAndRecord(this.transfers, {
+    const { outcomes, failure, failureClass } = await sendAndRecord(this.transfers, {
       transferId,
       target: scuTargetFor(destination, this.config.hub),
       instances: instances.map((instance) => ({
@@ -260,7 +265,7 @@ export class QueryRetrieveService {
     this.logger.log(
       `C-MOVE of transfer ${transferId} to ${destination.aeTitle} for ${caller.node.aeTitle}: ${completed}/${instances.length}`,
     );
-    return { error };
+    return { error, failureClass };
   }
 
   /** Sensitive studies stay available to the recipient's PACS, but every DICOM access is a Security Alert. */
