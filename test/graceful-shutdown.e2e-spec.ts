@@ -5,13 +5,14 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { createConnection } from 'mysql2/promise';
 import { stringify } from 'yaml';
-import { StorescuResult, echoscu, freePort, stopProcess, storescu, waitForPort } from './support/dcmtk';
+import { StorescuResult, echoscu, freePort, startStorescp, stopProcess, storescu, waitForPort } from './support/dcmtk';
 import { makeStudy } from './support/dicom-factory';
-import { TEST_REDIS_URL, specDatabaseUrl, testHubConfig } from './support/test-hub';
+import { TEST_REDIS_URL, TestHubRawConfig, ra7PushNodeAt, specDatabaseUrl, testHubConfig } from './support/test-hub';
 import { waitFor } from './support/wait-for';
 
 const HOST = '127.0.0.1';
 const RECEIVER_MAIN = path.resolve(__dirname, '..', 'dist', 'apps', 'receiver', 'src', 'main.js');
+const HUB_MAIN = path.resolve(__dirname, '..', 'dist', 'apps', 'hub', 'src', 'main.js');
 const INSTANCES = 150;
 
 function filesUnder(dir: string): string[] {
@@ -138,4 +139,81 @@ describe('receiver: graceful shutdown on SIGTERM', () => {
       await db.end();
     }
   }, 180_000);
+  it('lets the forwarder finish the delivery it is running before the hub exits 0', async () => {
+    const outputDir = mkdtempSync(path.join(work, 'pacs-'));
+    const pacs = await startStorescp({ aeTitle: 'RA7_PACS', outputDir, logLevel: 'quiet' });
+    const dicomPort = await freePort();
+    const raw = testHubConfig(dicomPort, path.join(work, 'hub-store'), 1) as TestHubRawConfig & Record<string, unknown>;
+    mkdirSync(path.join(work, 'hub-store'));
+    raw.hub.httpPort = await freePort();
+    ra7PushNodeAt(pacs.port)(raw);
+    const configFile = path.join(work, 'hub-all.yaml');
+    writeFileSync(configFile, stringify(raw));
+    let hubOutput = '';
+    const hub = spawn(process.execPath, [HUB_MAIN], {
+      env: {
+        ...process.env,
+        HUB_CONFIG: configFile,
+        DATABASE_URL: specDatabaseUrl(),
+        REDIS_URL: TEST_REDIS_URL,
+        QUEUE_PREFIX: `t${randomBytes(4).toString('hex')}`,
+        LOG_LEVEL: 'log',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    receiver = hub;
+    hub.stdout!.on('data', (chunk: Buffer) => (hubOutput += chunk.toString()));
+    hub.stderr!.on('data', (chunk: Buffer) => (hubOutput += chunk.toString()));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      hub.once('exit', (code, signal) => resolve({ code, signal })),
+    );
+    await waitForPort(dicomPort, 90_000, { pid: hub.pid, isAlive: () => hub.exitCode === null }).catch(
+      (error: Error) => {
+        throw new Error(`${error.message}\n${hubOutput}`);
+      },
+    );
+    // The hub has created and migrated this spec's database by now.
+    const db = await createConnection({ uri: specDatabaseUrl() });
+    try {
+      const study = await makeStudy(path.join(work, 'elective'), {
+        patientId: 'SHUT0002',
+        patientName: 'TEST^SHUTDOWN^TWO',
+        series: [{ kind: 'ct', count: INSTANCES }],
+      });
+      // Elective: delivered once the study is complete, in one job of its own.
+      const sent = await storescu(HOST, dicomPort, 'RVJ_PACS', 'RA7_ELEC', study.files);
+      expect(sent.stores.every((store) => store.status === 0)).toBe(true);
+      const transfer = async () =>
+        (
+          (await db.query(
+            `SELECT t.id, t.state, (SELECT COUNT(*) FROM transfer_instances ti
+                WHERE ti.transfer_id = t.id AND ti.state = 'delivered') AS delivered
+               FROM transfers t JOIN studies s ON s.id = t.study_id WHERE s.study_instance_uid = ?`,
+            [study.studyInstanceUid],
+          )) as unknown as [Array<{ id: string; state: string; delivered: number }>]
+        )[0][0];
+      // SIGTERM while the delivery job is running: some instances at the PACS, not all.
+      await waitFor(
+        'the delivery under way',
+        async () => {
+          const row = await transfer();
+          return row?.state === 'delivering' && Number(row.delivered) > 0 ? row : undefined;
+        },
+        60_000,
+      );
+      hub.kill('SIGTERM');
+      const { code, signal } = await exited;
+      expect({ code, signal }).toEqual({ code: 0, signal: null });
+      // The job ran to its end: every instance delivered, the transfer settled, nothing left mid-flight.
+      const row = await transfer();
+      expect({ state: row.state, delivered: Number(row.delivered) }).toEqual({
+        state: 'delivered',
+        delivered: INSTANCES,
+      });
+      expect(filesUnder(outputDir)).toHaveLength(INSTANCES);
+    } finally {
+      await db.end();
+      await pacs.stop();
+    }
+  }, 240_000);
 });
