@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, ServiceUnavailableException } from '@nestjs/common';
 import {
   HealthCheckResult,
   HealthCheckService,
@@ -43,8 +43,26 @@ export class HubHealthService {
     return this.health.check([]);
   }
 
-  /** Throws ServiceUnavailableException (503, with every check's state) when a check is down. */
-  ready(): Promise<HealthCheckResult> {
+  /**
+   * Throws ServiceUnavailableException (503) when a check is down: its message names each failed check, and
+   * the body carries every check's state (the portal's error filter keeps the message only).
+   */
+  async ready(): Promise<HealthCheckResult> {
+    try {
+      return await this.check();
+    } catch (error) {
+      if (!(error instanceof ServiceUnavailableException)) {
+        throw error;
+      }
+      const result = error.getResponse() as HealthCheckResult;
+      const down = Object.entries(result.error ?? {}).map(
+        ([name, check]) => `${name}: ${(check as { message?: string }).message ?? 'down'}`,
+      );
+      throw new ServiceUnavailableException({ message: `not ready: ${down.join('; ')}`, ...result });
+    }
+  }
+
+  private check(): Promise<HealthCheckResult> {
     const check = (name: string, fn: () => Promise<Record<string, unknown> | void>): HealthIndicatorFunction => {
       return async () => {
         const indicator = this.indicators.check(name);

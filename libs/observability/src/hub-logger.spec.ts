@@ -22,7 +22,7 @@ describe('hub logger settings', () => {
 
 describe('requestRoute', () => {
   const request = (url: string, route?: string, baseUrl = '') =>
-    ({ url, baseUrl, ...(route ? { route: { path: route } } : {}) }) as IncomingMessage & {
+    ({ url, baseUrl, ...(route ? { route: { path: route } } : {}) }) as unknown as IncomingMessage & {
       route?: { path: string };
     };
 
