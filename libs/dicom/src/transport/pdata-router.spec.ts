@@ -149,6 +149,28 @@ describe('PDataRouter', () => {
     expect(log.slice(3)).toEqual(['store 1 9 1.2.3.9']);
   });
 
+  it("shows a C-FIND identifier's raw fragments before the library gets their PDUs", () => {
+    const seen: string[] = [];
+    const router = new PDataRouter({
+      storeCommand: () => seen.push('store'),
+      storeData: () => seen.push('store data'),
+      library: (pdu) => seen.push(`library ${pdu.length}`),
+      libraryData: (value, last) => seen.push(`identifier ${value.toString('latin1')}${last ? ' last' : ''}`),
+      violation: (problem) => seen.push(`violation ${problem}`),
+    });
+    const find = pData(pdv(5, findCommand(), { command: true, last: true }));
+    const first = pData(pdv(5, Buffer.from('M\xdcL', 'latin1'), { command: false, last: false }));
+    const second = pData(pdv(5, Buffer.from('LER*', 'latin1'), { command: false, last: true }));
+    [find, first, second].forEach((pdu) => router.push(pdu));
+    expect(seen).toEqual([
+      `library ${find.length}`,
+      'identifier M\xdcL',
+      `library ${first.length}`,
+      'identifier LER* last',
+      `library ${second.length}`,
+    ]);
+  });
+
   it('hands a split command of another message to the library once it is whole, fragments in order', () => {
     const { router, library } = routerWithLog();
     const command = findCommand();
