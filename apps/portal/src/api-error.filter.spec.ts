@@ -20,6 +20,15 @@ describe('apiErrorOf', () => {
     });
   });
 
+  it('keeps the field a refusal names', () => {
+    expect(apiErrorOf(new BadRequestException({ field: 'to', message: 'to: sharing agreement suspended' }))).toEqual({
+      statusCode: 400,
+      error: 'Bad Request',
+      message: 'to: sharing agreement suspended',
+      field: 'to',
+    });
+  });
+
   it('names a status Nest leaves unnamed', () => {
     expect(apiErrorOf(new HttpException('too many failed log-ins', 429))).toEqual({
       statusCode: 429,

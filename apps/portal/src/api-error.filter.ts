@@ -8,6 +8,8 @@ export interface ApiError {
   error: string;
   /** What was wrong, naming the field or the thing when there is one ("state: expected one of …"). */
   message: string;
+  /** The request field at fault, when the error is about one field (a form can mark it). */
+  field?: string;
 }
 
 /** The body for an exception: Nest's own shapes (a string, or an object with a message array) made into one. */
@@ -21,7 +23,13 @@ export function apiErrorOf(exception: unknown): ApiError {
       : typeof raw === 'string' && raw !== ''
         ? raw
         : exception.message;
-    return { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', message };
+    const field = typeof response === 'object' ? (response as { field?: unknown }).field : undefined;
+    return {
+      statusCode,
+      error: STATUS_CODES[statusCode] ?? 'Error',
+      message,
+      ...(typeof field === 'string' ? { field } : {}),
+    };
   }
   // Anything else is the hub's fault: say so without detail (it may hold SQL, paths or patient data).
   return {

@@ -63,7 +63,12 @@ export const API_SCHEMAS = {
   },
   ApiErrorBody: {
     type: 'object',
-    properties: { statusCode: { type: 'number' }, error: { type: 'string' }, message: { type: 'string' } },
+    properties: {
+      statusCode: { type: 'number' },
+      error: { type: 'string' },
+      message: { type: 'string' },
+      field: { type: 'string', description: 'The request field at fault, when the error is about one field.' },
+    },
     required: ['statusCode', 'error', 'message'],
     additionalProperties: false,
     description: "Every error the API answers has this shape (the server's ApiErrorFilter).",

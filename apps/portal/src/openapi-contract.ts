@@ -137,6 +137,7 @@ const API_ERROR: SchemaObject = {
     statusCode: { type: 'integer', example: 400 },
     error: { type: 'string', example: 'Bad Request' },
     message: { type: 'string', example: 'state: expected one of queued, delivering, delivered, …' },
+    field: { type: 'string', description: 'the request field at fault, when there is one', example: 'state' },
   },
   required: ['statusCode', 'error', 'message'],
   additionalProperties: false,

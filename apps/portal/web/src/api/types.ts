@@ -121,6 +121,8 @@ export interface ApiErrorBody {
   statusCode: number;
   error: string;
   message: string;
+  /** The request field at fault, when the error is about one field. */
+  field?: string;
 }
 
 export interface QuarantinedStudy {
