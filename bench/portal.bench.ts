@@ -21,6 +21,16 @@ import { recreateDatabase, repoRoot, spawnLogged } from './support/receivers';
 import { median } from './support/report';
 
 const DATABASE_URL = 'mysql://root@127.0.0.1:3306/iehub_bench_portal';
+/** The cases the goal is about: the first page of the transfer listing, with and without filters. */
+const GOAL_CASES = new Set([
+  'operator, first page',
+  'operator, state + folder',
+  'operator, date range + without report',
+  'operator, patient ID',
+  'trust-admin, first page (own trust)',
+  'trust-admin, state=failed',
+  'clinician, first page (restricted hidden)',
+]);
 const CHROMIUM = '/usr/bin/chromium';
 const TRUSTS = 12;
 const PASSWORD = 'bench-portal-password-1';
@@ -148,21 +158,32 @@ async function timeRequest(base: string, token: string, name: string, path: stri
   };
 }
 
-/** The built web app's JavaScript and CSS, raw and gzipped (what a browser downloads on a first visit). */
-function bundleSize(root: string): { files: number; rawKiB: number; gzipKiB: number } {
-  const assets = join(root, 'dist', 'portal-web', 'assets');
-  let raw = 0;
-  let gzip = 0;
-  let files = 0;
-  for (const name of readdirSync(assets)) {
-    if (/\.(js|css)$/.test(name)) {
-      const content = readFileSync(join(assets, name));
-      raw += content.length;
-      gzip += gzipSync(content, { level: 9 }).length;
-      files++;
+/**
+ * The built web app's JavaScript and CSS, raw and gzipped: what index.html loads on a first visit, and what
+ * is fetched only when needed (the viewer and its codecs, lazily imported).
+ */
+function bundleSize(root: string): { first: Size; onDemand: Size } {
+  const dir = join(root, 'dist', 'portal-web');
+  const index = readFileSync(join(dir, 'index.html'), 'utf8');
+  const entry = new Set([...index.matchAll(/(?:src|href)="\/?(assets\/[^"]+\.(?:js|css))"/g)].map((match) => match[1]));
+  const first: Size = { files: 0, rawKiB: 0, gzipKiB: 0 };
+  const onDemand: Size = { files: 0, rawKiB: 0, gzipKiB: 0 };
+  for (const name of readdirSync(join(dir, 'assets'))) {
+    if (/\.(js|css|wasm)$/.test(name)) {
+      const content = readFileSync(join(dir, 'assets', name));
+      const size = entry.has(`assets/${name}`) ? first : onDemand;
+      size.files++;
+      size.rawKiB += content.length / 1024;
+      size.gzipKiB += gzipSync(content, { level: 9 }).length / 1024;
     }
   }
-  return { files, rawKiB: raw / 1024, gzipKiB: gzip / 1024 };
+  return { first, onDemand };
+}
+
+interface Size {
+  files: number;
+  rawKiB: number;
+  gzipKiB: number;
 }
 
 /**
@@ -309,13 +330,15 @@ async function main(): Promise<void> {
         `| ${t.name} | ${t.medianMs.toFixed(1)} | ${t.p95Ms.toFixed(1)} | ${t.minMs.toFixed(1)} | ${t.rows} | ${t.total} |`,
       );
     }
-    const worst = Math.max(
-      ...timings.filter((t) => t.name.includes('page') || t.name.includes('state')).map((t) => t.medianMs),
-    );
-    console.log(`\nslowest transfer-listing median: ${worst.toFixed(1)} ms (goal < 200 ms)`);
+    // The goal (under 200 ms) is for a first page of transfers, with filters: not a deep page or another sort.
+    const goal = timings.filter((t) => GOAL_CASES.has(t.name));
+    const worst = Math.max(...goal.map((t) => t.medianMs));
+    console.log(`\nslowest first-page transfer listing, median: ${worst.toFixed(1)} ms (goal < 200 ms)`);
     const size = bundleSize(root);
+    const show = (label: string, value: Size) =>
+      `${label}: ${value.files} files, ${value.rawKiB.toFixed(0)} KiB raw, ${value.gzipKiB.toFixed(0)} KiB gzip`;
     console.log(
-      `\nweb app: ${size.files} JS/CSS files, ${size.rawKiB.toFixed(0)} KiB raw, ${size.gzipKiB.toFixed(0)} KiB gzip`,
+      `\nweb app ${show('first load (index.html)', size.first)}; ${show('on demand (viewer, codecs)', size.onDemand)}`,
     );
     if (options.browser) {
       const render = await firstRender(base, 5);

@@ -140,6 +140,13 @@ function pageRow(row: RawPageRow): TransferPageRow {
   };
 }
 
+/** A filter that matches few transfers through an index of its own (a patient, a study, an accession number). */
+function selectiveFilter(filter: TransferFilter): boolean {
+  return (
+    filter.patientId !== undefined || filter.studyInstanceUid !== undefined || filter.accessionNumber !== undefined
+  );
+}
+
 /**
  * Adds the filter's conditions. Restricted studies are left out by the ids `restrictedStudyIds` found: a list
  * of literals is a hash probe per candidate, where MariaDB runs `NOT IN (SELECT …)` and `NOT EXISTS` as a
@@ -276,6 +283,13 @@ export class TransferRepository {
     // Ties break on the id in the same direction, so the default order is one backward scan of created_at's index.
     const direction = page.order === 'asc' ? 'ASC' : 'DESC';
     const ids = base.select('transfer.id', 'id');
+    if (page.sort === 'received' && !selectiveFilter(filter)) {
+      // Newest first within a trust, a state or a folder: walking created_at's index back stops after a page of
+      // matches, where MariaDB's own choice (merging the sender and recipient indexes) sorts all of the trust's
+      // transfers first (60 ms for 16,000 of them against 1 ms). A patient, study or accession filter is
+      // left to the optimizer: its index finds the few rows at once.
+      ids.useIndex('idx_transfers_created');
+    }
     let sortKey: string;
     if (page.sort === 'exchange') {
       // By sender then recipient code: each trust id's place in code order, so no join and a cheap sort key.
