@@ -33,18 +33,23 @@ const abort = (source: number, reason: number) => Buffer.from([0x07, 0, 0, 0, 0,
 async function peerAnswering(answer: Buffer | undefined) {
   const sockets = new Set<net.Socket>();
   const connectedAt: number[] = [];
+  const peer = { answer };
   // allowHalfOpen: the hub's FIN does not close this side (Node would otherwise end it at once).
   const server = net.createServer({ allowHalfOpen: true }, (socket) => {
     sockets.add(socket);
     connectedAt.push(Date.now());
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => undefined);
-    socket.once('data', () => answer && socket.write(answer));
+    socket.once('data', () => peer.answer && socket.write(peer.answer));
   });
   await new Promise<void>((resolve) => server.listen(0, HOST, resolve));
   return {
     port: (server.address() as net.AddressInfo).port,
     connectedAt,
+    /** What it answers from the next connection on. */
+    answerWith(next: Buffer | undefined) {
+      peer.answer = next;
+    },
     async close() {
       sockets.forEach((socket) => socket.destroy());
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -292,6 +297,31 @@ describe('honest association errors (storescp and raw peers)', () => {
         lastError: `RVJ_QR@127.0.0.1:${source.port}: association rejected permanent by the service user: calling AE title not recognized`,
       });
       expect(done.seenAt - source.connectedAt[0]!).toBeLessThan(1500);
+    });
+
+    it('puts a fetch whose source aborts back in the queue at once, with the abort as its last error', async () => {
+      source.answerWith(abort(0, 0));
+      const created = await request(hub.http!)
+        .post('/api/fetches')
+        .set(auth)
+        .send({ from: 'RVJ', to: 'RA7', folder: 'emergency', studyInstanceUid: '1.2.826.0.1.3680043.9.7433.99.2' })
+        .expect(201);
+      const connections = source.connectedAt.length;
+      const retrying = await waitFor('the aborted attempt recorded', async () => {
+        const [row] = (await hub.dataSource.query(
+          `SELECT state, last_error AS lastError FROM fetch_requests WHERE id = ?`,
+          [created.body.id],
+        )) as Array<{ state: string; lastError: string | null }>;
+        return row?.lastError ? { ...row, seenAt: Date.now() } : undefined;
+      });
+      // Transient: queued for another attempt (not failed, not left querying), and said as what it was.
+      expect(retrying).toMatchObject({
+        state: 'queued',
+        lastError: `RVJ_QR@127.0.0.1:${source.port}: association aborted by the peer (service user)`,
+      });
+      expect(retrying.seenAt - source.connectedAt[connections]!).toBeLessThan(1500);
+      // Nothing pending in the shared database once the spec ends.
+      await hub.dataSource.query(`UPDATE fetch_requests SET state = 'failed' WHERE id = ?`, [created.body.id]);
     });
 
     it('closes a connection whose peer aborted at once, audits it once, and logs no timeout after it', async () => {
