@@ -177,7 +177,7 @@ async function login(base: string, username: string): Promise<string> {
   return token;
 }
 
-/** Retrieves a whole study, reading every byte of the body; returns the time and the body's size and part count. */
+/** Retrieves a whole study, reading every byte of the body; returns the time and the body's size. */
 async function retrieve(url: string, headers: Record<string, string>): Promise<{ ms: number; bytes: number }> {
   const started = performance.now();
   const response = await fetch(url, { headers: { ...headers, accept: ACCEPT } });
