@@ -1,8 +1,13 @@
 import { Injectable, NotAcceptableException, NotFoundException } from '@nestjs/common';
 import { AuditOutcome, AuditService } from '@hub/audit';
 import { InstanceRecord } from '@hub/db';
-import { matchesKey } from '@hub/dicom';
-import { PullCatalogService, PullableStudy } from '@hub/query-retrieve';
+import {
+  INSTANCE_MATCH_KEYS,
+  PullCatalogService,
+  PullableStudy,
+  STUDY_MATCH_KEYS,
+  matchesAll,
+} from '@hub/query-retrieve';
 import { StorageService } from '@hub/storage';
 import { data as dcmjsData } from 'dcmjs';
 import { readFile } from 'node:fs/promises';
@@ -11,7 +16,7 @@ import { DicomwebCaller, DicomwebScopeService } from './dicomweb-scope.service';
 import { framesOf } from './frames';
 import { prepareInstance, readOutgoingInstance } from './instance-bytes';
 import { MultipartPart } from './multipart';
-import { DEFAULT_RETURN_KEYS, INSTANCE_MATCH_KEYS, QidoLevel, QidoQuery, STUDY_MATCH_KEYS } from './qido-query';
+import { DEFAULT_RETURN_KEYS, QidoLevel, QidoQuery } from './qido-query';
 
 /** Where in the study a request points: the study, one series, or one instance. */
 export interface WadoTarget {
@@ -337,10 +342,6 @@ function sortInstances(instances: InstanceRecord[]): InstanceRecord[] {
       a.seriesInstanceUid.localeCompare(b.seriesInstanceUid) ||
       (a.instanceNumber ?? 0) - (b.instanceNumber ?? 0),
   );
-}
-
-function matchesAll(keys: Record<string, string>, view: Record<string, string>, keywords: string[]): boolean {
-  return keywords.every((keyword) => !(keyword in keys) || matchesKey(keyword, keys[keyword], view[keyword]));
 }
 
 function retrieveUrl(baseUrl: string, level: QidoLevel, view: Record<string, string>): string {

@@ -14,30 +14,6 @@ export interface QidoQuery {
 
 export class QidoQueryError extends Error {}
 
-/** Attributes whose matching the hub supports, by level (others are returned, not matched). */
-export const STUDY_MATCH_KEYS = [
-  'PatientID',
-  'IssuerOfPatientID',
-  'PatientName',
-  'PatientBirthDate',
-  'PatientSex',
-  'StudyInstanceUID',
-  'StudyDate',
-  'StudyTime',
-  'AccessionNumber',
-  'StudyDescription',
-  'StudyID',
-  'ModalitiesInStudy',
-];
-export const INSTANCE_MATCH_KEYS = [
-  'SeriesInstanceUID',
-  'Modality',
-  'SeriesNumber',
-  'SOPInstanceUID',
-  'SOPClassUID',
-  'InstanceNumber',
-];
-
 /** What each level answers without includefield (PS3.18 table 10.6.3-3, of what the hub records). */
 export const DEFAULT_RETURN_KEYS: Record<QidoLevel, string[]> = {
   study: [

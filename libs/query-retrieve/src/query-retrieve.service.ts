@@ -14,10 +14,10 @@ import {
   SubOperationCounts,
   formatStatus,
   isStoredStatus,
-  matchesKey,
   scuTargetFor,
 } from '@hub/dicom';
 import { StorageService } from '@hub/storage';
+import { INSTANCE_MATCH_KEYS, STUDY_MATCH_KEYS, matchesAll } from './catalog-match';
 import { PullCatalogService, PullableStudy } from './pull-catalog.service';
 
 /** C-MOVE answers are written once its association has ended (or past the recorder's batch), as before. */
@@ -307,7 +307,7 @@ export class QueryRetrieveService {
     const seenPatients = new Set<string>();
     for (const pullable of pullables) {
       const studyView = pullable.attributes;
-      if (!matchesAll(query.keys, studyView, STUDY_KEYWORDS)) {
+      if (!matchesAll(query.keys, studyView, STUDY_MATCH_KEYS)) {
         continue;
       }
       if (this.isWithheld(pullable)) {
@@ -336,7 +336,7 @@ export class QueryRetrieveService {
           continue;
         }
         const view = this.catalog.instanceView(pullable, instance);
-        if (!matchesAll(query.keys, view, INSTANCE_KEYWORDS)) {
+        if (!matchesAll(query.keys, view, INSTANCE_MATCH_KEYS)) {
           continue;
         }
         seenSeries.add(instance.seriesInstanceUid);
@@ -362,34 +362,6 @@ export class QueryRetrieveService {
     }
     return identifier;
   }
-}
-
-const STUDY_KEYWORDS = [
-  'PatientID',
-  'IssuerOfPatientID',
-  'PatientName',
-  'PatientBirthDate',
-  'PatientSex',
-  'StudyInstanceUID',
-  'StudyDate',
-  'StudyTime',
-  'AccessionNumber',
-  'StudyDescription',
-  'StudyID',
-  'ModalitiesInStudy',
-];
-const INSTANCE_KEYWORDS = [
-  'SeriesInstanceUID',
-  'Modality',
-  'SeriesNumber',
-  'SOPInstanceUID',
-  'SOPClassUID',
-  'InstanceNumber',
-];
-
-/** Every key the hub can match on (of the given keywords) matches the view; other keys are return keys only. */
-function matchesAll(keys: Record<string, string>, view: Record<string, string>, keywords: string[]): boolean {
-  return keywords.every((keyword) => !(keyword in keys) || matchesKey(keyword, keys[keyword], view[keyword]));
 }
 
 /** A key naming one patient or study (not a list, not a wildcard), for the audit event's participant. */
