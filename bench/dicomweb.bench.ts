@@ -9,13 +9,11 @@
 //    answer should come at about findIt.timeoutSeconds (the C-FINDs run in parallel), not five times it.
 //
 //   npm run bench:dicomweb -- [--rounds 5] [--searches 5] [--timeout-seconds 3]
-import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, Server, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
-import { hashPassword } from '@hub/accounts';
 import { dcmtkEnv, freePort, runDcmtk, sleep, stopProcess } from '../test/support/dcmtk';
 import { DcmqrscpHandle, startDcmqrscp } from '../test/support/dcmqrscp';
 import { makeStudy } from '../test/support/dicom-factory';
@@ -23,6 +21,7 @@ import { ORTHANC_DICOMWEB_PLUGIN, OrthancHandle, startOrthanc } from '../test/su
 import { readFlags, wholeNumber } from './support/args';
 import { installCleanupHandlers, removeDir, trackDir } from './support/cleanup';
 import { ensureDataset } from './support/datasets';
+import { addBenchUsers, benchLogin } from './support/portal-session';
 import {
   CALLED_AE,
   CALLING_AE,
@@ -37,7 +36,6 @@ import { median } from './support/report';
 
 const HOST = '127.0.0.1';
 const DATABASE_URL = 'mysql://root@127.0.0.1:3306/iehub_bench_dicomweb';
-const PASSWORD = 'bench-dicomweb-password-1';
 const NHS_NUMBER = '9434765919';
 const ACCEPT = 'multipart/related; type="application/dicom"';
 /** The searcher's trust (hubConfig's receiving trust) and the five that share with it. */
@@ -157,26 +155,6 @@ async function storescu(port: number, calledAe: string, files: string[]): Promis
   }
 }
 
-async function login(base: string, username: string): Promise<string> {
-  const response = await fetch(`${base}/api/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username, password: PASSWORD }),
-  });
-  if (!response.ok) {
-    throw new Error(`log-in as ${username}: HTTP ${response.status} ${await response.text()}`);
-  }
-  const token = ((await response.json()) as { token: string }).token;
-  const acknowledged = await fetch(`${base}/api/auth/notice-acknowledgement`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}` },
-  });
-  if (!acknowledged.ok) {
-    throw new Error(`notice acknowledgement as ${username}: HTTP ${acknowledged.status}`);
-  }
-  return token;
-}
-
 /** Retrieves a whole study, reading every byte of the body; returns the time and the body's size. */
 async function retrieve(url: string, headers: Record<string, string>): Promise<{ ms: number; bytes: number }> {
   const started = performance.now();
@@ -269,21 +247,12 @@ async function main(): Promise<void> {
     });
 
     const [dst] = await queryHub<{ id: string }>('SELECT id FROM trusts WHERE code = ?', [SEARCHER_TRUST]);
-    const hash = await hashPassword(PASSWORD);
-    for (const [username, role, trustId] of [
+    await addBenchUsers(queryHub, [
       ['bench-operator', 'operator', null],
       ['bench-clinician', 'clinician', dst.id],
-    ] as const) {
-      await queryHub('INSERT INTO users (id, username, password_hash, role, trust_id) VALUES (?, ?, ?, ?, ?)', [
-        randomUUID(),
-        username,
-        hash,
-        role,
-        trustId,
-      ]);
-    }
-    const operator = { authorization: `Bearer ${await login(base, 'bench-operator')}` };
-    const clinician = { authorization: `Bearer ${await login(base, 'bench-clinician')}` };
+    ]);
+    const operator = { authorization: `Bearer ${await benchLogin(base, 'bench-operator')}` };
+    const clinician = { authorization: `Bearer ${await benchLogin(base, 'bench-clinician')}` };
 
     const hubUrl = `${base}/dicomweb/studies/${studyUid}`;
     const orthancUrl = `http://${HOST}:${orthanc.httpPort}/dicom-web/studies/${studyUid}`;

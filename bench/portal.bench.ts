@@ -5,17 +5,16 @@
 // (iehub_bench_portal, dropped and recreated unless --reuse); the seed is bench/support/portal-seed.ts.
 //
 //   npm run bench:portal -- [--transfers 100000] [--audit-events 1000000] [--rounds 20] [--reuse] [--no-browser]
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { stringify } from 'yaml';
-import { hashPassword } from '@hub/accounts';
 import { openDatabase } from '@hub/db';
 import { freePort, stopProcess } from '../test/support/dcmtk';
 import { readFlags, wholeNumber } from './support/args';
 import { installCleanupHandlers, removeDir, trackDir } from './support/cleanup';
+import { addBenchUsers, BENCH_PASSWORD, benchLogin } from './support/portal-session';
 import { seedPortalData } from '../test/support/portal-seed';
 import { recreateDatabase, repoRoot, spawnLogged } from './support/receivers';
 import { median } from './support/report';
@@ -33,7 +32,6 @@ const GOAL_CASES = new Set([
 ]);
 const CHROMIUM = '/usr/bin/chromium';
 const TRUSTS = 12;
-const PASSWORD = 'bench-portal-password-1';
 
 interface Options {
   transfers: number;
@@ -101,23 +99,6 @@ async function waitForHttp(base: string, tail: () => string): Promise<void> {
     await new Promise((done) => setTimeout(done, 250));
   }
   throw new Error(`the portal did not answer on ${base} within 120 s:\n${tail()}`);
-}
-
-async function login(base: string, username: string): Promise<string> {
-  const response = await fetch(`${base}/api/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username, password: PASSWORD }),
-  });
-  if (!response.ok) {
-    throw new Error(`log-in as ${username}: HTTP ${response.status} ${await response.text()}`);
-  }
-  const token = ((await response.json()) as { token: string }).token;
-  await fetch(`${base}/api/auth/notice-acknowledgement`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}` },
-  });
-  return token;
 }
 
 interface Timing {
@@ -213,7 +194,7 @@ async function firstRender(base: string, rounds: number): Promise<{ loginMs: num
       await page.getByRole('button', { name: 'Log in' }).waitFor();
       const loginShown = Date.now() - navigated;
       await page.getByLabel('Username').fill('bench-admin');
-      await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+      await page.getByLabel('Password', { exact: true }).fill(BENCH_PASSWORD);
       await page.getByRole('button', { name: 'Log in' }).click();
       const acknowledge = page.getByRole('button', { name: 'I acknowledge' });
       await acknowledge.waitFor();
@@ -280,26 +261,22 @@ async function main(): Promise<void> {
         console.log(`reusing ${seeded} seeded transfers`);
       }
       const [trust] = (await dataSource.query("SELECT id FROM trusts WHERE code = 'SEED01'")) as Array<{ id: string }>;
-      const hash = await hashPassword(PASSWORD);
-      for (const [username, role, trustId] of [
-        ['bench-operator', 'operator', null],
-        ['bench-admin', 'trust-admin', trust.id],
-        ['bench-clinician', 'clinician', trust.id],
-        ['bench-governance', 'governance', null],
-      ] as const) {
-        await dataSource.query(
-          `INSERT INTO users (id, username, password_hash, role, trust_id) VALUES (?, ?, ?, ?, ?)
-             ON DUPLICATE KEY UPDATE password_hash = VALUES(password_hash), failed_logins = 0, locked_until = NULL`,
-          [randomUUID(), username, hash, role, trustId],
-        );
-      }
+      await addBenchUsers(
+        (sql, parameters) => dataSource.query(sql, parameters),
+        [
+          ['bench-operator', 'operator', null],
+          ['bench-admin', 'trust-admin', trust.id],
+          ['bench-clinician', 'clinician', trust.id],
+          ['bench-governance', 'governance', null],
+        ],
+      );
     } finally {
       await dataSource.destroy();
     }
-    const operator = await login(base, 'bench-operator');
-    const admin = await login(base, 'bench-admin');
-    const clinician = await login(base, 'bench-clinician');
-    const governance = await login(base, 'bench-governance');
+    const operator = await benchLogin(base, 'bench-operator');
+    const admin = await benchLogin(base, 'bench-admin');
+    const clinician = await benchLogin(base, 'bench-clinician');
+    const governance = await benchLogin(base, 'bench-governance');
     const timings: Timing[] = [];
     const cases: Array<[string, string, string]> = [
       ['operator, first page', operator, '/api/transfers'],
