@@ -3,7 +3,15 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { buildPart10Header, leadingElementsLength, splitPart10 } from '@hub/dicom';
-import { applyCoercion, coercionScope, isValidNhsNumber, resolveTag } from './coercion';
+import {
+  applyCoercion,
+  coerceAttributes,
+  coercionLengthWarning,
+  coercionScope,
+  fitToVr,
+  isValidNhsNumber,
+  resolveTag,
+} from './coercion';
 
 const CONTEXT = { sender: { code: 'RVJ', patientIdIssuer: 'RVJ-PAS' }, recipient: { code: 'RA7' } };
 const SOP_CLASS = '1.2.840.10008.5.1.4.1.1.7';
@@ -205,6 +213,70 @@ describe('isValidNhsNumber and resolveTag', () => {
     expect(resolveTag('PatientID')).toEqual({ tag: 0x00100020, vr: 'LO' });
     expect(resolveTag('(0008,0050)')).toEqual({ tag: 0x00080050, vr: 'SH' });
     expect(resolveTag('PatientId')).toBeUndefined();
+  });
+});
+
+describe('value lengths (PS3.5 table 6.2-1)', () => {
+  it('cuts a prefixed 16-character AccessionNumber to 16 and names the element, not the value, in the problem', () => {
+    const { bytes, ts } = dataset('+te');
+    const result = applyCoercion(
+      bytes,
+      ts,
+      [
+        { op: 'set', tag: 'AccessionNumber', value: 'ACC4567890123456' },
+        { op: 'prefix', tag: 'AccessionNumber', value: '{sender.code}-' },
+      ],
+      CONTEXT,
+    );
+    expect(dumpOf(result.dataset, ts)).toMatch(/\(0008,0050\) SH \[RVJ-ACC456789012\] +# +16,/);
+    expect(result.problems).toEqual(['(0008,0050): cut to 16 characters, the most SH holds']);
+    expect(result.problems.join()).not.toContain('ACC45');
+  });
+
+  it('leaves a value that fits alone, and cuts what a C-FIND answer would carry too', () => {
+    const rules = [{ op: 'prefix' as const, tag: 'AccessionNumber', value: '{sender.code}-' }];
+    expect(coerceAttributes({ AccessionNumber: 'A123456789AB' }, rules, CONTEXT)).toEqual({
+      values: { AccessionNumber: 'RVJ-A123456789AB' },
+      problems: [],
+    });
+    expect(coerceAttributes({ AccessionNumber: 'A123456789ABCDE' }, rules, CONTEXT)).toEqual({
+      values: { AccessionNumber: 'RVJ-A123456789AB' },
+      problems: ['(0008,0050): cut to 16 characters, the most SH holds'],
+    });
+  });
+
+  it.each([
+    ['SH', 'ABCDEFGHIJKLMNOPQ', 'ABCDEFGHIJKLMNOP', true],
+    ['SH', 'ÄBCDEFGHIJKLMNOP', 'ÄBCDEFGHIJKLMNOP', false],
+    ['CS', `${'A'.repeat(17)}\\B`, `${'A'.repeat(16)}\\B`, true],
+    ['PN', `${'D'.repeat(60)}^Jane=${'山'.repeat(64)}`, `${'D'.repeat(60)}^Jan=${'山'.repeat(64)}`, true],
+    ['LT', `${'x'.repeat(10239)}\\y`, `${'x'.repeat(10239)}\\`, true],
+    ['UT', 'x'.repeat(20000), 'x'.repeat(20000), false],
+  ])('%s, case %#: each value, and each PN component group, at most the VR allows', (vr, value, expected, cut) => {
+    expect(fitToVr(value, vr)).toEqual({ value: expected, cut });
+  });
+});
+
+describe('coercionLengthWarning', () => {
+  const LONGEST = { sender: { code: 'RVJ', patientIdIssuer: 'X'.repeat(70) }, recipient: { code: 'RA7' } };
+
+  it.each([
+    [{ op: 'prefix' as const, tag: 'AccessionNumber', value: '{sender.code}-' }, /SH, at most 16.*prefix adds up to 4/],
+    [{ op: 'set' as const, tag: 'IssuerOfPatientID', value: '{sender.patientIdIssuer}' }, /LO, at most 64.*\(70\)/],
+    [{ op: 'copy' as const, tag: 'AccessionNumber', from: 'PatientID' }, /copy from PatientID \(LO, at most 64\)/],
+    [{ op: 'copy' as const, tag: 'StudyID', from: 'ImageComments' }, /\(LT, at most 10240\)/],
+  ])('warns: %o', (rule, message) => {
+    expect(coercionLengthWarning(rule, LONGEST)).toMatch(message);
+  });
+
+  it.each([
+    { op: 'set' as const, tag: 'AccessionNumber', value: '{recipient.code}-0001' },
+    { op: 'copy' as const, tag: 'OtherPatientIDs', from: 'PatientID' },
+    { op: 'remove' as const, tag: 'AccessionNumber' },
+    { op: 'prefix' as const, tag: 'StudyDescription', value: '' },
+    { op: 'set' as const, tag: 'Unknown', value: 'x' },
+  ])('is quiet when no value can exceed the limit: %o', (rule) => {
+    expect(coercionLengthWarning(rule, LONGEST)).toBeUndefined();
   });
 });
 

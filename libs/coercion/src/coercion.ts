@@ -8,6 +8,7 @@ import {
   decodeText,
   encodeText,
   hasShortLength,
+  maxValueLength,
   tagName,
 } from '@hub/dicom';
 
@@ -58,6 +59,60 @@ export function resolveTag(spec: string): { tag: number; vr: string } | undefine
   }
   const [group, element] = entry.tag.slice(1, -1).split(',');
   return { tag: parseInt(group + element, 16), vr: entry.vr.split('|')[0] };
+}
+
+// VRs whose backslash is text, not a separator between values (PS3.5 6.2).
+const SINGLE_VALUED_TEXT = new Set(['LT', 'ST', 'UT']);
+
+/**
+ * A value cut to its VR's maximum length (PS3.5 table 6.2-1): each value of a multi-valued element, each
+ * component group of a PN, counted in characters. `cut` says whether anything was removed.
+ */
+export function fitToVr(value: string, vr: string): { value: string; cut: boolean } {
+  const max = maxValueLength(vr);
+  if (max === undefined) {
+    return { value, cut: false };
+  }
+  let cut = false;
+  const fit = (part: string) => {
+    const characters = [...part];
+    if (characters.length <= max) {
+      return part;
+    }
+    cut = true;
+    return characters.slice(0, max).join('');
+  };
+  const values = SINGLE_VALUED_TEXT.has(vr) ? [value] : value.split('\\');
+  const fitted = values.map((one) => (vr === 'PN' ? one.split('=').map(fit).join('=') : fit(one)));
+  return { value: fitted.join('\\'), cut };
+}
+
+/**
+ * Why a rule can write a value longer than its element's VR holds, given the longest values its templates
+ * can take (undefined when it cannot): such a value is cut when sent, and the transfer flagged.
+ */
+export function coercionLengthWarning(rule: CoercionRule, longest: CoercionContext): string | undefined {
+  const target = resolveTag(rule.tag);
+  const max = target ? maxValueLength(target.vr) : undefined;
+  if (!target || max === undefined) {
+    return undefined;
+  }
+  const limit = `${rule.tag} is ${target.vr}, at most ${max} characters${target.vr === 'PN' ? ' a component group' : ''}`;
+  const text = template(rule.value ?? '', longest);
+  if (rule.op === 'set' && fitToVr(text, target.vr).cut) {
+    return `${limit}; set writes "${text}" (${[...text].length}): cut when sent`;
+  }
+  if (rule.op === 'prefix' && text.length > 0) {
+    return `${limit}; prefix adds up to ${[...text].length}: a value near the limit is cut when sent`;
+  }
+  if (rule.op === 'copy') {
+    const source = rule.from ? resolveTag(rule.from) : undefined;
+    const sourceMax = source ? maxValueLength(source.vr) : undefined;
+    if (source && (sourceMax === undefined || sourceMax > max)) {
+      return `${limit}; copy from ${rule.from} (${source.vr}, ${sourceMax === undefined ? 'unlimited' : `at most ${sourceMax}`}): a longer value is cut when sent`;
+    }
+  }
+  return undefined;
 }
 
 /** NHS number: ten digits, the last a modulus 11 check digit of the first nine (weights 10..2). */
@@ -171,6 +226,15 @@ function planCoercion(
     if (rule.check === 'nhs-number' && next !== null && !isValidNhsNumber(next)) {
       problems.push(`${rule.tag}: not a valid NHS number, original kept`);
       continue;
+    }
+    if (next !== null) {
+      const fitted = fitToVr(next, target.vr);
+      if (fitted.cut) {
+        problems.push(
+          `${tagName(target.tag)}: cut to ${maxValueLength(target.vr)} characters, the most ${target.vr} holds`,
+        );
+        next = fitted.value;
+      }
     }
     changes.set(target.tag, next);
   }

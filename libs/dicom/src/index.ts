@@ -18,7 +18,7 @@ export {
 } from './codec/dimse-status';
 // the element reader and VR table, for code that walks data sets outside this lib (coercion)
 export { ElementReader } from './codec/element-reader';
-export { UNDEFINED_LENGTH, hasShortLength, tagName } from './codec/vr';
+export { UNDEFINED_LENGTH, hasShortLength, maxValueLength, tagName } from './codec/vr';
 export { leadingElementsLength } from './codec/leading-elements';
 
 // transport

@@ -13,6 +13,32 @@ export function hasShortLength(vr: string | number): boolean {
   return SHORT_LENGTH_VRS.has(typeof vr === 'string' ? vrCode(vr) : vr);
 }
 
+/**
+ * The most one value may hold (PS3.5 table 6.2-1): characters for SH, LO, ST, LT and PN (per component
+ * group), bytes for the rest. Absent: binary, or unlimited (UC, UR, UT).
+ */
+const MAX_VALUE_LENGTHS: Readonly<Record<string, number>> = {
+  AE: 16,
+  AS: 4,
+  CS: 16,
+  DA: 8,
+  DS: 16,
+  DT: 26,
+  IS: 12,
+  LO: 64,
+  LT: 10240,
+  PN: 64,
+  SH: 16,
+  ST: 1024,
+  TM: 14,
+  UI: 64,
+};
+
+/** A value's maximum length under its VR, or undefined where the standard sets none. */
+export function maxValueLength(vr: string): number | undefined {
+  return MAX_VALUE_LENGTHS[vr];
+}
+
 export const VR_SQ = vrCode('SQ');
 export const VR_UN = vrCode('UN');
 export const VR_OB = vrCode('OB');
