@@ -1,7 +1,14 @@
 import 'reflect-metadata';
 import { INestApplicationContext, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { ConfigError, LoadedConfig, loadConfig, loadHubConfig } from '@hub/config';
+import {
+  ConfigError,
+  LoadedConfig,
+  formatHubConfigWarnings,
+  hubConfigWarnings,
+  loadConfig,
+  loadHubConfig,
+} from '@hub/config';
 import { AccountsModule, AccountsService, CurrentUser } from '@hub/accounts';
 import { AuditVerifyService } from '@hub/audit';
 import { CoreModule } from '@hub/core';
@@ -109,6 +116,8 @@ async function run(app: INestApplicationContext, config: LoadedConfig, invocatio
 
   switch (command.name) {
     case 'config apply': {
+      // On stderr, so that --json output stays one document; a warning never stops the apply.
+      process.stderr.write(formatHubConfigWarnings(hubConfigWarnings(config.hub), command.file));
       const changes = await app.get(ConfigApplyService).apply(config.hub, actor);
       print(
         changes.map((change) => ({ ...change, fields: change.fields.join(',') })),

@@ -57,6 +57,15 @@ describe('loadConfigOrExit', () => {
     expect(exit).not.toHaveBeenCalled();
   });
 
+  it('writes warnings to stderr and starts: the example prefixes AccessionNumber, an SH of 16 at most', () => {
+    loadConfigOrExit({ HUB_CONFIG: EXAMPLE });
+
+    const written = stderr.mock.calls.map(([chunk]) => String(chunk)).join('');
+    expect(written).toContain(`Hub configuration warnings (${EXAMPLE}):`);
+    expect(written).toMatch(/trusts\[0\]\.coercion\[1\]: AccessionNumber is SH, at most 16 characters; prefix adds/);
+    expect(exit).not.toHaveBeenCalled();
+  });
+
   it('prints every problem to stderr and exits with status 1', () => {
     expect(() => loadConfigOrExit({ HUB_CONFIG: EXAMPLE, DATABASE_URL: 'mysql://db', LOG_LEVEL: 'loud' })).toThrow(
       Exit,

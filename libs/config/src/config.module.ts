@@ -3,6 +3,7 @@ import { ConfigError } from './config.error';
 import { loadEnvConfig } from './env.config';
 import { loadHubConfig } from './hub-config.loader';
 import { EnvConfig, HubConfig } from './hub-config.types';
+import { formatHubConfigWarnings, hubConfigWarnings } from './hub-config.warnings';
 
 /** Injection token for the validated HubConfig: `@Inject(HUB_CONFIG) config: HubConfig`. */
 export const HUB_CONFIG = 'HUB_CONFIG';
@@ -36,10 +37,15 @@ export function loadConfig(env: NodeJS.ProcessEnv): LoadedConfig {
   return { env: envConfig, hub: loadHubConfig(envConfig.hubConfigPath) };
 }
 
-/** For main.ts, before NestFactory.create: a configuration problem ends the process with every problem listed. */
+/**
+ * For main.ts, before NestFactory.create: a configuration problem ends the process with every problem listed;
+ * warnings are written to stderr and the process starts.
+ */
 export function loadConfigOrExit(env: NodeJS.ProcessEnv): LoadedConfig {
   try {
-    return loadConfig(env);
+    const config = loadConfig(env);
+    process.stderr.write(formatHubConfigWarnings(hubConfigWarnings(config.hub), config.env.hubConfigPath));
+    return config;
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`${error.message}\n`);

@@ -4,3 +4,4 @@ export * from './env.config';
 export * from './hub-config.loader';
 export * from './hub-config.schema';
 export * from './hub-config.types';
+export * from './hub-config.warnings';
