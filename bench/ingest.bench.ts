@@ -2,6 +2,14 @@
 // ceiling on this machine) and Orthanc (a real PACS that fsyncs), and how much memory each needs.
 //
 //   npm run bench:ingest -- --runs 3 --sets ct300,small2000,big --receivers hub,storescp,orthanc
+//   npm run bench:ingest -- --tls --sets ct300          # hub over DICOM TLS vs plain hub vs storescp +tls
+//   npm run bench:ingest -- --log-cost --sets small2000  # hub at LOG_LEVEL=log vs error, alternating
+//
+// --tls makes a throwaway CA and certificates with openssl, has the hub listen for TLS (hub.tls) with the sender
+// declared `tls: true` and its certificate subject, sends with `storescu +tls key cert +cf ca`, and compares with the
+// plain hub, plain storescp and `storescp +tls ... -rc` in the same rounds. --log-cost runs the hub twice per round, at the default
+// LOG_LEVEL=log and at the lowest, error, to show what logging and its metrics cost; --log-level sets the level of an
+// ordinary run (default warn). Both print the ratios with the range of the per-round ratios.
 //
 // Wall time runs from spawning the first storescu to the exit of the last one; every configuration is run --runs
 // times with a fresh receiver and fresh storage, and the median is reported. Peak RSS is the larger of the
@@ -20,13 +28,15 @@ import {
   CALLING_AE,
   DEFAULT_HUB_OPTIONS,
   hubDriver,
+  makeBenchPki,
   orthancDriver,
   RECEIVER_NAMES,
   ReceiverDriver,
   ReceiverName,
   storescpDriver,
+  storescpDriverWith,
 } from './support/receivers';
-import { ConfigResult, formatTable, RunResult, summarize } from './support/report';
+import { ConfigResult, formatRatios, formatTable, RunResult, summarize } from './support/report';
 import { settleDisk } from './support/settle-disk';
 
 interface Options {
@@ -40,7 +50,13 @@ interface Options {
   hubMain: string;
   databaseUrl: string;
   redisUrl: string;
+  tls: boolean;
+  logCost: boolean;
+  logLevel: string;
 }
+
+/** The hub's LOG_LEVEL values, as libs/config LOG_LEVELS (error is the lowest). */
+const LOG_LEVELS = ['error', 'warn', 'log', 'debug', 'verbose'] as const;
 
 const USAGE = `usage: node dist/bench/ingest.bench.js [options]
   --runs N               repetitions per configuration, median reported (default 3)
@@ -52,7 +68,10 @@ const USAGE = `usage: node dist/bench/ingest.bench.js [options]
   --json FILE            also write every run's figures as JSON
   --hub-main FILE        built receiver entry point (default ${DEFAULT_HUB_OPTIONS.main})
   --database-url URL     dropped and recreated before each hub run (default ${DEFAULT_HUB_OPTIONS.databaseUrl})
-  --redis-url URL        (default ${DEFAULT_HUB_OPTIONS.redisUrl})`;
+  --redis-url URL        (default ${DEFAULT_HUB_OPTIONS.redisUrl})
+  --tls                  hub and storescp each over DICOM TLS and plain, in the same rounds (replaces --receivers)
+  --log-cost             the hub at LOG_LEVEL=log and at error, alternating (replaces --receivers)
+  --log-level LEVEL      the hub's LOG_LEVEL otherwise: ${LOG_LEVELS.join(', ')} (default warn)`;
 
 function parseArgs(argv: string[]): Options {
   const options: Options = {
@@ -65,6 +84,9 @@ function parseArgs(argv: string[]): Options {
     hubMain: DEFAULT_HUB_OPTIONS.main,
     databaseUrl: DEFAULT_HUB_OPTIONS.databaseUrl,
     redisUrl: DEFAULT_HUB_OPTIONS.redisUrl,
+    tls: false,
+    logCost: false,
+    logLevel: 'warn',
   };
   readFlags(argv, USAGE, {
     '--runs': (value) => (options.runs = wholeNumber('--runs', value)),
@@ -77,7 +99,13 @@ function parseArgs(argv: string[]): Options {
     '--hub-main': (value) => (options.hubMain = value),
     '--database-url': (value) => (options.databaseUrl = value),
     '--redis-url': (value) => (options.redisUrl = value),
+    '--tls': { switch: () => (options.tls = true) },
+    '--log-cost': { switch: () => (options.logCost = true) },
+    '--log-level': (value) => (options.logLevel = choiceList('--log-level', value, LOG_LEVELS)[0] ?? 'warn'),
   });
+  if (options.tls && options.logCost) {
+    throw new Error('--tls and --log-cost are separate runs: choose one');
+  }
   return options;
 }
 
@@ -106,9 +134,20 @@ async function runOnce(
       const started = performance.now();
       const results = await Promise.all(
         split(dataset.files, parallelism).map((files) =>
-          runDcmtk('storescu', ['-aet', CALLING_AE, '-aec', CALLED_AE, '127.0.0.1', String(receiver.port), ...files], {
-            timeoutMs: 900_000,
-          }),
+          runDcmtk(
+            'storescu',
+            [
+              '-aet',
+              CALLING_AE,
+              '-aec',
+              CALLED_AE,
+              ...receiver.senderArgs,
+              '127.0.0.1',
+              String(receiver.port),
+              ...files,
+            ],
+            { timeoutMs: 900_000 },
+          ),
         ),
       );
       const wallMs = performance.now() - started;
@@ -140,18 +179,44 @@ async function main(): Promise<void> {
   installCleanupHandlers();
   mkdirSync(options.dataDir, { recursive: true });
 
-  const allDrivers: Record<ReceiverName, ReceiverDriver> = {
-    hub: hubDriver({ main: options.hubMain, databaseUrl: options.databaseUrl, redisUrl: options.redisUrl }),
-    storescp: storescpDriver,
-    orthanc: orthancDriver,
-  };
+  const hubOptions = { main: options.hubMain, databaseUrl: options.databaseUrl, redisUrl: options.redisUrl };
+  let candidates: ReceiverDriver[];
+  let pairs: Array<[string, string]> = [];
+  if (options.tls) {
+    const pki = makeBenchPki(trackDir(mkdtempSync(join(options.workDir, 'iehub-bench-pki-'))));
+    candidates = [
+      hubDriver({ ...hubOptions, logLevel: options.logLevel }),
+      hubDriver({ ...hubOptions, logLevel: options.logLevel, tls: pki }),
+      storescpDriver,
+      storescpDriverWith(pki),
+    ];
+    pairs = [
+      ['hub+tls', 'hub'],
+      ['hub+tls', 'storescp+tls'],
+      ['hub', 'storescp'],
+      ['storescp+tls', 'storescp'],
+    ];
+  } else if (options.logCost) {
+    candidates = [
+      hubDriver({ ...hubOptions, logLevel: 'log', name: 'hub log=log' }),
+      hubDriver({ ...hubOptions, logLevel: 'error', name: 'hub log=error' }),
+    ];
+    pairs = [['hub log=log', 'hub log=error']];
+  } else {
+    const allDrivers: Record<ReceiverName, ReceiverDriver> = {
+      hub: hubDriver({ ...hubOptions, logLevel: options.logLevel }),
+      storescp: storescpDriver,
+      orthanc: orthancDriver,
+    };
+    candidates = options.receivers.map((name) => allDrivers[name]);
+  }
   const drivers: ReceiverDriver[] = [];
-  for (const name of options.receivers) {
-    const why = allDrivers[name].unavailable();
+  for (const driver of candidates) {
+    const why = driver.unavailable();
     if (why) {
-      process.stderr.write(`skipping ${name}: ${why}\n`);
+      process.stderr.write(`skipping ${driver.name}: ${why}\n`);
     } else {
-      drivers.push(allDrivers[name]);
+      drivers.push(driver);
     }
   }
   if (drivers.length === 0) {
@@ -199,7 +264,8 @@ async function main(): Promise<void> {
 
   process.stdout.write(
     `\nIngest benchmark: median of ${options.runs} run(s); storescu with TCP_NODELAY=1, ` +
-      `calling ${CALLING_AE} → called ${CALLED_AE}\n\n${formatTable(results)}\n`,
+      `calling ${CALLING_AE} → called ${CALLED_AE}\n\n${formatTable(results)}\n` +
+      (pairs.length ? `\nratios of median instances/s:\n${formatRatios(results, pairs)}\n` : ''),
   );
   if (options.json) {
     writeFileSync(options.json, JSON.stringify({ options, results }, null, 2));

@@ -1,10 +1,20 @@
-// The three C-STORE receivers the ingest benchmark compares. Each run starts a fresh receiver with fresh storage in
-// its own work directory, waits until it answers C-ECHO, and removes everything when stopped.
-import { ChildProcess, spawn } from 'node:child_process';
+// The C-STORE receivers the ingest benchmark compares. Each run starts a fresh receiver with fresh storage in its own
+// work directory, waits until it answers C-ECHO, and removes everything when stopped. The hub and storescp can also
+// listen for DICOM TLS (mutual authentication, certificates from a throwaway CA made with openssl).
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { stringify } from 'yaml';
-import { dcmtkEnv, freePort, startStorescp, stopProcess, waitForEcho, waitForPort } from '../../test/support/dcmtk';
+import {
+  dcmtkEnv,
+  echoscu,
+  EchoscuResult,
+  freePort,
+  sleep,
+  startStorescp,
+  stopProcess,
+  waitForPort,
+} from '../../test/support/dcmtk';
 import { trackProcess } from './cleanup';
 
 export type ReceiverName = 'hub' | 'storescp' | 'orthanc';
@@ -15,8 +25,10 @@ export const CALLING_AE = 'BENCH_SCU';
 export const CALLED_AE = 'DST_EMER';
 
 export interface RunningReceiver {
-  name: ReceiverName;
+  name: string;
   port: number;
+  /** What storescu needs before the peer to reach it: the TLS options, or nothing. */
+  senderArgs: string[];
   /** The process whose memory is measured (with its descendants). */
   pid: number;
   /** How many instances the receiver holds now. */
@@ -28,7 +40,8 @@ export interface RunningReceiver {
 }
 
 export interface ReceiverDriver {
-  name: ReceiverName;
+  /** The receiver's label in the report, e.g. "hub", "hub+tls", "storescp+tls", "hub log=error". */
+  name: string;
   /** Why it cannot run here, or undefined when it can. */
   unavailable(): string | undefined;
   /** Starts in workDir (existing, empty); `parallel` says several associations will arrive at once. */
@@ -36,6 +49,83 @@ export interface ReceiverDriver {
 }
 
 const READY_TIMEOUT_MS = 60_000;
+
+/** A throwaway PKI: the CA, and a key and certificate for the hub, for storescp and for the sending storescu. */
+export interface BenchPki {
+  ca: string;
+  hub: { key: string; cert: string };
+  storescp: { key: string; cert: string };
+  sender: { key: string; cert: string };
+}
+
+/** Makes a CA and three certificates it signs (RSA 2048, IP:127.0.0.1) in dir, with openssl. */
+export function makeBenchPki(dir: string): BenchPki {
+  const run = (...args: string[]): void => {
+    execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+  };
+  run(
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.crt',
+    '-subj',
+    '/CN=Bench CA',
+    '-days',
+    '2',
+  );
+  writeFileSync(join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1\n');
+  const signed = (name: string, cn: string): { key: string; cert: string } => {
+    run('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${cn}`);
+    run(
+      'x509',
+      '-req',
+      '-in',
+      `${name}.csr`,
+      '-CA',
+      'ca.crt',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-out',
+      `${name}.crt`,
+      '-days',
+      '2',
+      '-extfile',
+      'san.ext',
+    );
+    return { key: join(dir, `${name}.key`), cert: join(dir, `${name}.crt`) };
+  };
+  return {
+    ca: join(dir, 'ca.crt'),
+    hub: signed('hub', 'IEP_HUB'),
+    storescp: signed('storescp', 'STORESCP'),
+    sender: signed('sender', CALLING_AE),
+  };
+}
+
+/** The DCMTK options (storescu, echoscu) for a client presenting the sender's certificate and trusting the CA. */
+export function senderTlsArgs(pki: BenchPki): string[] {
+  return ['+tls', pki.sender.key, pki.sender.cert, '+cf', pki.ca];
+}
+
+/** Repeats C-ECHO (with extraArgs, e.g. the TLS options) until it succeeds or timeoutMs passes. */
+async function waitForEchoWith(port: number, extraArgs: string[], timeoutMs: number): Promise<EchoscuResult> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const result = await echoscu('127.0.0.1', port, CALLING_AE, CALLED_AE, ['-to', '5', '-ta', '5', ...extraArgs], {
+      timeoutMs: 10_000,
+    });
+    if (result.ok || Date.now() >= deadline) {
+      return result;
+    }
+    await sleep(100);
+  }
+}
 
 function countFiles(dir: string): number {
   if (!existsSync(dir)) {
@@ -75,10 +165,16 @@ export function spawnLogged(
 
 const alive = (child: ChildProcess) => (): boolean => child.exitCode === null && child.signalCode === null;
 
-export async function waitReady(name: string, child: ChildProcess, port: number, tail: () => string): Promise<void> {
+export async function waitReady(
+  name: string,
+  child: ChildProcess,
+  port: number,
+  tail: () => string,
+  echoArgs: string[] = [],
+): Promise<void> {
   try {
     await waitForPort(port, READY_TIMEOUT_MS, { pid: child.pid, isAlive: alive(child) });
-    const echo = await waitForEcho('127.0.0.1', port, CALLING_AE, CALLED_AE, READY_TIMEOUT_MS);
+    const echo = await waitForEchoWith(port, echoArgs, READY_TIMEOUT_MS);
     if (!echo.ok) {
       throw new Error(`C-ECHO failed: ${echo.rejection ? JSON.stringify(echo.rejection) : echo.stderr.trim()}`);
     }
@@ -90,32 +186,45 @@ export async function waitReady(name: string, child: ChildProcess, port: number,
 
 // ---------------------------------------------------------------------------------------------------------------
 
-export const storescpDriver: ReceiverDriver = {
-  name: 'storescp',
-  unavailable: () => undefined,
-  async start(workDir, parallel) {
-    const outputDir = join(workDir, 'storage');
-    mkdirSync(outputDir);
-    // Default options apart from the output directory; --fork only when associations arrive in parallel.
-    const scp = await startStorescp({ outputDir, fork: parallel, logLevel: 'info' });
-    trackProcess(scp.child);
-    const echo = await waitForEcho('127.0.0.1', scp.port, CALLING_AE, CALLED_AE, READY_TIMEOUT_MS);
-    if (!echo.ok) {
-      await scp.stop();
-      throw new Error(`storescp does not answer C-ECHO: ${echo.stderr}`);
-    }
-    return {
-      name: 'storescp',
-      port: scp.port,
-      pid: scp.pid,
-      countStored: () => Promise.resolve(countFiles(outputDir)),
-      stop: async () => {
+/** storescp with its default options; with a PKI, `+tls` requiring a client certificate the CA signed. */
+export function storescpDriverWith(pki?: BenchPki): ReceiverDriver {
+  const name = pki ? 'storescp+tls' : 'storescp';
+  const senderArgs = pki ? senderTlsArgs(pki) : [];
+  return {
+    name,
+    unavailable: () => undefined,
+    async start(workDir, parallel) {
+      const outputDir = join(workDir, 'storage');
+      mkdirSync(outputDir);
+      // Default options apart from the output directory; --fork only when associations arrive in parallel.
+      const scp = await startStorescp({
+        outputDir,
+        fork: parallel,
+        logLevel: 'info',
+        extraArgs: pki ? ['+tls', pki.storescp.key, pki.storescp.cert, '+cf', pki.ca, '-rc'] : [],
+      });
+      trackProcess(scp.child);
+      const echo = await waitForEchoWith(scp.port, senderArgs, READY_TIMEOUT_MS);
+      if (!echo.ok) {
         await scp.stop();
-      },
-      logTail: () => scp.log().slice(-16384),
-    };
-  },
-};
+        throw new Error(`${name} does not answer C-ECHO: ${echo.stderr}`);
+      }
+      return {
+        name,
+        port: scp.port,
+        senderArgs,
+        pid: scp.pid,
+        countStored: () => Promise.resolve(countFiles(outputDir)),
+        stop: async () => {
+          await scp.stop();
+        },
+        logTail: () => scp.log().slice(-16384),
+      };
+    },
+  };
+}
+
+export const storescpDriver: ReceiverDriver = storescpDriverWith();
 
 // ---------------------------------------------------------------------------------------------------------------
 
@@ -176,6 +285,7 @@ export const orthancDriver: ReceiverDriver = {
     return {
       name: 'orthanc',
       port: dicomPort,
+      senderArgs: [],
       pid: child.pid!,
       countStored: async () => {
         const response = await fetch(`http://127.0.0.1:${httpPort}/statistics`);
@@ -198,6 +308,12 @@ export interface HubOptions {
   /** Must name a database the benchmark may drop: it is dropped and recreated before each hub run. */
   databaseUrl: string;
   redisUrl: string;
+  /** The hub's LOG_LEVEL (default warn). */
+  logLevel?: string;
+  /** Listen for DICOM TLS too, and let the benchmark's sender in only over TLS with its certificate. */
+  tls?: BenchPki;
+  /** The label in the report (default "hub", or "hub+tls"). */
+  name?: string;
 }
 
 /** The repository root: the nearest directory up from the benchmark holding package.json, else the cwd. */
@@ -241,7 +357,12 @@ export async function recreateDatabase(databaseUrl: string): Promise<void> {
   }
 }
 
-export function hubConfig(dicomPort: number, httpPort: number, storageDir: string): unknown {
+export function hubConfig(
+  dicomPort: number,
+  httpPort: number,
+  storageDir: string,
+  tls?: { port: number; pki: BenchPki },
+): unknown {
   return {
     hub: {
       aeTitle: 'IEP_HUB',
@@ -250,6 +371,9 @@ export function hubConfig(dicomPort: number, httpPort: number, storageDir: strin
       httpPort,
       storageDir,
       stableStudySeconds: 5,
+      ...(tls && {
+        tls: { port: tls.port, certificate: tls.pki.hub.cert, key: tls.pki.hub.key, ca: tls.pki.ca },
+      }),
     },
     trusts: [
       {
@@ -264,6 +388,7 @@ export function hubConfig(dicomPort: number, httpPort: number, storageDir: strin
             allowedIps: ['127.0.0.1'],
             send: true,
             receive: 'none',
+            ...(tls && { tls: true, certificateSubject: `CN=${CALLING_AE}` }),
           },
         ],
       },
@@ -283,19 +408,25 @@ export function hubConfig(dicomPort: number, httpPort: number, storageDir: strin
 export function hubDriver(options: HubOptions): ReceiverDriver {
   const root = repoRoot();
   const main = resolve(root, options.main);
+  const name = options.name ?? (options.tls ? 'hub+tls' : 'hub');
+  const pki = options.tls;
+  const senderArgs = pki ? senderTlsArgs(pki) : [];
   return {
-    name: 'hub',
+    name,
     unavailable: () => (existsSync(main) ? undefined : `${main} not built yet`),
     async start(workDir) {
-      const dicomPort = await freePort();
-      let httpPort = await freePort();
-      while (httpPort === dicomPort) {
-        httpPort = await freePort();
+      const ports = new Set<number>();
+      while (ports.size < (pki ? 3 : 2)) {
+        ports.add(await freePort());
       }
+      const [dicomPort, httpPort, tlsPort] = [...ports];
       const storageDir = join(workDir, 'storage');
       mkdirSync(storageDir);
       const configFile = join(workDir, 'hub.yaml');
-      writeFileSync(configFile, stringify(hubConfig(dicomPort, httpPort, storageDir)));
+      const tls = pki && { port: tlsPort, pki };
+      writeFileSync(configFile, stringify(hubConfig(dicomPort, httpPort, storageDir, tls)));
+      // With TLS the sender is let in only on the TLS port: that is where it is measured.
+      const port = tls ? tls.port : dicomPort;
       await recreateDatabase(options.databaseUrl);
       const { child, tail } = spawnLogged(process.execPath, [main], {
         env: dcmtkEnv({
@@ -303,15 +434,16 @@ export function hubDriver(options: HubOptions): ReceiverDriver {
           DATABASE_URL: options.databaseUrl,
           REDIS_URL: options.redisUrl,
           QUEUE_PREFIX: 'iehub-bench',
-          LOG_LEVEL: 'warn',
+          LOG_LEVEL: options.logLevel ?? 'warn',
         }),
         cwd: root,
         logFile: join(workDir, 'hub.log'),
       });
-      await waitReady('hub receiver', child, dicomPort, tail);
+      await waitReady('hub receiver', child, port, tail, senderArgs);
       return {
-        name: 'hub',
-        port: dicomPort,
+        name,
+        port,
+        senderArgs,
         pid: child.pid!,
         countStored: () => Promise.resolve(countFiles(storageDir)),
         stop: async () => {

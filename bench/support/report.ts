@@ -1,5 +1,4 @@
 import type { SetName } from './datasets';
-import type { ReceiverName } from './receivers';
 
 export interface RunResult {
   wallMs: number;
@@ -12,7 +11,8 @@ export interface RunResult {
 export interface ConfigResult {
   set: SetName;
   parallelism: number;
-  receiver: ReceiverName;
+  /** The driver's label: hub, storescp, orthanc, hub+tls, storescp+tls, "hub log=error"… */
+  receiver: string;
   instances: number;
   bytes: number;
   runs: RunResult[];
@@ -56,15 +56,55 @@ function ratio(a: ConfigResult | undefined, b: ConfigResult | undefined): string
   return (a.instancesPerSecond / b.instancesPerSecond).toFixed(2);
 }
 
+/** The slowest and fastest good run's instances/s, "min–max". */
+function rateRange(r: ConfigResult): string {
+  const rates = r.runs.filter((x) => !x.problem).map((x) => r.instances / (x.wallMs / 1000));
+  if (rates.length === 0) {
+    return '-';
+  }
+  const digits = Math.max(...rates) < 10 ? 2 : 0;
+  return `${fmt(Math.min(...rates), digits)}–${fmt(Math.max(...rates), digits)}`;
+}
+
+/**
+ * One line per set × parallelism for each pair [a, b] of receiver labels measured in the same run: the ratio of
+ * their median instances/s, and the range of the per-round ratios (a's run k against b's run k).
+ */
+export function formatRatios(results: readonly ConfigResult[], pairs: ReadonlyArray<[string, string]>): string {
+  const lines: string[] = [];
+  const configs = [...new Set(results.map((r) => `${r.set} ×${r.parallelism}`))];
+  for (const config of configs) {
+    const at = (receiver: string): ConfigResult | undefined =>
+      results.find((r) => `${r.set} ×${r.parallelism}` === config && r.receiver === receiver);
+    for (const [a, b] of pairs) {
+      const ra = at(a);
+      const rb = at(b);
+      if (!ra || !rb) {
+        continue;
+      }
+      const rounds: number[] = [];
+      for (let k = 0; k < Math.min(ra.runs.length, rb.runs.length); k++) {
+        if (!ra.runs[k].problem && !rb.runs[k].problem) {
+          rounds.push(rb.runs[k].wallMs / ra.runs[k].wallMs);
+        }
+      }
+      const spread = rounds.length ? ` (per round ${fmt(Math.min(...rounds), 2)}–${fmt(Math.max(...rounds), 2)})` : '';
+      lines.push(`  ${config}  ${a} / ${b}: ${ratio(ra, rb)}${spread}`);
+    }
+  }
+  return lines.join('\n');
+}
+
 /** Plain-text table: one row per set × parallelism × receiver; ratios compare throughput at the same parallelism. */
 export function formatTable(results: readonly ConfigResult[]): string {
-  const find = (r: ConfigResult, receiver: ReceiverName): ConfigResult | undefined =>
+  const find = (r: ConfigResult, receiver: string): ConfigResult | undefined =>
     results.find((x) => x.set === r.set && x.parallelism === r.parallelism && x.receiver === receiver);
   const header = [
     'set',
     'parallel',
     'receiver',
     'instances/s',
+    'range',
     'MiB/s',
     'peak RSS MiB',
     'vs storescp',
@@ -79,6 +119,7 @@ export function formatTable(results: readonly ConfigResult[]): string {
       String(r.parallelism),
       r.receiver,
       r.error ? 'FAILED' : fmt(r.instancesPerSecond, (r.instancesPerSecond ?? 0) < 10 ? 2 : 0),
+      rateRange(r),
       fmt(r.mibPerSecond, 1),
       fmt(r.peakRssMiB),
       ratio(r, find(r, 'storescp')),
