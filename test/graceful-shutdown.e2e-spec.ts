@@ -14,6 +14,12 @@ const HOST = '127.0.0.1';
 const RECEIVER_MAIN = path.resolve(__dirname, '..', 'dist', 'apps', 'receiver', 'src', 'main.js');
 const HUB_MAIN = path.resolve(__dirname, '..', 'dist', 'apps', 'hub', 'src', 'main.js');
 const INSTANCES = 150;
+/**
+ * The delivery test's study: small, to a PACS that pauses a second after each instance, so the delivery is
+ * still running when SIGTERM comes (a quick one can finish between two looks at the transfer).
+ * storescp's --sleep-during, which holds the response instead, left the delivery stuck with nothing stored.
+ */
+const DELIVERED_INSTANCES = 6;
 
 function filesUnder(dir: string): string[] {
   if (!existsSync(dir)) {
@@ -141,7 +147,12 @@ describe('receiver: graceful shutdown on SIGTERM', () => {
   }, 180_000);
   it('lets the forwarder finish the delivery it is running before the hub exits 0', async () => {
     const outputDir = mkdtempSync(path.join(work, 'pacs-'));
-    const pacs = await startStorescp({ aeTitle: 'RA7_PACS', outputDir, logLevel: 'quiet' });
+    const pacs = await startStorescp({
+      aeTitle: 'RA7_PACS',
+      outputDir,
+      logLevel: 'quiet',
+      extraArgs: ['--sleep-after', '1'],
+    });
     const dicomPort = await freePort();
     const raw = testHubConfig(dicomPort, path.join(work, 'hub-store'), 1) as TestHubRawConfig & Record<string, unknown>;
     mkdirSync(path.join(work, 'hub-store'));
@@ -178,7 +189,7 @@ describe('receiver: graceful shutdown on SIGTERM', () => {
       const study = await makeStudy(path.join(work, 'elective'), {
         patientId: 'SHUT0002',
         patientName: 'TEST^SHUTDOWN^TWO',
-        series: [{ kind: 'ct', count: INSTANCES }],
+        series: [{ kind: 'ct', count: DELIVERED_INSTANCES }],
       });
       // Elective: delivered once the study is complete, in one job of its own.
       const sent = await storescu(HOST, dicomPort, 'RVJ_PACS', 'RA7_ELEC', study.files);
@@ -208,9 +219,9 @@ describe('receiver: graceful shutdown on SIGTERM', () => {
       const row = await transfer();
       expect({ state: row.state, delivered: Number(row.delivered) }).toEqual({
         state: 'delivered',
-        delivered: INSTANCES,
+        delivered: DELIVERED_INSTANCES,
       });
-      expect(filesUnder(outputDir)).toHaveLength(INSTANCES);
+      expect(filesUnder(outputDir)).toHaveLength(DELIVERED_INSTANCES);
     } finally {
       await db.end();
       await pacs.stop();
