@@ -42,6 +42,8 @@ export function writeHubConfig(
     // The suite's storage is a 128 MiB loop-mounted file system, below the default 1 GiB floor, which would
     // refuse every instance; "storage full" is the disk itself filling up.
     storage: { minFreeMegabytes: 0 },
+    // Several receivers, routers and forwarders run at once here: no fixed monitoring port for them to share.
+    monitoring: { receiverPort: 0, routerPort: 0, forwarderPort: 0 },
     trusts: [
       {
         code: 'RVJ',
