@@ -1,9 +1,9 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { StorescpHandle, echoscu, freePort, startStorescp, storescu } from './support/dcmtk';
 import { makeStudy } from './support/dicom-factory';
+import { makeTestCa, openssl } from './support/test-pki';
 import { TestHub, startTestHub } from './support/test-hub';
 import { waitFor } from './support/wait-for';
 
@@ -11,43 +11,8 @@ const HOST = '127.0.0.1';
 
 /** A throwaway PKI made with openssl: a CA, the hub's certificate, and certificates for nodes. */
 function makePki(dir: string) {
-  const run = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-  run(
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-keyout',
-    'ca.key',
-    '-out',
-    'ca.crt',
-    '-subj',
-    '/CN=Hub Test CA',
-    '-days',
-    '2',
-  );
-  writeFileSync(path.join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1\n');
-  const signed = (name: string, subject: string) => {
-    run('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', subject);
-    run(
-      'x509',
-      '-req',
-      '-in',
-      `${name}.csr`,
-      '-CA',
-      'ca.crt',
-      '-CAkey',
-      'ca.key',
-      '-CAcreateserial',
-      '-out',
-      `${name}.crt`,
-      '-days',
-      '2',
-      '-extfile',
-      'san.ext',
-    );
-  };
+  const run = (...args: string[]) => openssl(dir, ...args);
+  const signed = makeTestCa(dir, '/CN=Hub Test CA');
   signed('hub', '/CN=IEP_HUB');
   signed('pacs', '/CN=RA7_PACS');
   signed('node', '/CN=RVJ_PACS/O=North Bristol NHS Trust');

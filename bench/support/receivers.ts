@@ -1,7 +1,7 @@
 // The C-STORE receivers the ingest benchmark compares. Each run starts a fresh receiver with fresh storage in its own
 // work directory, waits until it answers C-ECHO, and removes everything when stopped. The hub and storescp can also
 // listen for DICOM TLS (mutual authentication, certificates from a throwaway CA made with openssl).
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { stringify } from 'yaml';
@@ -15,6 +15,7 @@ import {
   stopProcess,
   waitForPort,
 } from '../../test/support/dcmtk';
+import { makeTestCa } from '../../test/support/test-pki';
 import { trackProcess } from './cleanup';
 
 export type ReceiverName = 'hub' | 'storescp' | 'orthanc';
@@ -60,51 +61,12 @@ export interface BenchPki {
 
 /** Makes a CA and three certificates it signs (RSA 2048, IP:127.0.0.1) in dir, with openssl. */
 export function makeBenchPki(dir: string): BenchPki {
-  const run = (...args: string[]): void => {
-    execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-  };
-  run(
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-keyout',
-    'ca.key',
-    '-out',
-    'ca.crt',
-    '-subj',
-    '/CN=Bench CA',
-    '-days',
-    '2',
-  );
-  writeFileSync(join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1\n');
-  const signed = (name: string, cn: string): { key: string; cert: string } => {
-    run('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${cn}`);
-    run(
-      'x509',
-      '-req',
-      '-in',
-      `${name}.csr`,
-      '-CA',
-      'ca.crt',
-      '-CAkey',
-      'ca.key',
-      '-CAcreateserial',
-      '-out',
-      `${name}.crt`,
-      '-days',
-      '2',
-      '-extfile',
-      'san.ext',
-    );
-    return { key: join(dir, `${name}.key`), cert: join(dir, `${name}.crt`) };
-  };
+  const signed = makeTestCa(dir, '/CN=Bench CA');
   return {
     ca: join(dir, 'ca.crt'),
-    hub: signed('hub', 'IEP_HUB'),
-    storescp: signed('storescp', 'STORESCP'),
-    sender: signed('sender', CALLING_AE),
+    hub: signed('hub', '/CN=IEP_HUB'),
+    storescp: signed('storescp', '/CN=STORESCP'),
+    sender: signed('sender', `/CN=${CALLING_AE}`),
   };
 }
 
